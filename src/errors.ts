@@ -1,0 +1,49 @@
+// The few error classes berth has. Each carries a stable `code`; the CLI maps
+// codes to exit codes in one place (src/cli/exit.ts).
+
+/** One problem in the user's definitions, located in the file that holds it. */
+export interface Issue {
+  file: string; // path relative to the repository root
+  line: number; // 1-based
+  col: number; // 1-based
+  path: string; // field path, e.g. `spec.components[2].version`
+  message: string; // what is wrong and what would be right
+}
+
+export function formatIssue(i: Issue): string {
+  return `${i.file}:${i.line}:${i.col} ${i.path ? `${i.path}: ` : ""}${i.message}`;
+}
+
+export type ErrorCode =
+  | "INVALID_INPUT"
+  | "USAGE"
+  | "HELM_FAILED"
+  | "HELM_TIMEOUT"
+  | "KUBE_FAILED"
+  | "GIT_FAILED"
+  | "ACTION_FAILED";
+
+export class BerthError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+    this.code = code;
+  }
+}
+
+/** The definitions repository is invalid; every issue is reported at once. */
+export class ValidationError extends BerthError {
+  readonly issues: Issue[];
+  constructor(issues: Issue[]) {
+    super("INVALID_INPUT", issues.map(formatIssue).join("\n"));
+    this.issues = issues;
+  }
+}
+
+/** The command line itself is wrong (unknown flag, missing argument). */
+export class UsageError extends BerthError {
+  constructor(message: string) {
+    super("USAGE", message);
+  }
+}

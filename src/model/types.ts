@@ -1,0 +1,220 @@
+// The typed shape of a definitions repository, as DESIGN.md states it.
+// Loader (model/load.ts) produces these; render/ and plan/ consume them.
+
+export const API_VERSION = "berth.dev/v1alpha1";
+
+export const KINDS = [
+  "Component",
+  "Application",
+  "Overlay",
+  "Cluster",
+  "WorkloadDefinition",
+  "TraitDefinition",
+] as const;
+export type Kind = (typeof KINDS)[number];
+
+/** Where a document came from, so later rules can still name file and line. */
+export interface Origin {
+  file: string; // relative to the repository root, forward slashes
+  /** Position of a field path inside the document (falls back to the nearest parent). */
+  pos(path: ReadonlyArray<string | number>): { line: number; col: number };
+}
+
+export interface Metadata {
+  name: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+}
+
+export interface Doc<K extends Kind, S> {
+  apiVersion: typeof API_VERSION;
+  kind: K;
+  metadata: Metadata;
+  spec: S;
+  origin: Origin;
+}
+
+export type JsonObject = { [k: string]: unknown };
+export type JsonSchema = JsonObject;
+/** A Kubernetes probe, as in core/v1 Probe (httpGet, tcpSocket, exec, grpc + timings). */
+export type Probe = JsonObject;
+
+export interface Port {
+  name: string;
+  port: number;
+  protocol?: "TCP" | "UDP" | "SCTP";
+}
+
+export interface ContainerSpec {
+  image: string; // without tag: the tag defaults to spec.version
+  tag?: string;
+  command?: string[];
+  args?: string[];
+  env?: Record<string, string>;
+  ports?: Port[];
+  resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
+  health?: { liveness?: Probe; readiness?: Probe; startup?: Probe };
+}
+
+/** A step run as a Kubernetes Job before an upgrade (run) or during a rollback. */
+export interface StepSpec {
+  image: string; // may carry a tag; otherwise the Component's version
+  command?: string[];
+  args?: string[];
+  env?: Record<string, string>;
+  timeoutSeconds?: number;
+}
+
+export interface UpgradeStep {
+  from: string; // semver range of versions this step upgrades from
+  to: string; // exact semver version this step upgrades to
+  run: StepSpec;
+  rollback?: StepSpec;
+}
+
+export interface ComponentSpec {
+  version: string;
+  workload: string;
+  container: ContainerSpec;
+  config?: { schema: JsonSchema; mountPath?: string };
+  requires?: Record<string, string>; // component name -> semver range
+  upgrades?: UpgradeStep[];
+}
+
+/** Trait properties, or `false` to switch a trait off. */
+export type TraitValues = Record<string, unknown | false>;
+
+export interface AppComponentEntry {
+  name: string;
+  component: string;
+  version: string; // semver range
+  dependsOn?: string[];
+  replicas?: number;
+  traits?: TraitValues;
+  config?: JsonObject;
+  values?: JsonObject;
+}
+
+export interface Placement {
+  clusterSelector?: Record<string, string>;
+  clusters?: string[];
+  rollout?: { canary?: string[]; wait?: "healthy" | "none" };
+}
+
+export interface ApplicationSpec {
+  namespace: string;
+  components: AppComponentEntry[];
+  placement?: Placement;
+  /** Uninstall releases berth owns that git no longer declares (opt-in). */
+  prune?: boolean;
+  /** With prune, allow a revision that renders no release at all for a cluster. */
+  allowEmpty?: boolean;
+  drift?: "report" | "correct";
+}
+
+export interface External {
+  host: string;
+  port: number;
+}
+
+export interface OverlayComponentPatch {
+  version?: string; // narrows the Application's range
+  replicas?: number;
+  traits?: TraitValues;
+  config?: JsonObject;
+  values?: JsonObject;
+  external?: External;
+}
+
+export interface OverlaySpec {
+  application: string;
+  clusterSelector?: Record<string, string>;
+  clusters?: string[];
+  components: Record<string, OverlayComponentPatch>;
+}
+
+export interface ClusterSpec {
+  kubeconfig?: { path?: string; context?: string; inCluster?: boolean };
+  paused?: boolean;
+  helm?: { maxHistory?: number };
+}
+
+export interface WorkloadDefinitionSpec {
+  version: string; // becomes the chart version
+  description?: string;
+  /** Kubernetes kind of the main object: how health is read. */
+  workloadKind: "Deployment" | "StatefulSet" | "Job";
+  /** Whether liveness, readiness and startup probes are required. */
+  healthRequired?: boolean;
+  /** Default values (lowest precedence). */
+  defaults?: JsonObject;
+  /** Template files, relative to the definition's file; never outside the repository. */
+  templates: string[];
+}
+
+export interface TraitDefinitionSpec {
+  version: string;
+  description?: string;
+  /** Workload names this trait applies to; `["*"]` for all. */
+  appliesTo: string[];
+  /** JSON Schema of the trait's properties. */
+  schema: JsonSchema;
+  /** Template files (standalone objects and fragments), relative to the definition's file. */
+  templates: string[];
+}
+
+export type Component = Doc<"Component", ComponentSpec>;
+export type Application = Doc<"Application", ApplicationSpec>;
+export type Overlay = Doc<"Overlay", OverlaySpec>;
+export type Cluster = Doc<"Cluster", ClusterSpec>;
+export type WorkloadDefinition = Doc<"WorkloadDefinition", WorkloadDefinitionSpec> & {
+  builtin: boolean;
+  /** Template file contents by relative path, read by the loader (render stays pure). */
+  files: Record<string, string>;
+};
+export type TraitDefinition = Doc<"TraitDefinition", TraitDefinitionSpec> & {
+  builtin: boolean;
+  files: Record<string, string>;
+};
+
+/** A whole definitions repository, loaded and validated. */
+export interface Repo {
+  root: string;
+  components: Component[]; // every version of every component
+  applications: Application[];
+  overlays: Overlay[];
+  clusters: Cluster[];
+  workloads: WorkloadDefinition[]; // built-ins merged with the repo's own
+  traits: TraitDefinition[];
+}
+
+/**
+ * What one (cluster, application, component entry) resolves to: the unit the
+ * reconciler installs, upgrades and rolls back.
+ */
+export interface ReleaseSpec {
+  name: string; // `<application>-<entry name>`
+  cluster: string;
+  application: string;
+  entry: string; // the component entry's name in the Application
+  namespace: string;
+  chart: { name: string; version: string }; // the workload's chart
+  component: { name: string; version: string }; // the Component version picked
+  values: JsonObject; // merged values, precedence applied
+  /** Release names (same cluster, same application) that must be healthy first. */
+  dependsOn: string[];
+  /** Components (any application on the same cluster) that must run a matching version. */
+  requires: { component: string; range: string }[];
+  /** Every upgrade step declared by versions of this component up to the picked one, sorted by `to`. */
+  upgrades: UpgradeStep[];
+  /** How health is read for the main object. */
+  workloadKind: WorkloadDefinitionSpec["workloadKind"] | "External";
+  external?: External;
+}
+
+/** A rendered chart: its files by path relative to the chart directory. */
+export interface RenderedChart {
+  name: string;
+  version: string;
+  files: Record<string, string>;
+}
