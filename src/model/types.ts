@@ -107,8 +107,6 @@ export interface ApplicationSpec {
   placement?: Placement;
   /** Uninstall releases berth owns that git no longer declares (opt-in). */
   prune?: boolean;
-  /** With prune, allow a revision that renders no release at all for a cluster. */
-  allowEmpty?: boolean;
   drift?: "report" | "correct";
 }
 
@@ -136,6 +134,8 @@ export interface OverlaySpec {
 export interface ClusterSpec {
   kubeconfig?: { path?: string; context?: string; inCluster?: boolean };
   paused?: boolean;
+  /** With prune, allow a revision that places no release at all on this cluster to remove everything. */
+  allowEmpty?: boolean;
   helm?: { maxHistory?: number };
 }
 

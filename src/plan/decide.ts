@@ -1,0 +1,96 @@
+// Named state -> next action, as helm-controller's atomic_release.go. Pure.
+import semver from "semver";
+import type { ReleaseSpec } from "../model/types.ts";
+import type { Action } from "./action.ts";
+import type { ObservedRelease, ReleaseMemo } from "./observed.ts";
+import { rollbackSteps, upgradePath } from "./semver-path.ts";
+import type { ReleaseState } from "./state.ts";
+
+export interface RetryPolicy {
+  limit: number; // attempts of one digest before giving up
+  baseMs: number; // first backoff
+  maxMs: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { limit: 5, baseMs: 10_000, maxMs: 10 * 60_000 };
+
+export interface DecideInput {
+  state: ReleaseState;
+  desired?: ReleaseSpec;
+  digest?: string;
+  observed?: ObservedRelease;
+  memo: ReleaseMemo;
+  now: number; // ms since epoch
+  retry: RetryPolicy;
+}
+
+export function backoffMs(failures: number, p: RetryPolicy): number {
+  return Math.min(p.baseMs * 2 ** Math.max(0, failures - 1), p.maxMs);
+}
+
+export function decide(i: DecideInput): Action {
+  const { state, desired, memo } = i;
+  switch (state.name) {
+    case "Orphaned":
+      return i.observed?.prune
+        ? { kind: "uninstall", reason: "no longer declared in git and its application prunes" }
+        : { kind: "none", reason: "no longer declared in git; kept (prune is off)" };
+    case "Unmanaged":
+      return { kind: "blocked", reason: `${state.reason}; berth never touches a release it does not own` };
+    case "Locked":
+      return { kind: "unlock", status: state.status };
+    case "Failed":
+      return { kind: "remediate", ...(state.lastGood ? { toRevision: state.lastGood.revision } : {}) };
+    case "InSync":
+      return { kind: "none", reason: state.reason };
+    case "Absent":
+    case "OutOfSync":
+      break;
+  }
+  if (!desired) return { kind: "none", reason: state.reason };
+  if (memo.suspendedDigest && memo.suspendedDigest === i.digest) {
+    return { kind: "blocked", reason: "suspended by `berth rollback`; a change in git or `berth resume` lifts it" };
+  }
+  const wait = retryWait(i);
+  if (wait) return { kind: "blocked", reason: wait };
+  const target = desired.component.version;
+  if (state.name === "Absent") return { kind: "install", to: target, steps: [] };
+
+  const from = state.deployed.version;
+  if (!from || semver.gte(target, from)) {
+    if (!from) return { kind: "upgrade", to: target, steps: [] };
+    const path = upgradePath(desired.upgrades, from, target);
+    return path.ok ? { kind: "upgrade", from, to: target, steps: path.steps } : { kind: "blocked", reason: path.reason };
+  }
+  const back = [...(i.observed?.revisions ?? [])]
+    .reverse()
+    .find((r) => r.version === target && (r.status === "superseded" || r.status === "deployed"));
+  if (!back) {
+    const ran = [...new Set((i.observed?.revisions ?? []).map((r) => r.version).filter(Boolean))].join(", ");
+    return {
+      kind: "blocked",
+      reason: `cannot go down from ${from} to ${target}: no revision in the release history ran ${target} (history has ${ran || "none"})`,
+    };
+  }
+  return {
+    kind: "rollback",
+    from,
+    to: target,
+    toRevision: back.revision,
+    steps: rollbackSteps([...desired.upgrades, ...memo.steps], from, target),
+  };
+}
+
+function retryWait(i: DecideInput): string | undefined {
+  const { memo } = i;
+  if (!memo.failures || memo.failedDigest !== i.digest) return undefined;
+  if (memo.failures >= i.retry.limit) {
+    return `gave up after ${memo.failures} failed attempts at this revision; push a fix or run \`berth resume\``;
+  }
+  const last = memo.lastFailureAt ? Date.parse(memo.lastFailureAt) : 0;
+  const due = last + backoffMs(memo.failures, i.retry);
+  if (i.now < due) {
+    return `retry ${memo.failures + 1} of ${i.retry.limit} in ${Math.ceil((due - i.now) / 1000)}s after ${memo.failures} failure${memo.failures > 1 ? "s" : ""}`;
+  }
+  return undefined;
+}
