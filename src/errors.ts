@@ -47,3 +47,23 @@ export class UsageError extends BerthError {
     super("USAGE", message);
   }
 }
+
+/** A helm command failed or timed out. Keeps the arguments (values go by file, never inline) and stderr. */
+export class HelmError extends BerthError {
+  readonly args: string[];
+  readonly stderr: string;
+  constructor(message: string, opts: { args: string[]; stderr: string; timedOut?: boolean; cause?: unknown }) {
+    super(opts.timedOut ? "HELM_TIMEOUT" : "HELM_FAILED", message, { cause: opts.cause });
+    this.args = opts.args;
+    this.stderr = opts.stderr;
+  }
+}
+
+/** A Kubernetes API call failed (unreachable cluster, forbidden, invalid object). */
+export class KubeError extends BerthError {
+  readonly cluster: string;
+  constructor(cluster: string, message: string, options?: { cause?: unknown }) {
+    super("KUBE_FAILED", `cluster ${cluster}: ${message}`, options);
+    this.cluster = cluster;
+  }
+}
