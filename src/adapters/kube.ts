@@ -43,6 +43,8 @@ export interface KubeClient {
   ping(timeoutMs?: number): Promise<void>;
   /** Every Helm release on the cluster, from its storage Secrets, in one call. */
   listReleases(): Promise<ObservedRelease[]>;
+  /** One release's storage, after an action. */
+  getRelease(namespace: string, name: string): Promise<ObservedRelease | undefined>;
   /** berth's memo ConfigMaps (one per release), in one call: namespace/release -> data. */
   listMemos(): Promise<Map<string, Record<string, string>>>;
   writeMemo(namespace: string, release: string, data: Record<string, string>): Promise<void>;
@@ -115,6 +117,12 @@ export function createKube(o: KubeOptions): KubeClient {
     async listReleases() {
       const list = await call("list Helm release storage", () => core.listSecretForAllNamespaces({ labelSelector: "owner=helm" }));
       return groupReleases(list.items);
+    },
+    async getRelease(namespace, name) {
+      const list = await call("read Helm release storage", () =>
+        core.listNamespacedSecret({ namespace, labelSelector: `owner=helm,name=${name}` }),
+      );
+      return groupReleases(list.items)[0];
     },
     async listMemos() {
       const list = await call("list berth memos", () => core.listConfigMapForAllNamespaces({ labelSelector: `${LABELS.memo}=true` }));

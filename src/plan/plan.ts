@@ -94,3 +94,26 @@ export function planCluster(input: PlanInput): ClusterPlan {
 function pausedAction(cluster: string, a: Action): Action {
   return { kind: "blocked", reason: `cluster ${cluster} is paused; would ${a.kind}` };
 }
+
+export interface ReplanInput {
+  observed: ObservedRelease | undefined;
+  memo: ReleaseMemo;
+  now: number;
+  retry?: RetryPolicy;
+}
+
+/** The next step for one release after an action, with the dependencies already met. */
+export function replanRelease(prev: PlannedRelease, i: ReplanInput): PlannedRelease {
+  const state = observeState(prev.desired, prev.digest, i.observed);
+  const action = decide({
+    state,
+    ...(prev.desired ? { desired: prev.desired } : {}),
+    ...(prev.digest ? { digest: prev.digest } : {}),
+    ...(i.observed ? { observed: i.observed } : {}),
+    memo: i.memo,
+    now: i.now,
+    retry: i.retry ?? DEFAULT_RETRY,
+  });
+  const { observed: _o, ...rest } = prev;
+  return { ...rest, ...(i.observed ? { observed: i.observed } : {}), state, action };
+}

@@ -1,0 +1,136 @@
+// One cluster at one revision: observe (two list calls), plan, then act in
+// dependency order with bounded parallelism. Nothing to change -> no helm call.
+import pLimit from "p-limit";
+import type { HelmClient } from "../adapters/helm.ts";
+import type { KubeClient } from "../adapters/kube.ts";
+import type { Logger } from "../log.ts";
+import type { ReleaseSpec } from "../model/types.ts";
+import { changes } from "../plan/action.ts";
+import type { RetryPolicy } from "../plan/decide.ts";
+import { planCluster, type ClusterPlan, type PlannedRelease } from "../plan/plan.ts";
+import type { ActionContext } from "./context.ts";
+import { readBook, type ReleaseBook } from "./memo.ts";
+import { reconcileRelease, type ReleaseResult } from "./release.ts";
+
+export interface ClusterTarget {
+  name: string;
+  paused: boolean;
+  allowEmpty: boolean;
+  maxHistory?: number;
+  kube: KubeClient;
+  helm: HelmClient;
+}
+
+export interface ClusterRunInput {
+  commit: string;
+  desired: ReleaseSpec[];
+  /** Whether an application prunes (releases remember it as a label). */
+  pruneOf(application: string): boolean;
+  /** Applications held back on this cluster (their canary failed), with the reason. */
+  heldApps?: ReadonlyMap<string, string>;
+  chartDir(chart: { name: string; version: string }): Promise<string>;
+  log: Logger;
+  concurrency?: number;
+  helmTimeoutMs?: number;
+  stepTimeoutMs?: number;
+  healthTimeoutMs?: number;
+  retry?: RetryPolicy;
+  /** Plan only: observe and decide, change nothing. */
+  dryRun?: boolean;
+}
+
+export interface ClusterResult {
+  cluster: string;
+  reachable: boolean;
+  error?: string;
+  plan?: ClusterPlan;
+  releases: ReleaseResult[];
+}
+
+const key = (ns: string, name: string) => `${ns}/${name}`;
+
+export async function observeAndPlan(target: ClusterTarget, input: Pick<ClusterRunInput, "desired" | "retry" | "heldApps">) {
+  await target.kube.ping();
+  const [observed, memoData] = await Promise.all([target.kube.listReleases(), target.kube.listMemos()]);
+  const books = new Map<string, ReleaseBook>([...memoData].map(([k, v]) => [k, readBook(v)]));
+  const plan = planCluster({
+    cluster: target.name,
+    paused: target.paused,
+    desired: input.desired,
+    observed,
+    memos: new Map([...books].map(([k, b]) => [k, b.memo])),
+    allowEmpty: target.allowEmpty,
+    now: Date.now(),
+    ...(input.retry ? { retry: input.retry } : {}),
+  });
+  for (const r of plan.releases) {
+    const held = r.application ? input.heldApps?.get(r.application) : undefined;
+    if (held && changes(r.action)) r.action = { kind: "blocked", reason: held };
+  }
+  return { plan, books };
+}
+
+export async function reconcileCluster(target: ClusterTarget, input: ClusterRunInput): Promise<ClusterResult> {
+  const log = input.log.child({ cluster: target.name });
+  let plan: ClusterPlan;
+  let books: Map<string, ReleaseBook>;
+  try {
+    ({ plan, books } = await observeAndPlan(target, input));
+  } catch (err) {
+    log.warn({ err: (err as Error).message }, "cluster unreachable");
+    return { cluster: target.name, reachable: false, error: (err as Error).message, releases: [] };
+  }
+  const byName = new Map(plan.releases.map((r) => [r.name, r]));
+  const unchanged = (r: PlannedRelease): ReleaseResult => ({
+    name: r.name,
+    namespace: r.namespace,
+    ...(r.application ? { application: r.application } : {}),
+    outcome: r.action.kind === "blocked" ? "blocked" : "unchanged",
+    reason: r.action.kind === "blocked" || r.action.kind === "none" ? r.action.reason : "planned",
+    final: r,
+    records: [],
+  });
+  if (input.dryRun || !plan.releases.some((r) => changes(r.action))) {
+    return { cluster: target.name, reachable: true, plan, releases: plan.releases.map(unchanged) };
+  }
+
+  const ctx: ActionContext = {
+    cluster: target.name,
+    commit: input.commit,
+    kube: target.kube,
+    helm: target.helm,
+    log,
+    helmTimeoutMs: input.helmTimeoutMs ?? 300_000,
+    stepTimeoutMs: input.stepTimeoutMs ?? 600_000,
+    ...(target.maxHistory ? { maxHistory: target.maxHistory } : {}),
+    chartDir: input.chartDir,
+  };
+  const namespaces = [...new Set(plan.releases.filter((r) => r.desired && changes(r.action)).map((r) => r.namespace))];
+  for (const ns of namespaces.sort()) await target.kube.ensureNamespace(ns);
+
+  const limit = pLimit(input.concurrency ?? 4);
+  const running = new Map<string, Promise<ReleaseResult>>();
+  const run = async (r: PlannedRelease): Promise<ReleaseResult> => {
+    const needs = await Promise.all(r.needs.map((n) => running.get(n)!));
+    if (changes(r.action)) {
+      for (const need of needs) {
+        if (need.outcome === "failed" || need.outcome === "blocked") {
+          return { ...unchanged(r), outcome: "blocked", reason: `needs ${need.name}, which ${need.outcome === "failed" ? "failed" : "is blocked"}: ${need.reason}` };
+        }
+        const spec = byName.get(need.name)?.desired;
+        if (spec) {
+          const h = await target.kube.waitHealthy(spec.workloadKind, spec.namespace, spec.name, input.healthTimeoutMs ?? 120_000);
+          if (!h.healthy) return { ...unchanged(r), outcome: "blocked", reason: `needs ${need.name}, which is not healthy: ${h.message}` };
+        }
+      }
+    }
+    if (!changes(r.action)) return unchanged(r);
+    const book = books.get(key(r.namespace, r.name)) ?? readBook(undefined);
+    const prune = r.application ? input.pruneOf(r.application) : false;
+    return limit(() => reconcileRelease(ctx, r, { book, prune, ...(input.retry ? { retry: input.retry } : {}) }));
+  };
+  // plan.releases lists dependencies before dependents, so every need is already running.
+  for (const r of plan.releases) running.set(r.name, run(r));
+  const releases = await Promise.all(running.values());
+  return { cluster: target.name, reachable: true, plan, releases };
+}

@@ -1,0 +1,60 @@
+// berth's memory of a release, kept in a ConfigMap beside it on the cluster
+// (so a restarted berth or another replica has it): retry state, suspension,
+// the steps it ran, and the history of every action.
+import type { ReleaseMemo } from "../plan/observed.ts";
+import { emptyMemo } from "../plan/observed.ts";
+import type { ActionKind } from "../plan/action.ts";
+
+export interface StepRecord {
+  kind: "run" | "rollback";
+  to: string; // the upgrade step's target version
+  job: string;
+  succeeded: boolean;
+  logs: string;
+  message: string;
+}
+
+/** One action berth took on one release. */
+export interface ActionRecord {
+  at: string; // ISO time the action started
+  commit: string;
+  cluster: string;
+  release: string;
+  namespace: string;
+  application?: string;
+  action: ActionKind;
+  fromVersion?: string;
+  toVersion?: string;
+  steps: StepRecord[];
+  result: "succeeded" | "failed";
+  error?: string;
+  helmRevision?: number;
+  durationMs: number;
+}
+
+export interface ReleaseBook {
+  memo: ReleaseMemo;
+  records: ActionRecord[]; // oldest first
+}
+
+export const MAX_RECORDS = 50;
+const MAX_LOG_CHARS = 4_000;
+
+export function readBook(data: Record<string, string> | undefined): ReleaseBook {
+  const parse = <T>(s: string | undefined, fallback: T): T => {
+    try {
+      return s ? (JSON.parse(s) as T) : fallback;
+    } catch {
+      return fallback;
+    }
+  };
+  return { memo: { ...emptyMemo(), ...parse(data?.["memo.json"], {}) }, records: parse(data?.["records.json"], []) };
+}
+
+export function writeBook(book: ReleaseBook): Record<string, string> {
+  const records = book.records.slice(-MAX_RECORDS).map((r) => ({
+    ...r,
+    steps: r.steps.map((s) => ({ ...s, logs: s.logs.slice(-MAX_LOG_CHARS) })),
+  }));
+  return { "memo.json": JSON.stringify(book.memo), "records.json": JSON.stringify(records) };
+}

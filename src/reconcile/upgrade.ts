@@ -1,0 +1,77 @@
+// install and upgrade: the declared steps on the semver path, then
+// `helm upgrade --install --wait`; a failure is remediated at once.
+import { LABELS } from "../adapters/kube.ts";
+import { versionToLabel } from "../plan/digest.ts";
+import type { Action } from "../plan/action.ts";
+import { lastGoodRevision } from "../plan/state.ts";
+import type { ActionContext } from "./context.ts";
+import type { StepRecord } from "./memo.ts";
+import { failed, finish, startRecord, succeeded, type ActInput, type ActionOutcome } from "./outcome.ts";
+import { runStep } from "./run-step.ts";
+
+type Apply = Extract<Action, { kind: "install" | "upgrade" }>;
+
+export async function applyRelease(ctx: ActionContext, input: ActInput, action: Apply): Promise<ActionOutcome> {
+  const { item, memo } = input;
+  const desired = item.desired!;
+  const from = action.kind === "upgrade" ? action.from : undefined;
+  const record = startRecord(ctx, item, action.kind, from, action.to);
+  const steps: StepRecord[] = [];
+  const attempt = `${item.digest!.slice(0, 8)}-${memo.failedDigest === item.digest ? memo.failures : 0}`;
+
+  for (const s of action.steps) {
+    const rec = await runStep(ctx, { release: item.name, namespace: item.namespace, kind: "run", to: s.to, step: s.run, attempt });
+    steps.push(rec);
+    if (!rec.succeeded) {
+      // Nothing of the release changed yet: stop here, the release stays on what it ran.
+      const err = new Error(`upgrade step to ${s.to} (job ${rec.job}) failed: ${rec.message}`);
+      return { record: finish(record, steps, err), memo: failed(memo, item.digest) };
+    }
+  }
+
+  try {
+    await ctx.helm.upgradeInstall({
+      release: item.name,
+      namespace: item.namespace,
+      chartDir: await ctx.chartDir(desired.chart),
+      values: desired.values,
+      labels: {
+        [LABELS.managed]: "true",
+        [LABELS.digest]: item.digest!,
+        [LABELS.version]: versionToLabel(desired.component.version),
+        [LABELS.application]: desired.application,
+        [LABELS.prune]: String(input.prune),
+      },
+      timeoutMs: ctx.helmTimeoutMs,
+      ...(ctx.maxHistory ? { maxHistory: ctx.maxHistory } : {}),
+    });
+    return { record: finish(record, steps), memo: succeeded(memo, action.steps) };
+  } catch (err) {
+    ctx.log.warn({ release: item.name, err: (err as Error).message }, `${action.kind} failed; remediating`);
+    const remediation = await remediateFailedApply(ctx, input, action, attempt, steps);
+    const msg = `${(err as Error).message}${remediation ? `; ${remediation}` : ""}`;
+    return { record: finish(record, steps, new Error(msg)), memo: failed(memo, item.digest) };
+  }
+}
+
+/** Back to the last good revision (running the rollback steps of what ran), or uninstall a failed first install. */
+async function remediateFailedApply(ctx: ActionContext, input: ActInput, action: Apply, attempt: string, steps: StepRecord[]): Promise<string> {
+  const { item } = input;
+  try {
+    for (const s of [...action.steps].reverse()) {
+      if (!s.rollback) continue;
+      const rec = await runStep(ctx, { release: item.name, namespace: item.namespace, kind: "rollback", to: s.to, step: s.rollback, attempt });
+      steps.push(rec);
+      if (!rec.succeeded) return `rollback step to ${s.to} failed (${rec.message}); release left for the next loop`;
+    }
+    const good = item.observed ? lastGoodRevision(item.observed) : undefined;
+    if (good) {
+      await ctx.helm.rollback({ release: item.name, namespace: item.namespace, revision: good.revision, timeoutMs: ctx.helmTimeoutMs });
+      return `rolled back to revision ${good.revision}${good.version ? ` (${good.version})` : ""}`;
+    }
+    await ctx.helm.uninstall({ release: item.name, namespace: item.namespace, timeoutMs: ctx.helmTimeoutMs });
+    return "the failed first install was uninstalled";
+  } catch (err) {
+    return `remediation failed too: ${(err as Error).message}`;
+  }
+}
