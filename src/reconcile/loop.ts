@@ -1,0 +1,176 @@
+// The reconcile loop: fetch a revision, load and render it, then every cluster
+// in parallel (canary clusters first). An invalid revision changes nothing.
+import { join } from "node:path";
+import { createHash } from "node:crypto";
+import { createChartStore } from "../adapters/chart-store.ts";
+import { ValidationError, formatIssue } from "../errors.ts";
+import type { Logger } from "../log.ts";
+import type { RetryPolicy } from "../plan/decide.ts";
+import type { GitSource, Revision } from "./source.ts";
+import { reconcileCluster, type ClusterResult, type ClusterTarget } from "./cluster.ts";
+import { canaries, chartKey, loadRevision, pruneOf, type DesiredRevision, type Renderer } from "./revision.ts";
+import { markCluster, readState, writeState, type RuntimeState } from "./runtime-state.ts";
+import { createTargetCache } from "./targets.ts";
+
+export interface ReconcilerOptions {
+  source: GitSource;
+  renderer: Renderer;
+  log: Logger;
+  cacheDir: string;
+  helmBinary: string;
+  /** Only this cluster (plan --cluster). */
+  cluster?: string;
+  concurrency?: number;
+  helmTimeoutMs?: number;
+  stepTimeoutMs?: number;
+  healthTimeoutMs?: number;
+  retry?: RetryPolicy;
+  env?: NodeJS.ProcessEnv;
+  onHelmCall?: (cluster: string, verb: string, ms: number, ok: boolean) => void;
+}
+
+export interface RunReport {
+  revision?: string;
+  /** The source could not be fetched: nothing was applied. */
+  sourceError?: string;
+  /** The revision is invalid: nothing was applied. */
+  invalid?: ValidationError;
+  clusters: ClusterResult[];
+  helmCalls: number;
+  durationMs: number;
+}
+
+export interface Reconciler {
+  runOnce(opts?: { dryRun?: boolean }): Promise<RunReport>;
+  state(): Promise<RuntimeState>;
+  readonly statePath: string;
+}
+
+export function statePathFor(cacheDir: string, location: string): string {
+  return join(cacheDir, "state", `${createHash("sha256").update(location).digest("hex").slice(0, 16)}.json`);
+}
+
+export function createReconciler(o: ReconcilerOptions): Reconciler {
+  const statePath = statePathFor(o.cacheDir, o.source.location);
+  const targets = createTargetCache({
+    helmBinary: o.helmBinary,
+    log: o.log,
+    ...(o.env ? { env: o.env } : {}),
+    ...(o.onHelmCall ? { onHelmCall: o.onHelmCall } : {}),
+  });
+  const charts = createChartStore(join(o.cacheDir, "charts"));
+  let lastGood: DesiredRevision | undefined;
+
+  async function update(f: (s: RuntimeState) => RuntimeState): Promise<void> {
+    await writeState(statePath, f(await readState(statePath, o.source.location)));
+  }
+
+  async function runOnce(opts: { dryRun?: boolean } = {}): Promise<RunReport> {
+    const started = Date.now();
+    const callsBefore = targets.helmCalls();
+    const report = (r: Partial<RunReport>): RunReport => ({
+      clusters: [],
+      ...r,
+      helmCalls: targets.helmCalls() - callsBefore,
+      durationMs: Date.now() - started,
+    });
+
+    let rev: Revision;
+    try {
+      rev = await o.source.fetch();
+    } catch (err) {
+      const message = (err as Error).message;
+      const st = o.source.status();
+      o.log.warn({ err: message }, "source fetch failed; the last good revision stays applied");
+      if (!opts.dryRun) {
+        await update((s) => ({
+          ...s,
+          sourceError: { message, staleSince: (st.staleSince ?? new Date()).toISOString() },
+        }));
+      }
+      return report({ sourceError: message });
+    }
+
+    let desired: DesiredRevision;
+    try {
+      // The same commit again: already loaded and rendered.
+      desired = lastGood && lastGood.commit === rev.sha ? lastGood : await loadRevision(rev.sha, rev.dir, o.renderer);
+    } catch (err) {
+      if (!(err instanceof ValidationError)) throw err;
+      o.log.warn({ revision: rev.sha, problems: err.issues.length }, "invalid revision; nothing applied");
+      if (!opts.dryRun) {
+        await update((s) => {
+          const { sourceError: _e, ...rest } = s;
+          return { ...rest, lastFetchAt: new Date().toISOString(), lastAttemptedRevision: rev.sha, invalidRevision: { sha: rev.sha, errors: err.issues.map(formatIssue) } };
+        });
+      }
+      return report({ revision: rev.sha, invalid: err });
+    }
+    if (!opts.dryRun) lastGood = desired;
+
+    const clusters = desired.repo.clusters.filter((c) => !o.cluster || c.metadata.name === o.cluster);
+    const all = targets.targets(clusters);
+    const canary = canaries(desired.repo);
+    const canaryNames = new Set([...canary.values()].flat());
+    const first = all.filter((t) => canaryNames.has(t.name));
+    const rest = all.filter((t) => !canaryNames.has(t.name));
+
+    const run = (t: ClusterTarget, heldApps?: Map<string, string>) =>
+      reconcileCluster(t, {
+        commit: desired.commit,
+        desired: desired.byCluster.get(t.name) ?? [],
+        pruneOf: pruneOf(desired.repo),
+        ...(heldApps ? { heldApps } : {}),
+        chartDir: (c) => charts.dirFor(desired.charts.get(chartKey(c))!),
+        log: o.log.child({ revision: desired.commit }),
+        ...(o.concurrency ? { concurrency: o.concurrency } : {}),
+        ...(o.helmTimeoutMs ? { helmTimeoutMs: o.helmTimeoutMs } : {}),
+        ...(o.stepTimeoutMs ? { stepTimeoutMs: o.stepTimeoutMs } : {}),
+        ...(o.healthTimeoutMs ? { healthTimeoutMs: o.healthTimeoutMs } : {}),
+        ...(o.retry ? { retry: o.retry } : {}),
+        ...(opts.dryRun ? { dryRun: true } : {}),
+      });
+
+    const firstResults = await Promise.all(first.map((t) => run(t)));
+    const held = heldByCanary(canary, firstResults);
+    const restResults = await Promise.all(rest.map((t) => run(t, held)));
+    const results = [...firstResults, ...restResults];
+
+    if (!opts.dryRun) {
+      const now = new Date();
+      await update((s) => {
+        let next: RuntimeState = { ...s, lastFetchAt: now.toISOString(), lastAttemptedRevision: rev.sha };
+        delete next.sourceError;
+        delete next.invalidRevision;
+        const failed = results.some((r) => !r.reachable || r.releases.some((x) => x.outcome === "failed"));
+        if (!failed) next.lastAppliedRevision = rev.sha;
+        for (const r of results) next = markCluster(next, r.cluster, r.reachable, now, r.error);
+        return next;
+      });
+    }
+    return report({ revision: rev.sha, clusters: results });
+  }
+
+  return { runOnce, state: () => readState(statePath, o.source.location), statePath };
+}
+
+/** Applications whose canary cluster did not end healthy wait on the other clusters. */
+export function heldByCanary(canary: Map<string, string[]>, results: ClusterResult[]): Map<string, string> {
+  const held = new Map<string, string>();
+  for (const [app, clusters] of canary) {
+    for (const c of clusters) {
+      const r = results.find((x) => x.cluster === c);
+      if (!r) continue;
+      if (!r.reachable) {
+        held.set(app, `waiting for canary cluster ${c}, which is unreachable`);
+        break;
+      }
+      const bad = r.releases.find((x) => x.application === app && (x.outcome === "failed" || x.outcome === "blocked"));
+      if (bad) {
+        held.set(app, `waiting for canary cluster ${c}: ${bad.name} ${bad.outcome} (${bad.reason})`);
+        break;
+      }
+    }
+  }
+  return held;
+}
