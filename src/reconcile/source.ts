@@ -145,10 +145,13 @@ export function createRemoteSource(url: string, opts: Resolved): GitSource {
   const revs = join(root, "revs");
   const recent = recentList(Math.max(2, opts.keep ?? 3));
 
+  let latest: string | undefined; // the sha this instance last returned
+
   async function fetchOnce(): Promise<Revision> {
-    await git.initBare(repo);
+    if (latest === undefined) await git.initBare(repo);
     const sha = await git.fetchCommit(repo, url, ref);
     const dir = join(revs, sha);
+    if (sha === latest) return { sha, dir }; // nothing new: one git fetch, one rev-parse
     // A tree left by an earlier run (or a crash mid-checkout) is checked before reuse.
     if (!recent.has(sha) && (await git.cleanCheckout(dir)) !== sha) {
       await git.removeWorktree(repo, dir);
@@ -160,6 +163,7 @@ export function createRemoteSource(url: string, opts: Resolved): GitSource {
         await git.removeWorktree(repo, path);
       }
     }
+    latest = sha;
     return { sha, dir };
   }
 
