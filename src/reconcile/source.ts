@@ -17,6 +17,7 @@ export interface Revision {
 }
 
 export interface SourceStatus {
+  /** The last revision fetched successfully (whether it is valid is the reconciler's call). */
   lastGood?: Revision;
   lastSuccessAt?: Date;
   lastErrorAt?: Date;
