@@ -67,3 +67,29 @@ export class KubeError extends BerthError {
     this.cluster = cluster;
   }
 }
+
+// `scheme://user:password@host` or `scheme://token@host`: the userinfo part of
+// any URL in a message. Git echoes URLs back in stderr, so every GitError field
+// passes through this before it is stored.
+const URL_USERINFO = /\b([a-z][a-z0-9+.-]*:\/\/)[^\s/]+@/gi;
+
+/** Replaces the credentials in every URL inside `text` with `***`. */
+export function redactCredentials(text: string): string {
+  return text.replace(URL_USERINFO, "$1***@");
+}
+
+/** A git command failed: network, auth, unknown ref, corrupt cache. */
+export class GitError extends BerthError {
+  /** The git command line, e.g. `git fetch --depth 1 https://***@host/repo.git main`. */
+  readonly command: string;
+  /** What git printed on stderr (credentials redacted). */
+  readonly stderr: string;
+  constructor(args: readonly string[], stderr: string, hint?: string) {
+    const command = redactCredentials(["git", ...args].join(" "));
+    const err = redactCredentials(stderr.trim());
+    const first = err.split("\n").find((l) => l.trim() !== "") ?? "failed";
+    super("GIT_FAILED", `${command}: ${first}${hint ? ` (${hint})` : ""}`);
+    this.command = command;
+    this.stderr = err;
+  }
+}
