@@ -4,6 +4,10 @@ import { UsageError, BerthError, formatIssue, ValidationError } from "../errors.
 import { EXIT, exitCodeFor } from "./exit.ts";
 import type { CliContext } from "./context.ts";
 import type { Writable } from "node:stream";
+import { registerPlan } from "./plan.ts";
+import { registerReconcile } from "./reconcile.ts";
+import { registerStatus } from "./status.ts";
+import { registerReleaseOps } from "./release-ops.ts";
 
 export interface RunOptions {
   stdout?: Writable;
@@ -13,7 +17,7 @@ export interface RunOptions {
 
 // Each command lives in its own file and registers itself here.
 export type RegisterCommand = (program: Command, ctx: CliContext) => void;
-const commands: RegisterCommand[] = [];
+const commands: RegisterCommand[] = [registerPlan, registerReconcile, registerStatus, registerReleaseOps];
 
 /** Runs the CLI and returns the exit code (never calls process.exit). */
 export async function run(argv: string[], opts: RunOptions = {}): Promise<number> {

@@ -11,6 +11,7 @@ import { reconcileCluster, type ClusterResult, type ClusterTarget } from "./clus
 import { canaries, chartKey, loadRevision, pruneOf, type DesiredRevision, type Renderer } from "./revision.ts";
 import { markCluster, readState, writeState, type RuntimeState } from "./runtime-state.ts";
 import { createTargetCache } from "./targets.ts";
+import { clusterStatus, type StatusSnapshot } from "./status.ts";
 
 export interface ReconcilerOptions {
   source: GitSource;
@@ -35,6 +36,8 @@ export interface RunReport {
   sourceError?: string;
   /** The revision is invalid: nothing was applied. */
   invalid?: ValidationError;
+  /** What the revision asked for, when it loaded. */
+  desired?: DesiredRevision;
   clusters: ClusterResult[];
   helmCalls: number;
   durationMs: number;
@@ -42,6 +45,8 @@ export interface RunReport {
 
 export interface Reconciler {
   runOnce(opts?: { dryRun?: boolean }): Promise<RunReport>;
+  /** Live status of every cluster, with why releases are blocked (no change made). */
+  snapshot(): Promise<{ status: StatusSnapshot; blocked: Map<string, string>; report: RunReport }>;
   state(): Promise<RuntimeState>;
   readonly statePath: string;
 }
@@ -143,15 +148,42 @@ export function createReconciler(o: ReconcilerOptions): Reconciler {
         delete next.sourceError;
         delete next.invalidRevision;
         const failed = results.some((r) => !r.reachable || r.releases.some((x) => x.outcome === "failed"));
-        if (!failed) next.lastAppliedRevision = rev.sha;
+        if (!failed) {
+          next.lastAppliedRevision = rev.sha;
+          next.lastAppliedDir = rev.dir;
+        }
         for (const r of results) next = markCluster(next, r.cluster, r.reachable, now, r.error);
         return next;
       });
     }
-    return report({ revision: rev.sha, clusters: results });
+    return report({ revision: rev.sha, desired, clusters: results });
   }
 
-  return { runOnce, state: () => readState(statePath, o.source.location), statePath };
+  async function snapshot() {
+    const report = await runOnce({ dryRun: true });
+    const state = await readState(statePath, o.source.location);
+    let desired = report.desired;
+    if (!desired && state.lastAppliedRevision && state.lastAppliedDir) {
+      // The source is unreachable or the newest revision invalid: show what the last good one asked for.
+      desired = await loadRevision(state.lastAppliedRevision, state.lastAppliedDir, o.renderer).catch(() => undefined);
+    }
+    const blocked = new Map<string, string>();
+    for (const c of report.clusters) {
+      for (const r of c.releases) if (r.final.action.kind === "blocked") blocked.set(`${c.cluster}/${r.name}`, r.final.action.reason);
+    }
+    const clusters = desired ? desired.repo.clusters.filter((c) => !o.cluster || c.metadata.name === o.cluster) : [];
+    const status: StatusSnapshot = {
+      source: o.source.location,
+      ...(desired ? { revision: desired.commit } : {}),
+      ...(state.lastAppliedRevision ? { lastAppliedRevision: state.lastAppliedRevision } : {}),
+      ...(report.sourceError ? { sourceStale: { since: state.sourceError?.staleSince ?? new Date().toISOString(), error: report.sourceError } } : {}),
+      ...(report.invalid && report.revision ? { invalidRevision: { sha: report.revision, errors: report.invalid.issues.map(formatIssue) } } : {}),
+      clusters: await Promise.all(targets.targets(clusters).map((t) => clusterStatus(t, desired?.byCluster.get(t.name) ?? [], state))),
+    };
+    return { status, blocked, report };
+  }
+
+  return { runOnce, snapshot, state: () => readState(statePath, o.source.location), statePath };
 }
 
 /** Applications whose canary cluster did not end healthy wait on the other clusters. */

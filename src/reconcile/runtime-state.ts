@@ -15,6 +15,8 @@ export interface ClusterRuntime {
 export interface RuntimeState {
   source: string;
   lastAppliedRevision?: string;
+  /** The tree of the last applied revision (the source keeps the last few on disk). */
+  lastAppliedDir?: string;
   lastAttemptedRevision?: string;
   /** The newest revision that failed validation, with its errors. */
   invalidRevision?: { sha: string; errors: string[] };

@@ -1,0 +1,48 @@
+import type { RegisterCommand } from "./index.ts";
+import { UsageError } from "../errors.ts";
+import { runWatch } from "../reconcile/watch.ts";
+import { EXIT } from "./exit.ts";
+import { addSourceFlags, openFromFlags, positiveInt, reconcilerFromFlags, type SourceFlags } from "./reconciler-flags.ts";
+import { failIfNoRevision, formatReport, reportFailed } from "./report.ts";
+
+export const registerReconcile: RegisterCommand = (program, ctx) => {
+  addSourceFlags(program.command("reconcile"))
+    .description("apply the definitions to every cluster, once or continuously")
+    .option("--once", "one pass, then exit (1 if anything failed)")
+    .option("--watch", "keep reconciling: poll the source and watch a local directory")
+    .option("--interval <SECONDS>", "poll interval with --watch", "30")
+    .option("--output <FORMAT>", "text or json", "text")
+    .action(async (f: SourceFlags & { once?: boolean; watch?: boolean; interval: string; output: string }) => {
+      if (Boolean(f.once) === Boolean(f.watch)) throw new UsageError("give exactly one of --once or --watch");
+      const source = await openFromFlags(f, ctx.cwd);
+      const rec = reconcilerFromFlags(f, source, ctx.log);
+      const print = (r: Awaited<ReturnType<typeof rec.runOnce>>) => {
+        if (f.output === "json") {
+          const { desired: _d, invalid, ...rest } = r;
+          ctx.stdout.write(`${JSON.stringify({ ...rest, ...(invalid ? { invalid: invalid.issues } : {}) })}\n`);
+        } else ctx.stdout.write(formatReport(r));
+      };
+      try {
+        if (f.once) {
+          const report = await rec.runOnce();
+          print(report);
+          failIfNoRevision(report);
+          if (reportFailed(report)) ctx.setExitCode(EXIT.invalid);
+          return;
+        }
+        const stop = new AbortController();
+        const onSignal = () => stop.abort();
+        process.once("SIGINT", onSignal);
+        process.once("SIGTERM", onSignal);
+        const loop = runWatch(rec, source, {
+          intervalMs: positiveInt("--interval", f.interval, 30) * 1000,
+          signal: stop.signal,
+          onReport: print,
+          onError: (err) => ctx.log.error({ err: (err as Error).message }, "reconcile loop error"),
+        });
+        await loop.done;
+      } finally {
+        await source.close();
+      }
+    });
+};

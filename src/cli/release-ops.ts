@@ -1,0 +1,83 @@
+// history, rollback and resume: one release on one cluster.
+import type { Command } from "commander";
+import type { RegisterCommand } from "./index.ts";
+import { UsageError } from "../errors.ts";
+import { findRelease, manualRollback, resume } from "../reconcile/manual.ts";
+import { createTargetCache } from "../reconcile/targets.ts";
+import { addSourceFlags, openFromFlags, positiveInt, reconcilerFromFlags, type SourceFlags } from "./reconciler-flags.ts";
+import type { CliContext } from "./context.ts";
+import type { DesiredRevision } from "../reconcile/revision.ts";
+
+type Flags = SourceFlags & { cluster?: string; namespace?: string; output?: string; to?: string };
+
+async function withRelease(
+  ctx: CliContext,
+  f: Flags,
+  release: string,
+  fn: (x: { target: ReturnType<ReturnType<typeof createTargetCache>["targets"]>[number]; desired: DesiredRevision }) => Promise<void>,
+) {
+  if (!f.cluster) throw new UsageError("--cluster is required");
+  const source = await openFromFlags(f, ctx.cwd);
+  try {
+    const { report, status } = await reconcilerFromFlags(f, source, ctx.log).snapshot();
+    const desired = report.desired;
+    if (!desired) throw new UsageError(`cannot read the definitions: ${report.sourceError ?? "invalid revision"}`);
+    const cluster = desired.repo.clusters.find((c) => c.metadata.name === f.cluster);
+    if (!cluster) throw new UsageError(`no Cluster ${f.cluster} in the definitions; there are ${status.clusters.map((c) => c.name).join(", ")}`);
+    const target = createTargetCache({ helmBinary: f.helm ?? "helm", log: ctx.log }).targets([cluster])[0]!;
+    void release;
+    await fn({ target, desired });
+  } finally {
+    await source.close();
+  }
+}
+
+const releaseCmd = (program: Command, name: string) =>
+  addSourceFlags(program.command(`${name} <RELEASE>`))
+    .requiredOption("--cluster <NAME>", "the cluster")
+    .option("--namespace <NS>", "when the release name exists in several namespaces");
+
+export const registerReleaseOps: RegisterCommand = (program, ctx) => {
+  releaseCmd(program, "history")
+    .description("every action berth took on a release: commit, versions, steps, result, Helm revision")
+    .option("--output <FORMAT>", "text or json", "text")
+    .action(async (release: string, f: Flags) => {
+      await withRelease(ctx, f, release, async ({ target }) => {
+        const rel = await findRelease(target, release, f.namespace);
+        if (f.output === "json") {
+          ctx.stdout.write(`${JSON.stringify(rel.book.records, null, 2)}\n`);
+          return;
+        }
+        ctx.stdout.write(`release ${rel.name} in ${rel.namespace} on cluster ${target.name}${rel.book.memo.suspendedDigest ? " (suspended)" : ""}\n`);
+        for (const r of rel.book.records) {
+          const move = r.fromVersion || r.toVersion ? ` ${r.fromVersion ?? "-"} -> ${r.toVersion ?? "-"}` : "";
+          ctx.stdout.write(`${r.at}  ${r.commit.slice(0, 12)}  ${r.action}${move}  ${r.result}  rev ${r.helmRevision ?? "-"}  ${r.durationMs} ms\n`);
+          for (const s of r.steps) ctx.stdout.write(`    step ${s.kind} ${s.to}: ${s.succeeded ? "ok" : "failed"} (job ${s.job})\n`);
+          if (r.error) ctx.stdout.write(`    error: ${r.error}\n`);
+        }
+      });
+    });
+
+  releaseCmd(program, "rollback")
+    .description("roll a release back to a Helm revision and suspend its automatic reconciliation until git changes it or `berth resume`")
+    .requiredOption("--to <REVISION>", "the Helm revision (see `berth history`)")
+    .action(async (release: string, f: Flags) => {
+      const revision = positiveInt("--to", f.to, 0);
+      await withRelease(ctx, f, release, async ({ target, desired }) => {
+        const rel = await findRelease(target, release, f.namespace);
+        const spec = desired.byCluster.get(target.name)?.find((s) => s.name === rel.name && s.namespace === rel.namespace);
+        await manualRollback(target, spec, rel, revision, desired.commit, positiveInt("--helm-timeout", f.helmTimeout, 300) * 1000);
+        ctx.stdout.write(`rolled back ${rel.name} on ${target.name} to revision ${revision}; automatic reconciliation is suspended until git changes it or \`berth resume ${rel.name} --cluster ${target.name}\`\n`);
+      });
+    });
+
+  releaseCmd(program, "resume")
+    .description("lift the suspension set by `berth rollback`")
+    .action(async (release: string, f: Flags) => {
+      await withRelease(ctx, f, release, async ({ target }) => {
+        const rel = await findRelease(target, release, f.namespace);
+        await resume(target, rel);
+        ctx.stdout.write(`resumed ${rel.name} on ${target.name}; the next reconcile brings it back to git\n`);
+      });
+    });
+};

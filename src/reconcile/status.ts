@@ -1,0 +1,112 @@
+// What `berth status`, the API and the page show: per cluster and release,
+// desired vs deployed version, health, last action, last error.
+import type { ReleaseSpec } from "../model/types.ts";
+import type { ClusterTarget } from "./cluster.ts";
+import { readBook, type ActionRecord } from "./memo.ts";
+import type { RuntimeState } from "./runtime-state.ts";
+
+export interface ReleaseStatus {
+  name: string;
+  namespace: string;
+  application?: string;
+  desiredVersion?: string;
+  deployedVersion?: string;
+  helmRevision?: number;
+  helmStatus?: string;
+  health: "healthy" | "unhealthy" | "absent" | "unknown";
+  healthMessage?: string;
+  suspended: boolean;
+  lastAction?: Pick<ActionRecord, "action" | "at" | "result" | "fromVersion" | "toVersion" | "commit">;
+  lastError?: string;
+}
+
+export interface ClusterStatus {
+  name: string;
+  reachable: boolean;
+  since?: string;
+  error?: string;
+  paused: boolean;
+  releases: ReleaseStatus[];
+}
+
+export interface StatusSnapshot {
+  source: string;
+  revision?: string;
+  lastAppliedRevision?: string;
+  sourceStale?: { since: string; error: string };
+  invalidRevision?: { sha: string; errors: string[] };
+  clusters: ClusterStatus[];
+}
+
+export async function clusterStatus(target: ClusterTarget, desired: ReleaseSpec[], runtime?: RuntimeState): Promise<ClusterStatus> {
+  const rt = runtime?.clusters[target.name];
+  const base = { name: target.name, paused: target.paused, ...(rt?.since ? { since: rt.since } : {}) };
+  try {
+    await target.kube.ping();
+    const [observed, memos] = await Promise.all([target.kube.listReleases(), target.kube.listMemos()]);
+    const names = new Map<string, { spec?: ReleaseSpec; namespace: string }>();
+    for (const d of desired) names.set(`${d.namespace}/${d.name}`, { spec: d, namespace: d.namespace });
+    for (const o of observed) if (o.managed && !names.has(`${o.namespace}/${o.name}`)) names.set(`${o.namespace}/${o.name}`, { namespace: o.namespace });
+    const releases: ReleaseStatus[] = [];
+    for (const [key, { spec, namespace }] of [...names].sort(([a], [b]) => a.localeCompare(b))) {
+      const name = key.slice(namespace.length + 1);
+      const obs = observed.find((o) => o.namespace === namespace && o.name === name);
+      const latest = obs?.revisions.at(-1);
+      const deployed = obs && [...obs.revisions].reverse().find((r) => r.status === "deployed");
+      const book = readBook(memos.get(key));
+      const last = book.records.at(-1);
+      const lastFailure = [...book.records].reverse().find((r) => r.result === "failed");
+      let health: ReleaseStatus["health"] = "absent";
+      let healthMessage: string | undefined;
+      if (deployed && spec) {
+        const h = await target.kube.healthy(spec.workloadKind, namespace, name);
+        health = h.healthy ? "healthy" : "unhealthy";
+        healthMessage = h.message;
+      } else if (deployed) {
+        health = "unknown";
+      }
+      releases.push({
+        name,
+        namespace,
+        ...((spec?.application ?? obs?.application) ? { application: spec?.application ?? obs?.application } : {}),
+        ...(spec ? { desiredVersion: spec.component.version } : {}),
+        ...(deployed?.version ? { deployedVersion: deployed.version } : {}),
+        ...(latest ? { helmRevision: latest.revision, helmStatus: latest.status } : {}),
+        health,
+        ...(healthMessage ? { healthMessage } : {}),
+        suspended: Boolean(book.memo.suspendedDigest),
+        ...(last ? { lastAction: { action: last.action, at: last.at, result: last.result, commit: last.commit, ...(last.fromVersion ? { fromVersion: last.fromVersion } : {}), ...(last.toVersion ? { toVersion: last.toVersion } : {}) } } : {}),
+        ...(last?.result === "failed" && lastFailure?.error ? { lastError: lastFailure.error } : {}),
+      });
+    }
+    return { ...base, reachable: true, releases };
+  } catch (err) {
+    return { ...base, reachable: false, error: (err as Error).message, releases: [] };
+  }
+}
+
+export function formatStatus(s: StatusSnapshot, blocked: Map<string, string> = new Map()): string {
+  const lines: string[] = [];
+  lines.push(`source: ${s.source}${s.revision ? ` @ ${s.revision.slice(0, 12)}` : ""}`);
+  if (s.sourceStale) lines.push(`  source is stale since ${s.sourceStale.since}: ${s.sourceStale.error}`);
+  if (s.invalidRevision) lines.push(`  revision ${s.invalidRevision.sha.slice(0, 12)} is invalid and was not applied (${s.invalidRevision.errors.length} problems)`);
+  for (const c of s.clusters) {
+    lines.push("");
+    const state = c.reachable ? "reachable" : `UNREACHABLE${c.since ? ` since ${c.since}` : ""}: ${c.error}`;
+    lines.push(`cluster ${c.name}${c.paused ? " (paused)" : ""}: ${state}`);
+    if (!c.reachable) continue;
+    const rows = [["RELEASE", "NAMESPACE", "DESIRED", "DEPLOYED", "REV", "HEALTH", "LAST ACTION"]];
+    for (const r of c.releases) {
+      const last = r.lastAction ? `${r.lastAction.action} ${r.lastAction.result}` : "-";
+      rows.push([r.name, r.namespace, r.desiredVersion ?? "-", r.deployedVersion ?? "-", String(r.helmRevision ?? "-"), r.suspended ? `${r.health} (suspended)` : r.health, last]);
+    }
+    const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
+    for (const row of rows) lines.push(`  ${row.map((cell, i) => cell.padEnd(widths[i]!)).join("  ").trimEnd()}`);
+    for (const r of c.releases) {
+      const why = blocked.get(`${c.name}/${r.name}`);
+      if (why) lines.push(`  ${r.name}: blocked: ${why}`);
+      if (r.lastError) lines.push(`  ${r.name}: last error: ${r.lastError}`);
+    }
+  }
+  return `${lines.join("\n")}\n`;
+}
