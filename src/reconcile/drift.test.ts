@@ -1,0 +1,161 @@
+import { describe, expect, it } from "vitest";
+import { autoscalerOn, detectDrift, diffObject, driftCount, formatDrift, objectKey, parseManifest, type ManifestObject } from "./drift.ts";
+
+const deployment = (over: Record<string, unknown> = {}): ManifestObject => ({
+  apiVersion: "apps/v1",
+  kind: "Deployment",
+  metadata: { name: "shop-api", namespace: "shop", labels: { app: "api" } },
+  spec: {
+    replicas: 2,
+    selector: { matchLabels: { app: "api" } },
+    template: {
+      metadata: { labels: { app: "api" } },
+      spec: { containers: [{ name: "api", image: "x:1", ports: [{ name: "http", containerPort: 8080 }], resources: { requests: { cpu: "0.5", memory: "1024Mi" } } }] },
+    },
+  },
+  ...over,
+});
+
+// What the API server gives back for deployment(): defaults, status, controller metadata.
+const liveOf = (d: ManifestObject) => {
+  const live = structuredClone(d) as Record<string, any>;
+  live.metadata = {
+    ...live.metadata,
+    uid: "u-1",
+    resourceVersion: "42",
+    generation: 3,
+    creationTimestamp: "2024-01-01T00:00:00Z",
+    managedFields: [{ manager: "helm" }],
+    annotations: { "deployment.kubernetes.io/revision": "3", "meta.helm.sh/release-name": "shop-api" },
+  };
+  live.spec.strategy = { type: "RollingUpdate" };
+  live.spec.revisionHistoryLimit = 10;
+  const c = live.spec.template.spec.containers[0];
+  c.imagePullPolicy = "IfNotPresent";
+  c.terminationMessagePath = "/dev/termination-log";
+  c.ports[0].protocol = "TCP";
+  c.resources.requests = { cpu: "500m", memory: "1Gi" };
+  live.spec.template.spec.restartPolicy = "Always";
+  live.status = { replicas: 2, availableReplicas: 2 };
+  return live;
+};
+
+type Mutate = (live: Record<string, any>) => void;
+
+describe("diffObject", () => {
+  const cases: Array<[string, Mutate, string[]]> = [
+    ["defaults, status and controller metadata are not drift", () => {}, []],
+    ["a changed image", (l) => (l.spec.template.spec.containers[0].image = "x:2"), ['spec.template.spec.containers[0].image: "x:1" -> "x:2"']],
+    ["a changed label", (l) => (l.metadata.labels.app = "hacked"), ['metadata.labels.app: "api" -> "hacked"']],
+    ["a removed label", (l) => delete l.metadata.labels.app, ['metadata.labels.app: "api" -> <absent>']],
+    ["an added label is not a field the manifest sets", (l) => (l.metadata.labels.extra = "y"), []],
+    ["a replicas change", (l) => (l.spec.replicas = 5), ["spec.replicas: 2 -> 5"]],
+    ["a port changed", (l) => (l.spec.template.spec.containers[0].ports[0].containerPort = 9090), ["spec.template.spec.containers[0].ports[0].containerPort: 8080 -> 9090"]],
+    ["a quantity really changed", (l) => (l.spec.template.spec.containers[0].resources.requests.cpu = "250m"), ['spec.template.spec.containers[0].resources.requests.cpu: "0.5" -> "250m"']],
+    [
+      "an injected sidecar is not drift; the container still matches by name",
+      (l) => l.spec.template.spec.containers.unshift({ name: "istio-proxy", image: "proxy" }),
+      [],
+    ],
+    [
+      "a removed container",
+      (l) => (l.spec.template.spec.containers = [{ name: "other", image: "y" }]),
+      ['spec.template.spec.containers[0]: {"name":"api","image":"x:1","ports":[{"name":"http","containerPort":8080}],"resources":{"requests":{"cpu":"0.5","memory":"1024Mi"}}} -> <absent>'],
+    ],
+  ];
+  it.each(cases)("%s", (_name, mutate, expected) => {
+    const d = deployment();
+    const live = liveOf(d);
+    mutate(live);
+    const fields = diffObject(d, live);
+    expect(formatDrift({ ...d, name: "shop-api", fields }).map((s) => s.replace(/^Deployment\/shop-api: /, ""))).toEqual(expected);
+  });
+
+  it("skips the paths it is told to (fields an autoscaler owns)", () => {
+    const d = deployment();
+    const live = liveOf(d);
+    live.spec.replicas = 7;
+    expect(diffObject(d, live, new Set(["spec.replicas"]))).toEqual([]);
+  });
+
+  const scalars: Array<[string, unknown, unknown, boolean]> = [
+    ["same string", "a", "a", true],
+    ["number vs its string (IntOrString)", 8080, "8080", true],
+    ["cpu 0.5 vs 500m", "0.5", "500m", true],
+    ["memory 1024Mi vs 1Gi", "1024Mi", "1Gi", true],
+    ["plain numbers are not quantities", "08", "8", false],
+    ["different quantities", "1Gi", "1G", false],
+    ["bool vs string", true, "true", false],
+  ];
+  it.each(scalars)("scalar %s", (_n, a, b, same) => {
+    const d: ManifestObject = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "c" }, data: { k: a } };
+    expect(diffObject(d, { data: { k: b } }).length === 0).toBe(same);
+  });
+
+  it("compares a Secret's stringData with its data, never showing the values", () => {
+    const s: ManifestObject = { apiVersion: "v1", kind: "Secret", metadata: { name: "db", namespace: "shop" }, stringData: { password: "hunter2" } };
+    const live = new Map<string, unknown>([[objectKey({ apiVersion: "v1", kind: "Secret", namespace: "shop", name: "db" }), { data: { password: Buffer.from("changed").toString("base64") } }]]);
+    const out = detectDrift({ objects: [s], live, autoscalerOn: false });
+    expect(out).toEqual([{ apiVersion: "v1", kind: "Secret", namespace: "shop", name: "db", fields: [{ path: "data.password", expected: "[redacted]", live: "[redacted]" }] }]);
+    expect(JSON.stringify(out)).not.toContain(Buffer.from("hunter2").toString("base64"));
+    const same = new Map([[[...live.keys()][0]!, { data: { password: Buffer.from("hunter2").toString("base64") } }]]);
+    expect(detectDrift({ objects: [s], live: same, autoscalerOn: false })).toEqual([]);
+  });
+});
+
+describe("detectDrift", () => {
+  const hpa: ManifestObject = {
+    apiVersion: "autoscaling/v2",
+    kind: "HorizontalPodAutoscaler",
+    metadata: { name: "shop-api", namespace: "shop" },
+    spec: { scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: "shop-api" }, minReplicas: 2, maxReplicas: 5 },
+  };
+  const cases: Array<[string, ManifestObject[], boolean, number]> = [
+    ["replicas changed, no autoscaler: drift", [deployment()], false, 1],
+    ["replicas changed, autoscaler trait on: not drift", [deployment()], true, 0],
+    ["replicas changed, an HPA in the manifest targets it: not drift", [deployment(), hpa], false, 0],
+  ];
+  it.each(cases)("%s", (_n, objects, on, count) => {
+    const live = new Map<string, unknown>();
+    for (const o of objects) {
+      const l = o.kind === "Deployment" ? liveOf(o) : structuredClone(o);
+      if (o.kind === "Deployment") l.spec.replicas = 9;
+      live.set(objectKey({ apiVersion: o.apiVersion, kind: o.kind, namespace: "shop", name: o.metadata.name }), l);
+    }
+    expect(driftCount(detectDrift({ objects, live, autoscalerOn: on }))).toBe(count);
+  });
+
+  it("reports a deleted object as missing", () => {
+    const out = detectDrift({ objects: [deployment()], live: new Map(), autoscalerOn: false });
+    expect(out).toEqual([{ apiVersion: "apps/v1", kind: "Deployment", namespace: "shop", name: "shop-api", missing: true, fields: [] }]);
+    expect(formatDrift(out[0]!)).toEqual(["Deployment/shop-api: missing (deleted from the cluster)"]);
+    expect(driftCount(out)).toBe(1);
+  });
+});
+
+describe("parseManifest", () => {
+  it("reads helm's multi-document manifest, filling the release namespace for namespaced kinds only", () => {
+    const manifest = [
+      "---",
+      "# Source: web/templates/service.yaml",
+      "apiVersion: v1\nkind: Service\nmetadata:\n  name: shop-api\nspec:\n  ports: [{port: 80}]",
+      "---",
+      "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: reader",
+      "---",
+      "# an empty document",
+      "---",
+      "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: other\n  namespace: elsewhere",
+    ].join("\n");
+    const objs = parseManifest(manifest, "shop");
+    expect(objs.map((o) => `${o.kind}/${o.metadata.namespace ?? "-"}/${o.metadata.name}`)).toEqual(["Service/shop/shop-api", "ClusterRole/-/reader", "ConfigMap/elsewhere/other"]);
+  });
+});
+
+describe("autoscalerOn", () => {
+  it.each([
+    [{ traits: { autoscaler: { enabled: true, min: 2 } } }, true],
+    [{ traits: { autoscaler: { enabled: false } } }, false],
+    [{ traits: {} }, false],
+    [undefined, false],
+  ])("%j -> %s", (values, on) => expect(autoscalerOn(values)).toBe(on));
+});
