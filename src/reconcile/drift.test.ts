@@ -1,6 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { autoscalerOn, detectDrift, diffObject, driftCount, formatDrift, objectKey, parseManifest, type ManifestObject } from "./drift.ts";
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- fixtures reach deep paths of live objects
+type Obj = any;
+
 const deployment = (over: Record<string, unknown> = {}): ManifestObject => ({
   apiVersion: "apps/v1",
   kind: "Deployment",
@@ -18,7 +21,7 @@ const deployment = (over: Record<string, unknown> = {}): ManifestObject => ({
 
 // What the API server gives back for deployment(): defaults, status, controller metadata.
 const liveOf = (d: ManifestObject) => {
-  const live = structuredClone(d) as Record<string, any>;
+  const live = structuredClone(d) as Obj;
   live.metadata = {
     ...live.metadata,
     uid: "u-1",
@@ -40,7 +43,7 @@ const liveOf = (d: ManifestObject) => {
   return live;
 };
 
-type Mutate = (live: Record<string, any>) => void;
+type Mutate = (live: Obj) => void;
 
 describe("diffObject", () => {
   const cases: Array<[string, Mutate, string[]]> = [
