@@ -54,8 +54,23 @@ export interface KubeClient {
   runJob(spec: JobSpec): Promise<JobResult>;
   /** Whether the main object of a release is healthy now. */
   healthy(kind: WorkloadKind, namespace: string, name: string): Promise<{ healthy: boolean; message: string }>;
+  /** The manifest and values of a release's latest deployed revision: one list call, one payload decoded. */
+  readManifest(namespace: string, release: string): Promise<DeployedManifest | undefined>;
+  /** Any object, as plain JSON; undefined when it does not exist. */
+  getObject(apiVersion: string, kind: string, namespace: string | undefined, name: string): Promise<Record<string, unknown> | undefined>;
+  /** Server-side apply of a whole object (creates it when missing). */
+  applyObject(obj: Record<string, unknown>, opts: { fieldManager: string; force: boolean }): Promise<void>;
   /** Waits until healthy or the timeout passes. */
   waitHealthy(kind: WorkloadKind, namespace: string, name: string, timeoutMs: number): Promise<{ healthy: boolean; message: string }>;
+}
+
+/** What Helm applied for a release's deployed revision, from its storage Secret. */
+export interface DeployedManifest {
+  revision: number;
+  /** Multi-document YAML of every object Helm applied (hooks excluded). */
+  manifest: string;
+  /** The values berth passed (`config` in Helm's payload). */
+  config: Record<string, unknown>;
 }
 
 export interface KubeOptions {
@@ -86,6 +101,7 @@ export function createKube(o: KubeOptions): KubeClient {
   const apps = kc.makeApiClient(k8s.AppsV1Api);
   const batch = kc.makeApiClient(k8s.BatchV1Api);
   const version = kc.makeApiClient(k8s.VersionApi);
+  const objects = k8s.KubernetesObjectApi.makeApiClient(kc);
   const timeout = o.requestTimeoutMs ?? 15_000;
 
   async function call<T>(what: string, p: () => Promise<T>, ms = timeout): Promise<T> {
@@ -218,6 +234,36 @@ export function createKube(o: KubeOptions): KubeClient {
         if (Date.now() > deadline) return { succeeded: false, logs: await jobLogs(spec.namespace, spec.name), message: `did not finish within ${spec.timeoutMs} ms` };
         await sleep(500);
       }
+    },
+    async readManifest(namespace, release) {
+      const list = await call("read deployed release storage", () =>
+        core.listNamespacedSecret({ namespace, labelSelector: `owner=helm,name=${release},status=deployed` }),
+      );
+      const newest = list.items
+        .map((s) => ({ s, rev: Number(s.metadata?.labels?.version) }))
+        .filter((x) => Number.isInteger(x.rev) && x.s.data?.release)
+        .sort((a, b) => b.rev - a.rev)[0];
+      if (!newest) return undefined;
+      const rel = decodeRelease(newest.s.data!.release!) as { manifest?: string; config?: Record<string, unknown> | null };
+      return { revision: newest.rev, manifest: rel.manifest ?? "", config: rel.config ?? {} };
+    },
+    async getObject(apiVersion, kind, namespace, name) {
+      const what = `read ${kind} ${namespace ? `${namespace}/` : ""}${name}`;
+      try {
+        const obj = await call(what, () => objects.read({ apiVersion, kind, metadata: { name, ...(namespace ? { namespace } : {}) } }));
+        // Class instances with Dates -> the plain JSON the API server sent.
+        return JSON.parse(JSON.stringify(obj)) as Record<string, unknown>;
+      } catch (err) {
+        if (statusCode((err as KubeError).cause) === 404) return undefined;
+        throw err;
+      }
+    },
+    async applyObject(obj, opts) {
+      const meta = (obj.metadata ?? {}) as { name?: string; namespace?: string };
+      const what = `apply ${String(obj.kind)} ${meta.namespace ? `${meta.namespace}/` : ""}${meta.name ?? "?"}`;
+      await call(what, () =>
+        objects.patch(obj as k8s.KubernetesObject, undefined, undefined, opts.fieldManager, opts.force, k8s.PatchStrategy.ServerSideApply),
+      );
     },
     healthy: (kind, namespace, name) => health(kind, namespace, name),
     async waitHealthy(kind, namespace, name, ms) {

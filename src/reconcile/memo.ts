@@ -14,6 +14,9 @@ export interface StepRecord {
   message: string;
 }
 
+/** What a record names: a planned action, or a correction of drift found between loops. */
+export type RecordKind = ActionKind | "correct-drift";
+
 /** One action berth took on one release. */
 export interface ActionRecord {
   at: string; // ISO time the action started
@@ -22,7 +25,7 @@ export interface ActionRecord {
   release: string;
   namespace: string;
   application?: string;
-  action: ActionKind;
+  action: RecordKind;
   fromVersion?: string;
   toVersion?: string;
   steps: StepRecord[];
@@ -30,6 +33,8 @@ export interface ActionRecord {
   error?: string;
   helmRevision?: number;
   durationMs: number;
+  /** correct-drift: the drifted fields it restored, as `Kind/name: path`. */
+  drifted?: string[];
 }
 
 export interface ReleaseBook {
