@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { simpleGit } from "simple-git";
 import { afterEach, describe, expect, it } from "vitest";
-import { commitFiles, createBareRepo, removeRepo, type GitFixture } from "../support/git.ts";
+import { commitFiles, createBareRepo, removeRepo, type FileTree, type GitFixture } from "../support/git.ts";
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -49,7 +49,7 @@ describe("git fixtures", () => {
     expect((await simpleGit(clone).revparse(["HEAD"])).trim()).toBe(sha);
   });
 
-  it.each([
+  it.each<{ replace: boolean; files: FileTree; expected: string[] }>([
     { replace: false, files: { "b.yaml": "b2\n", "a.yaml": null }, expected: ["b.yaml", "c.yaml"] },
     { replace: true, files: { "d.yaml": "d\n" }, expected: ["d.yaml"] },
   ])("a second commit with replace=$replace leaves $expected", async ({ replace, files, expected }) => {
