@@ -4,6 +4,7 @@ import { UsageError, BerthError, formatIssue, ValidationError } from "../errors.
 import { EXIT, exitCodeFor } from "./exit.ts";
 import type { CliContext } from "./context.ts";
 import type { Writable } from "node:stream";
+import { registerValidate } from "./validate.ts";
 
 export interface RunOptions {
   stdout?: Writable;
@@ -13,7 +14,7 @@ export interface RunOptions {
 
 // Each command lives in its own file and registers itself here.
 export type RegisterCommand = (program: Command, ctx: CliContext) => void;
-const commands: RegisterCommand[] = [];
+const commands: RegisterCommand[] = [registerValidate];
 
 /** Runs the CLI and returns the exit code (never calls process.exit). */
 export async function run(argv: string[], opts: RunOptions = {}): Promise<number> {
