@@ -3,7 +3,6 @@
 import type { ErrorObject } from "ajv";
 import type { Issue } from "../errors.ts";
 import { issueAt, list, show, type FieldPath } from "./issue.ts";
-import { formatPath } from "./origin.ts";
 import type { Origin } from "./types.ts";
 
 /** `/spec/components/0/name` -> ["spec","components",0,"name"] (numbers where the data is an array). */
@@ -44,7 +43,9 @@ function mapError(e: ErrorObject, data: unknown): { path: (string | number)[]; m
   switch (e.keyword) {
     case "required": {
       const field = String(p.missingProperty);
-      return { path: [...base, field], message: `is required but missing${base.length ? ` in ${formatPath(base)}` : ""}` };
+      const sub = (e.parentSchema as { properties?: Record<string, { description?: unknown }> } | undefined)?.properties?.[field];
+      const what = typeof sub?.description === "string" ? ` (${sub.description})` : "";
+      return { path: [...base, field], message: `required field is missing${what}` };
     }
     case "additionalProperties": {
       const field = String(p.additionalProperty);

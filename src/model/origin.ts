@@ -54,6 +54,8 @@ export function makeOrigin(file: string, doc: Document.Parsed, lc: LineCounter):
         keyPos = nextKeyPos ?? keyPos;
         valuePos = at((next as Node | null)?.range?.[0]) ?? nextKeyPos;
       }
+      // a mapping or list is best shown at its key (`traits:`), a scalar at its value
+      if ((isMap(node) || isSeq(node)) && keyPos && typeof path[path.length - 1] === "string") return keyPos;
       return valuePos ?? keyPos ?? docStart;
     },
   };

@@ -1,10 +1,10 @@
 // Compiles the JSON Schemas of berth's kinds (definitions/schemas/*.schema.json,
 // read by load.ts) and the schemas users write (Component config, trait
 // properties). Pure: schemas come in as data.
-import { Ajv, type ValidateFunction } from "ajv";
+import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import formatsModule from "ajv-formats";
 import type { Issue } from "../errors.ts";
-import { ajvIssues } from "./ajv-issues.ts";
+import { ajvIssues, pointerToPath } from "./ajv-issues.ts";
 import type { ParsedDoc } from "./parse.ts";
 import type { FieldPath } from "./issue.ts";
 import { KINDS, type JsonSchema, type Kind, type Origin } from "./types.ts";
@@ -37,16 +37,22 @@ export function createShapeChecker(schemas: SchemaSet): ShapeChecker {
 // annotations), formats known, never fetching remote $refs.
 const userAjv = new Ajv({ allErrors: true, verbose: true, strict: false, validateSchema: false });
 addFormats(userAjv);
-const compiled = new WeakMap<object, { validate?: ValidateFunction; error?: string }>();
+export interface CompiledUserSchema {
+  validate?: ValidateFunction;
+  error?: string;
+  /** Where inside the schema the problem is. */
+  at?: (string | number)[];
+}
+const compiled = new WeakMap<object, CompiledUserSchema>();
 
 /** Compiles a user-written schema once; `error` says why it is not a valid JSON Schema. */
-export function compileUserSchema(schema: JsonSchema): { validate?: ValidateFunction; error?: string } {
+export function compileUserSchema(schema: JsonSchema): CompiledUserSchema {
   const hit = compiled.get(schema);
   if (hit) return hit;
-  let result: { validate?: ValidateFunction; error?: string };
+  let result: CompiledUserSchema;
   if (!userAjv.validateSchema(schema)) {
-    const errs = (userAjv.errors ?? []).map((e) => `${e.instancePath || "(root)"} ${e.message ?? "is invalid"}`);
-    result = { error: `is not a valid JSON Schema: ${errs.slice(0, 3).join("; ")}` };
+    const first = userAjv.errors?.[0];
+    result = { error: `is not a valid JSON Schema: ${metaProblem(userAjv.errors ?? [])}`, at: first ? pointerToPath(first.instancePath, schema) : [] };
   } else {
     try {
       result = { validate: userAjv.compile(schema) };
@@ -56,6 +62,16 @@ export function compileUserSchema(schema: JsonSchema): { validate?: ValidateFunc
   }
   compiled.set(schema, result);
   return result;
+}
+
+/** The first meta-schema error, said plainly: `type must be one of array, boolean, ...` */
+function metaProblem(errors: ErrorObject[]): string {
+  const e = errors[0];
+  if (!e) return "unknown problem";
+  const where = e.instancePath ? e.instancePath.slice(1).split("/").join(".") : "the schema";
+  const allowed = (e.params as { allowedValues?: unknown[] }).allowedValues;
+  if (allowed) return `${where} must be one of ${allowed.map(String).join(", ")}`;
+  return `${where} ${e.message ?? "is invalid"}`;
 }
 
 /** Issues of `value` (found at `at` in the document of `origin`) against a compiled user schema. */

@@ -2,6 +2,7 @@
 // names of documents that failed their schema (so a broken Component does not
 // also make every reference to it "unknown").
 import type { Issue } from "../../errors.ts";
+import { versionProblem } from "./fields.ts";
 import type { Application, Cluster, Component, Kind, Overlay, Repo, TraitDefinition, WorkloadDefinition } from "../types.ts";
 
 export type Docs = Omit<Repo, "root">;
@@ -14,7 +15,10 @@ export interface RuleContext {
   workloads: Map<string, WorkloadDefinition>;
   traits: Map<string, TraitDefinition>;
   overlays: Overlay[];
-  /** Names of documents that exist but failed their schema: references to them are not reported again. */
+  /**
+   * Names of documents that exist but failed their schema (and Components with
+   * a version that is not semver): references to them are not reported again.
+   */
   broken: Record<Kind, Set<string>>;
 }
 
@@ -44,6 +48,7 @@ export function makeContext(docs: Docs, broken = emptyBroken()): RuleContext {
     list.push(c);
     componentsByName.set(c.metadata.name, list);
   }
+  for (const c of docs.components) if (versionProblem(c.spec.version)) broken.Component.add(c.metadata.name);
   return {
     docs,
     componentsByName,

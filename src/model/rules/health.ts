@@ -6,6 +6,7 @@ import { issueAt } from "../issue.ts";
 import type { Rule } from "./context.ts";
 
 const PROBES = ["liveness", "readiness", "startup"] as const;
+const EXAMPLE_PATH = { liveness: "/livez", readiness: "/readyz", startup: "/startz" };
 
 /** JSON with sorted keys: two probes are equal exactly when these are. */
 export function canonical(v: unknown): string {
@@ -27,7 +28,7 @@ export const healthRules: Rule = ({ docs, workloads }) => {
       const missing = PROBES.filter((p) => health[p] === undefined);
       if (missing.length)
         out.push(issueAt(c.origin, ["spec", "container", "health", ...(c.spec.container.health ? [missing[0] as string] : [])],
-          `workload ${JSON.stringify(c.spec.workload)} requires liveness, readiness and startup probes; missing: ${missing.join(", ")} (e.g. ${missing[0]}: { httpGet: { path: /${missing[0]}z, port: http } })`));
+          `workload ${JSON.stringify(c.spec.workload)} requires liveness, readiness and startup probes; missing: ${missing.join(", ")} (e.g. ${missing[0]}: { httpGet: { path: ${EXAMPLE_PATH[missing[0] as (typeof PROBES)[number]]}, port: http } })`));
     }
     for (let i = 0; i < PROBES.length; i++)
       for (let j = i + 1; j < PROBES.length; j++) {

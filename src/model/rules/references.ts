@@ -58,7 +58,7 @@ function checkApplication(ctx: RuleContext, app: Application, out: Issue[]): voi
     if (!versions) {
       if (!ctx.broken.Component.has(e.component))
         out.push(issueAt(app.origin, [...at, "component"], `no Component named ${JSON.stringify(e.component)}; known components: ${known(ctx.componentsByName.keys())}`));
-    } else if (!rangeProblem(e.version)) {
+    } else if (!rangeProblem(e.version) && !ctx.broken.Component.has(e.component)) {
       comp = resolveEntry(ctx, e);
       if (!comp)
         out.push(issueAt(app.origin, [...at, "version"], `no version of component ${JSON.stringify(e.component)} matches ${JSON.stringify(e.version)}; available: ${versionsOf(ctx, e.component)}`));
@@ -73,11 +73,12 @@ function checkApplication(ctx: RuleContext, app: Application, out: Issue[]): voi
   const p = app.spec.placement;
   checkClusters(ctx, app.origin, ["spec", "placement", "clusters"], p?.clusters, out);
   const placed = new Set(clustersFor(app, ctx.docs.clusters).map((c) => c.metadata.name));
+  const placementKnown = (p?.clusters ?? []).every((n) => ctx.clusters.has(n));
   (p?.rollout?.canary ?? []).forEach((n, i) => {
     const at = ["spec", "placement", "rollout", "canary", i];
     if (!ctx.clusters.has(n)) {
       if (!ctx.broken.Cluster.has(n)) out.push(issueAt(app.origin, at, `unknown cluster ${JSON.stringify(n)}; known clusters: ${known(ctx.clusters.keys())}`));
-    } else if (!placed.has(n))
+    } else if (placementKnown && !placed.has(n))
       out.push(issueAt(app.origin, at, `canary cluster ${JSON.stringify(n)} is not one this application is placed on; placed on: ${list([...placed])}`));
   });
 }
@@ -97,9 +98,10 @@ function checkOverlay(ctx: RuleContext, o: (typeof ctx.overlays)[number], out: I
       out.push(issueAt(o.origin, at, `application ${JSON.stringify(app.metadata.name)} has no entry named ${JSON.stringify(key)}; entries: ${list(app.spec.components.map((e) => e.name))}`));
       continue;
     }
-    if (!ctx.componentsByName.has(entry.component) || rangeProblem(entry.version)) continue;
+    if (!ctx.componentsByName.has(entry.component) || rangeProblem(entry.version) || ctx.broken.Component.has(entry.component)) continue;
     let comp = resolveEntry(ctx, entry);
-    if (patch.version !== undefined && !rangeProblem(patch.version)) {
+    // when the application's own range finds nothing, that is reported at the application
+    if (comp && patch.version !== undefined && !rangeProblem(patch.version)) {
       comp = resolveEntry(ctx, entry, [patch.version]);
       if (!comp)
         out.push(issueAt(o.origin, [...at, "version"], `no version of component ${JSON.stringify(entry.component)} matches both the application's ${JSON.stringify(entry.version)} and ${JSON.stringify(patch.version)}; available: ${versionsOf(ctx, entry.component)}`));

@@ -36,17 +36,17 @@ export const valueRules: Rule = (ctx) => {
   const out: Issue[] = [];
   for (const c of ctx.docs.components) {
     const schema = c.spec.config?.schema;
-    const err = schema && compileUserSchema(schema).error;
-    if (err) out.push(issueAt(c.origin, ["spec", "config", "schema"], err));
+    const got = schema && compileUserSchema(schema);
+    if (got && got.error) out.push(issueAt(c.origin, ["spec", "config", "schema", ...(got.at ?? [])], got.error));
   }
   for (const t of ctx.docs.traits) {
-    const err = compileUserSchema(t.spec.schema).error;
-    if (err) out.push(issueAt(t.origin, ["spec", "schema"], err));
+    const got = compileUserSchema(t.spec.schema);
+    if (got.error) out.push(issueAt(t.origin, ["spec", "schema", ...(got.at ?? [])], got.error));
   }
   for (const app of ctx.docs.applications)
     app.spec.components.forEach((e, i) => {
       const at = ["spec", "components", i];
-      const comp = rangeProblem(e.version) ? undefined : resolveEntry(ctx, e);
+      const comp = rangeProblem(e.version) || ctx.broken.Component.has(e.component) ? undefined : resolveEntry(ctx, e);
       checkConfig(app.origin, [...at, "config"], e.config, comp, out);
       checkTraitValues(ctx, app.origin, [...at, "traits"], e.traits, out);
     });
@@ -56,7 +56,7 @@ export const valueRules: Rule = (ctx) => {
       const at = ["spec", "components", key];
       checkTraitValues(ctx, o.origin, [...at, "traits"], patch.traits, out);
       const entry = app?.spec.components.find((e) => e.name === key);
-      if (!entry || rangeProblem(entry.version)) continue;
+      if (!entry || rangeProblem(entry.version) || ctx.broken.Component.has(entry.component)) continue;
       const extra = patch.version !== undefined && !rangeProblem(patch.version) ? [patch.version] : [];
       checkConfig(o.origin, [...at, "config"], patch.config, resolveEntry(ctx, entry, extra), out);
     }
