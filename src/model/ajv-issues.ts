@@ -71,6 +71,7 @@ function mapError(e: ErrorObject, data: unknown): { path: (string | number)[]; m
     case "format":
       return { path: base, message: `must be ${desc ?? `${e.keyword} ${show(p.pattern ?? p.format)}`}, got ${show(e.data)}` };
     case "if":
+      return undefined; // the failing `then` reports the actual problem
     case "anyOf":
     case "oneOf":
       return { path: base, message: `must match ${e.keyword === "oneOf" ? "exactly one" : "one"} of the allowed shapes${desc ? ` (${desc})` : ""}, got ${show(e.data)}` };

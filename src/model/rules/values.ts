@@ -39,6 +39,10 @@ export const valueRules: Rule = (ctx) => {
     const got = schema && compileUserSchema(schema);
     if (got && got.error) out.push(issueAt(c.origin, ["spec", "config", "schema", ...(got.at ?? [])], got.error));
   }
+  for (const w of ctx.docs.workloads) {
+    const got = w.spec.schema && compileUserSchema(w.spec.schema);
+    if (got && got.error) out.push(issueAt(w.origin, ["spec", "schema", ...(got.at ?? [])], got.error));
+  }
   for (const t of ctx.docs.traits) {
     const got = compileUserSchema(t.spec.schema);
     if (got.error) out.push(issueAt(t.origin, ["spec", "schema", ...(got.at ?? [])], got.error));
