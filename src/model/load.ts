@@ -14,7 +14,7 @@ import { KINDS, type JsonSchema, type Kind, type Repo } from "./types.ts";
 export const PACKAGE_ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
 export interface LoadOptions {
-  /** Directory holding `definitions/` (workloads, traits, schemas) and `charts-template/`; default: the berth package. */
+  /** Directory holding the built-ins: `definitions/workloads`, `definitions/traits` and the templates they name; default: the berth package. */
   builtinsDir?: string;
   /** Skip the built-in workload and trait definitions (schemas are still read). */
   noBuiltins?: boolean;
@@ -31,7 +31,7 @@ export async function loadRepo(root: string, opts: LoadOptions = {}): Promise<Re
   const [files, builtins, schemas] = await Promise.all([
     readYamlTree(realRoot),
     opts.noBuiltins ? Promise.resolve([]) : readBuiltins(realPkg),
-    readSchemas(realPkg),
+    readSchemas(PACKAGE_ROOT),
   ]);
   return buildRepo({ root: realRoot, files, builtins, schemas, readTemplate: templateReader(realRoot, realPkg) });
 }
