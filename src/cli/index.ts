@@ -6,6 +6,7 @@ import type { CliContext } from "./context.ts";
 import { registerDiff } from "./diff.ts";
 import { registerRender } from "./render.ts";
 import type { Writable } from "node:stream";
+import { registerValidate } from "./validate.ts";
 
 export interface RunOptions {
   stdout?: Writable;
@@ -15,7 +16,7 @@ export interface RunOptions {
 
 // Each command lives in its own file and registers itself here.
 export type RegisterCommand = (program: Command, ctx: CliContext) => void;
-const commands: RegisterCommand[] = [registerRender, registerDiff];
+const commands: RegisterCommand[] = [registerValidate, registerRender, registerDiff];
 
 /** Runs the CLI and returns the exit code (never calls process.exit). */
 export async function run(argv: string[], opts: RunOptions = {}): Promise<number> {
