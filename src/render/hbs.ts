@@ -52,7 +52,7 @@ export function renderPlatformTemplate(
       .map(
         (t) =>
           `{{- if .Values.traits.${t}.enabled }}\n` +
-          `{{- include "${fragmentName(ctx.chart, t, name)}" . | nindent ${indent} }}\n` +
+          `{{- include "${fragmentName(ctx.chart, t, name)}" . | trim | nindent ${indent} }}\n` +
           `{{- end }}`,
       )
       .join("\n");

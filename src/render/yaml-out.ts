@@ -13,7 +13,8 @@ export function sortKeys<T>(value: T): T {
 }
 
 export function toYaml(value: unknown): string {
-  return stringify(sortKeys(value), { lineWidth: 0, indent: 2, aliasDuplicateObjects: false });
+  // YAML 1.1 quoting: Helm reads values with a YAML 1.1 parser, where `yes`, `on`, `no` are booleans
+  return stringify(sortKeys(value), { version: "1.1", lineWidth: 0, indent: 2, aliasDuplicateObjects: false });
 }
 
 export function toJson(value: unknown): string {

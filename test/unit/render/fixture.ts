@@ -40,20 +40,3 @@ export function builtins(): Pick<Repo, "workloads" | "traits"> {
   return { workloads: readDefs<WorkloadDefinition>("workloads"), traits: readDefs<TraitDefinition>("traits") };
 }
 
-/** Test-only stand-in for loadRepo until the model branch lands: no validation. */
-export function loadExampleUnvalidated(root: string): Repo {
-  const repo: Repo = { root, components: [], applications: [], overlays: [], clusters: [], ...builtins() };
-  const walk = (dir: string): string[] =>
-    readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-      e.isDirectory() ? walk(join(dir, e.name)) : /\.ya?ml$/.test(e.name) ? [join(dir, e.name)] : [],
-    );
-  for (const f of walk(root).sort()) {
-    const d = parse(readFileSync(f, "utf8")) as { kind: string };
-    const full = { ...d, origin: origin(f.slice(root.length + 1)) };
-    const key = ({ Component: "components", Application: "applications", Overlay: "overlays", Cluster: "clusters" } as const)[
-      d.kind as "Component"
-    ];
-    (repo[key] as unknown[]).push(full);
-  }
-  return repo;
-}
