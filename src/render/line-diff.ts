@@ -19,9 +19,14 @@ function ops(a: string[], b: string[]): Op[] {
   let i = 0;
   let j = 0;
   while (i < n || j < m) {
-    if (i < n && j < m && a[i] === b[j]) out.push({ kind: " ", line: a[i++] as string }), j++;
-    else if (j < m && (i === n || (lcs[i]?.[j + 1] as number) >= (lcs[i + 1]?.[j] as number))) out.push({ kind: "+", line: b[j++] as string });
-    else out.push({ kind: "-", line: a[i++] as string });
+    if (i < n && j < m && a[i] === b[j]) {
+      out.push({ kind: " ", line: a[i++] as string });
+      j++;
+    } else if (i < n && (j === m || (lcs[i + 1]?.[j] as number) >= (lcs[i]?.[j + 1] as number))) {
+      out.push({ kind: "-", line: a[i++] as string });
+    } else {
+      out.push({ kind: "+", line: b[j++] as string });
+    }
   }
   return out;
 }
