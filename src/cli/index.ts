@@ -3,7 +3,10 @@ import { createLogger } from "../log.ts";
 import { UsageError, BerthError, formatIssue, ValidationError } from "../errors.ts";
 import { EXIT, exitCodeFor } from "./exit.ts";
 import type { CliContext } from "./context.ts";
+import { registerDiff } from "./diff.ts";
+import { registerRender } from "./render.ts";
 import type { Writable } from "node:stream";
+import { registerValidate } from "./validate.ts";
 import { registerPlan } from "./plan.ts";
 import { registerReconcile } from "./reconcile.ts";
 import { registerStatus } from "./status.ts";
@@ -17,7 +20,15 @@ export interface RunOptions {
 
 // Each command lives in its own file and registers itself here.
 export type RegisterCommand = (program: Command, ctx: CliContext) => void;
-const commands: RegisterCommand[] = [registerPlan, registerReconcile, registerStatus, registerReleaseOps];
+const commands: RegisterCommand[] = [
+  registerValidate,
+  registerRender,
+  registerDiff,
+  registerPlan,
+  registerReconcile,
+  registerStatus,
+  registerReleaseOps,
+];
 
 /** Runs the CLI and returns the exit code (never calls process.exit). */
 export async function run(argv: string[], opts: RunOptions = {}): Promise<number> {

@@ -148,6 +148,8 @@ export interface WorkloadDefinitionSpec {
   healthRequired?: boolean;
   /** Default values (lowest precedence). */
   defaults?: JsonObject;
+  /** JSON Schema (type: object) of workload-specific values beside berth's layout; joins values.schema.json. */
+  schema?: JsonSchema;
   /** Template files, relative to the definition's file; never outside the repository. */
   templates: string[];
 }

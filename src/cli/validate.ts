@@ -1,0 +1,36 @@
+// `berth validate [DIR]`: load and check a definitions repository.
+import { stat } from "node:fs/promises";
+import { resolve } from "node:path";
+import { UsageError } from "../errors.ts";
+import { loadRepo } from "../model/load.ts";
+import type { Repo } from "../model/types.ts";
+import type { RegisterCommand } from "./index.ts";
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
+
+export function summary(repo: Repo): string {
+  const userWorkloads = repo.workloads.filter((w) => !w.builtin).length;
+  const userTraits = repo.traits.filter((t) => !t.builtin).length;
+  return [
+    plural(repo.components.length, "component"),
+    plural(repo.applications.length, "application"),
+    plural(repo.overlays.length, "overlay"),
+    plural(repo.clusters.length, "cluster"),
+    `${plural(repo.workloads.length, "workload")} (${userWorkloads} from the repository)`,
+    `${plural(repo.traits.length, "trait")} (${userTraits} from the repository)`,
+  ].join(", ");
+}
+
+export const registerValidate: RegisterCommand = (program, ctx) => {
+  program
+    .command("validate")
+    .description("check a definitions repository; errors as file:line:col field: message")
+    .argument("[dir]", "the repository root", ".")
+    .action(async (dir: string) => {
+      const root = resolve(ctx.cwd, dir);
+      const st = await stat(root).catch(() => undefined);
+      if (!st?.isDirectory()) throw new UsageError(`${dir} is not a directory`);
+      const repo = await loadRepo(root);
+      ctx.stdout.write(`ok: ${summary(repo)}\n`);
+    });
+};

@@ -1,0 +1,99 @@
+// The only file-system reader of the model: walks a definitions repository,
+// reads the built-in definitions and schemas shipped with berth, and the
+// template files definitions name; everything else is buildRepo (pure).
+import { lstat, readdir, readFile, realpath } from "node:fs/promises";
+import { readFileSync, realpathSync, statSync } from "node:fs";
+import { dirname, join, relative, sep } from "node:path";
+import { fileURLToPath } from "node:url";
+import { buildRepo, type SourceFile, type TemplateReader } from "./build.ts";
+import { MAX_FILE_BYTES } from "./parse.ts";
+import type { SchemaSet } from "./schemas.ts";
+import { KINDS, type JsonSchema, type Kind, type Repo } from "./types.ts";
+
+/** The package root: src/model/load.ts and dist/model/load.js both sit two levels down. */
+export const PACKAGE_ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+
+export interface LoadOptions {
+  /** Directory holding the built-ins: `definitions/workloads`, `definitions/traits` and the templates they name; default: the berth package. */
+  builtinsDir?: string;
+  /** Skip the built-in workload and trait definitions (schemas are still read). */
+  noBuiltins?: boolean;
+}
+
+const YAML_FILE = /\.ya?ml$/i;
+const SKIP_DIRS = new Set(["node_modules"]);
+
+/** Loads and validates a definitions repository; throws ValidationError with every issue. */
+export async function loadRepo(root: string, opts: LoadOptions = {}): Promise<Repo> {
+  const pkg = opts.builtinsDir ?? PACKAGE_ROOT;
+  const realRoot = await realpath(root);
+  const realPkg = await realpath(pkg);
+  const [files, builtins, schemas] = await Promise.all([
+    readYamlTree(realRoot),
+    opts.noBuiltins ? Promise.resolve([]) : readBuiltins(realPkg),
+    readSchemas(PACKAGE_ROOT),
+  ]);
+  return buildRepo({ root: realRoot, files, builtins, schemas, readTemplate: templateReader(realRoot, realPkg) });
+}
+
+/** Every *.yaml / *.yml under `root` (relative paths), skipping hidden folders, node_modules and symlinks. */
+export async function readYamlTree(root: string, under = ""): Promise<SourceFile[]> {
+  const out: SourceFile[] = [];
+  const walk = async (dir: string): Promise<void> => {
+    const entries = await readdir(dir, { withFileTypes: true }).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === "ENOENT") return [];
+      throw err;
+    });
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const e of entries) {
+      const full = join(dir, e.name);
+      // symlinks are never followed: they could lead out of the repository
+      if (e.isDirectory()) {
+        if (!e.name.startsWith(".") && !SKIP_DIRS.has(e.name)) await walk(full);
+      } else if (e.isFile() && YAML_FILE.test(e.name)) {
+        out.push(await readSource(full, relative(root, full).split(sep).join("/")));
+      }
+    }
+  };
+  await walk(join(root, under));
+  return out;
+}
+
+async function readSource(full: string, path: string): Promise<SourceFile> {
+  const st = await lstat(full);
+  if (st.size > MAX_FILE_BYTES) return { path, size: st.size };
+  return { path, text: await readFile(full, "utf8") };
+}
+
+async function readBuiltins(pkg: string): Promise<SourceFile[]> {
+  const [w, t] = await Promise.all([readYamlTree(pkg, "definitions/workloads"), readYamlTree(pkg, "definitions/traits")]);
+  return [...w, ...t];
+}
+
+export async function readSchemas(pkg: string): Promise<SchemaSet> {
+  const read = async (name: string): Promise<JsonSchema> =>
+    JSON.parse(await readFile(join(pkg, "definitions", "schemas", `${name}.schema.json`), "utf8")) as JsonSchema;
+  const kinds = Object.fromEntries(await Promise.all(KINDS.map(async (k) => [k, await read(k)] as const))) as Record<Kind, JsonSchema>;
+  return { common: await read("common"), kinds };
+}
+
+/** Reads a template file, refusing files that are missing, too large, or (through symlinks) outside their root. */
+export function templateReader(repoRoot: string, pkgRoot: string): TemplateReader {
+  return ({ builtin, path }) => {
+    const root = builtin ? pkgRoot : repoRoot;
+    const full = join(root, ...path.split("/"));
+    let real: string;
+    try {
+      real = realpathSync(full);
+    } catch {
+      return { error: `file ${path} does not exist` };
+    }
+    const rel = relative(root, real);
+    if (rel === ".." || rel.startsWith(`..${sep}`) || rel === "" || /^[A-Za-z]:/.test(rel))
+      return { error: `${path} is a symlink leading outside ${builtin ? "the berth package" : "the repository"}; templates must live inside it` };
+    const st = statSync(real);
+    if (!st.isFile()) return { error: `${path} is not a file` };
+    if (st.size > MAX_FILE_BYTES) return { error: `${path} is ${st.size} bytes, over the limit of ${MAX_FILE_BYTES}` };
+    return { text: readFileSync(real, "utf8") };
+  };
+}

@@ -1,0 +1,62 @@
+// What every rule gets: the typed documents plus indexes by name, and the
+// names of documents that failed their schema (so a broken Component does not
+// also make every reference to it "unknown").
+import type { Issue } from "../../errors.ts";
+import { versionProblem } from "./fields.ts";
+import type { Application, Cluster, Component, Kind, Overlay, Repo, TraitDefinition, WorkloadDefinition } from "../types.ts";
+
+export type Docs = Omit<Repo, "root">;
+
+export interface RuleContext {
+  docs: Docs;
+  componentsByName: Map<string, Component[]>;
+  apps: Map<string, Application>;
+  clusters: Map<string, Cluster>;
+  workloads: Map<string, WorkloadDefinition>;
+  traits: Map<string, TraitDefinition>;
+  overlays: Overlay[];
+  /**
+   * Names of documents that exist but failed their schema (and Components with
+   * a version that is not semver): references to them are not reported again.
+   */
+  broken: Record<Kind, Set<string>>;
+}
+
+export type Rule = (ctx: RuleContext) => Issue[];
+
+function firstByName<T extends { metadata: { name: string } }>(items: readonly T[]): Map<string, T> {
+  const m = new Map<string, T>();
+  for (const it of items) if (!m.has(it.metadata.name)) m.set(it.metadata.name, it);
+  return m;
+}
+
+export function emptyBroken(): Record<Kind, Set<string>> {
+  return {
+    Component: new Set(),
+    Application: new Set(),
+    Overlay: new Set(),
+    Cluster: new Set(),
+    WorkloadDefinition: new Set(),
+    TraitDefinition: new Set(),
+  };
+}
+
+export function makeContext(docs: Docs, broken = emptyBroken()): RuleContext {
+  const componentsByName = new Map<string, Component[]>();
+  for (const c of docs.components) {
+    const list = componentsByName.get(c.metadata.name) ?? [];
+    list.push(c);
+    componentsByName.set(c.metadata.name, list);
+  }
+  for (const c of docs.components) if (versionProblem(c.spec.version)) broken.Component.add(c.metadata.name);
+  return {
+    docs,
+    componentsByName,
+    apps: firstByName(docs.applications),
+    clusters: firstByName(docs.clusters),
+    workloads: firstByName(docs.workloads),
+    traits: firstByName(docs.traits),
+    overlays: docs.overlays,
+    broken,
+  };
+}

@@ -1,0 +1,81 @@
+// Compiles the JSON Schemas of berth's kinds (definitions/schemas/*.schema.json,
+// read by load.ts) and the schemas users write (Component config, trait
+// properties). Pure: schemas come in as data.
+import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
+import formatsModule from "ajv-formats";
+import type { Issue } from "../errors.ts";
+import { ajvIssues, pointerToPath } from "./ajv-issues.ts";
+import type { ParsedDoc } from "./parse.ts";
+import type { FieldPath } from "./issue.ts";
+import { KINDS, type JsonSchema, type Kind, type Origin } from "./types.ts";
+
+// ajv-formats is CommonJS: its function is both the module and its `default`.
+const addFormats = formatsModule.default ?? (formatsModule as unknown as typeof formatsModule.default);
+
+/** The schema files: `common` (shared definitions) and one per kind. */
+export interface SchemaSet {
+  common: JsonSchema;
+  kinds: Record<Kind, JsonSchema>;
+}
+
+export type ShapeChecker = (doc: ParsedDoc) => Issue[];
+
+/** One validator per kind; every error of a document at once. */
+export function createShapeChecker(schemas: SchemaSet): ShapeChecker {
+  const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true });
+  ajv.addSchema(schemas.common);
+  const validators = new Map<Kind, ValidateFunction>();
+  for (const kind of KINDS) validators.set(kind, ajv.compile(schemas.kinds[kind]));
+  return (doc) => {
+    const validate = validators.get(doc.kind);
+    if (!validate || validate(doc.data)) return [];
+    return ajvIssues(validate.errors, doc.data, doc.origin);
+  };
+}
+
+// Users' schemas: lenient about unknown keywords (they may carry their own
+// annotations), formats known, never fetching remote $refs.
+const userAjv = new Ajv({ allErrors: true, verbose: true, strict: false, validateSchema: false });
+addFormats(userAjv);
+export interface CompiledUserSchema {
+  validate?: ValidateFunction;
+  error?: string;
+  /** Where inside the schema the problem is. */
+  at?: (string | number)[];
+}
+const compiled = new WeakMap<object, CompiledUserSchema>();
+
+/** Compiles a user-written schema once; `error` says why it is not a valid JSON Schema. */
+export function compileUserSchema(schema: JsonSchema): CompiledUserSchema {
+  const hit = compiled.get(schema);
+  if (hit) return hit;
+  let result: CompiledUserSchema;
+  if (!userAjv.validateSchema(schema)) {
+    const first = userAjv.errors?.[0];
+    result = { error: `is not a valid JSON Schema: ${metaProblem(userAjv.errors ?? [])}`, at: first ? pointerToPath(first.instancePath, schema) : [] };
+  } else {
+    try {
+      result = { validate: userAjv.compile(schema) };
+    } catch (err) {
+      result = { error: `is not a valid JSON Schema: ${err instanceof Error ? err.message : String(err)}` };
+    }
+  }
+  compiled.set(schema, result);
+  return result;
+}
+
+/** The first meta-schema error, said plainly: `type must be one of array, boolean, ...` */
+function metaProblem(errors: ErrorObject[]): string {
+  const e = errors[0];
+  if (!e) return "unknown problem";
+  const where = e.instancePath ? e.instancePath.slice(1).split("/").join(".") : "the schema";
+  const allowed = (e.params as { allowedValues?: unknown[] }).allowedValues;
+  if (allowed) return `${where} must be one of ${allowed.map(String).join(", ")}`;
+  return `${where} ${e.message ?? "is invalid"}`;
+}
+
+/** Issues of `value` (found at `at` in the document of `origin`) against a compiled user schema. */
+export function checkAgainst(validate: ValidateFunction, value: unknown, origin: Origin, at: FieldPath, label: string): Issue[] {
+  if (validate(value)) return [];
+  return ajvIssues(validate.errors, value, origin, at).map((i) => ({ ...i, message: `${i.message} (${label})` }));
+}

@@ -1,0 +1,24 @@
+// Every rule a schema cannot express, run over the typed documents. Pure:
+// returns all issues at once, in file/line order.
+import type { Issue } from "../errors.ts";
+import { sortIssues } from "./issue.ts";
+import { emptyBroken, makeContext, type Docs, type Rule } from "./rules/context.ts";
+import { cycleRules } from "./rules/cycles.ts";
+import { duplicateRules } from "./rules/duplicates.ts";
+import { fieldRules } from "./rules/fields.ts";
+import { healthRules } from "./rules/health.ts";
+import { referenceRules } from "./rules/references.ts";
+import { valueRules } from "./rules/values.ts";
+import type { Kind } from "./types.ts";
+
+const RULES: Rule[] = [fieldRules, duplicateRules, healthRules, referenceRules, valueRules, cycleRules];
+
+/**
+ * Issues of a repository whose documents already match their kind's schema.
+ * `broken` holds names of documents that did not, so references to them are
+ * not reported a second time.
+ */
+export function validateDocs(docs: Docs, broken: Record<Kind, Set<string>> = emptyBroken()): Issue[] {
+  const ctx = makeContext(docs, broken);
+  return sortIssues(RULES.flatMap((rule) => rule(ctx)));
+}

@@ -1,0 +1,211 @@
+/**
+ * Local Kubernetes clusters for berth's tests: etcd + kube-apiserver +
+ * kube-controller-manager + kube-scheduler + kwok (fake nodes and Pod
+ * lifecycles, see kwok-stages.yaml), built from source by build.sh.
+ *
+ * In integration tests (vitest project `integration`), use the clusters
+ * global-setup.ts starts once per run:
+ *
+ *   import { inject } from "vitest";
+ *   const clusters = inject("clusters");   // [{ name: "east" | "west", kubeconfig, server }]
+ *   const binaries = inject("binaries");   // { helm, helm3, kubectl, ... } absolute paths
+ *   await execa(binaries.helm, ["list", "-A", "--kubeconfig", clusters[0].kubeconfig]);
+ *
+ * To start more (or disposable) clusters in a test, e.g. to stop an API server:
+ *
+ *   const cluster = await startCluster({ name: "solo", binaries: await ensureBinaries() });
+ *   await cluster.stopApiServer(); ... await cluster.startApiServer(); ... await cluster.stop();
+ *
+ * What each cluster offers: one Ready node `kwok-node-0` (no taints);
+ * StorageClass `standard` (default, Immediate) with 30 PersistentVolumes of
+ * 10Gi; Pods become Running+Ready, Job Pods Succeeded; a Pod whose image (or
+ * label `berth.dev/test-behaviour`) says `never-ready`, `crash` or `fail`
+ * misbehaves accordingly. The admin user is in system:masters.
+ */
+import { mkdir, rm } from "node:fs/promises";
+import { request } from "node:https";
+import { readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Binaries } from "./binaries.ts";
+import { bootstrapCluster, waitForWorkloadReady, waitUntil } from "./bootstrap.ts";
+import { writeKubeconfig } from "./kubeconfig.ts";
+import { createPki, type Pki } from "./pki.ts";
+import { freePorts } from "./ports.ts";
+import { isAlive, spawnGroup, stopGroups } from "./processes.ts";
+import { runsBaseDir, writeState, type ClusterState } from "./state.ts";
+
+export { ensureBinaries, cacheDir, type Binaries } from "./binaries.ts";
+
+export const KWOK_STAGES = join(dirname(fileURLToPath(import.meta.url)), "kwok-stages.yaml");
+const SERVICE_CIDR = "10.96.0.0/16";
+const SERVICE_IP = "10.96.0.1";
+
+export interface StartClusterOptions {
+  /** Names the kubeconfig context and the data dir (`<baseDir>/<name>`). */
+  name: string;
+  binaries: Binaries;
+  /** Default: ~/.cache/berth/runs/<pid>, reaped once this process is gone. */
+  baseDir?: string;
+  /** Keep running after this process exits (for `npm run cluster -- up`). */
+  detached?: boolean;
+  /** kwok nodes, default 1. */
+  nodes?: number;
+  /** PersistentVolumes in the pool, default 30. */
+  persistentVolumes?: number;
+  /** Default 120 s. */
+  timeoutMs?: number;
+}
+
+export interface LocalCluster {
+  name: string;
+  kubeconfigPath: string;
+  /** https://127.0.0.1:<port> */
+  server: string;
+  dataDir: string;
+  /** Stops every process and deletes the data dir. */
+  stop(): Promise<void>;
+  /** Stops only kube-apiserver: the cluster becomes unreachable. */
+  stopApiServer(): Promise<void>;
+  /** Starts kube-apiserver again on the same port; resolves once /readyz is ok. */
+  startApiServer(): Promise<void>;
+}
+
+function get(url: string, pki: Pki): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      url,
+      {
+        ca: readFileSync(pki.caCert),
+        cert: readFileSync(pki.adminCert),
+        key: readFileSync(pki.adminKey),
+        timeout: 2_000,
+      },
+      (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      },
+    );
+    req.on("timeout", () => req.destroy(new Error("timeout")));
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+async function getOk(url: string, pki: Pki): Promise<true | undefined> {
+  return (await get(url, pki)) === 200 ? true : undefined;
+}
+
+async function etcdHealthy(url: string): Promise<true | undefined> {
+  const res = await fetch(url);
+  const body = (await res.json()) as { health?: string };
+  return body.health === "true" ? true : undefined;
+}
+
+/** Starts one cluster and resolves once it can run workloads. */
+export async function startCluster(options: StartClusterOptions): Promise<LocalCluster> {
+  const { name, binaries } = options;
+  const timeoutMs = options.timeoutMs ?? 120_000;
+  const nodes = options.nodes ?? 1;
+  const dataDir = join(options.baseDir ?? join(runsBaseDir(), String(process.pid)), name);
+  await rm(dataDir, { recursive: true, force: true });
+  const logs = join(dataDir, "logs");
+  await mkdir(logs, { recursive: true });
+
+  const [etcdClient, etcdPeer, apiPort] = await freePorts(3);
+  const server = `https://127.0.0.1:${apiPort}`;
+  const pki = await createPki(join(dataDir, "pki"), SERVICE_IP);
+  const kubeconfigPath = join(dataDir, "kubeconfig");
+  await writeKubeconfig(kubeconfigPath, {
+    name, server, caCert: pki.caCert, clientCert: pki.adminCert, clientKey: pki.adminKey,
+  });
+
+  const pids: Record<string, number> = {};
+  const state: ClusterState = {
+    name, dataDir, kubeconfigPath, server,
+    owner: options.detached ? null : process.pid,
+    startedAt: new Date().toISOString(),
+    pids,
+  };
+  const run = async (component: string, command: string, args: string[]): Promise<void> => {
+    pids[component] = spawnGroup({
+      command, args, logFile: join(logs, `${component}.log`), keepAfterExit: options.detached,
+    });
+    // Recorded at once, so an interrupted start can still be cleaned up.
+    await writeState(state);
+  };
+  const expectRunning = (component: string): void => {
+    const pid = pids[component];
+    if (pid === undefined || !isAlive(pid)) {
+      throw new Error(`${component} of cluster ${name} exited; see ${join(logs, `${component}.log`)}`);
+    }
+  };
+  const waitFor = async <T>(what: string, component: string, check: () => Promise<T | undefined>) =>
+    waitUntil(what, async () => (expectRunning(component), check()), timeoutMs);
+
+  const apiServerArgs = [
+    `--etcd-servers=http://127.0.0.1:${etcdClient}`,
+    "--bind-address=127.0.0.1", "--advertise-address=127.0.0.1", `--secure-port=${apiPort}`,
+    `--cert-dir=${join(dataDir, "apiserver")}`,
+    `--tls-cert-file=${pki.servingCert}`, `--tls-private-key-file=${pki.servingKey}`,
+    `--client-ca-file=${pki.caCert}`,
+    "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
+    `--service-account-key-file=${pki.serviceAccountPub}`,
+    `--service-account-signing-key-file=${pki.serviceAccountKey}`,
+    `--service-cluster-ip-range=${SERVICE_CIDR}`,
+    "--authorization-mode=RBAC", "--allow-privileged=true",
+    "--enable-priority-and-fairness=false", "--profiling=false",
+  ];
+  const startApiServer = async (): Promise<void> => {
+    await run("kube-apiserver", binaries.kubeApiserver, apiServerArgs);
+    await waitFor("kube-apiserver /readyz", "kube-apiserver", () => getOk(`${server}/readyz`, pki));
+  };
+
+  const stop = async (): Promise<void> => {
+    await stopGroups(Object.values(pids));
+    await rm(dataDir, { recursive: true, force: true });
+  };
+
+  try {
+    await run("etcd", binaries.etcd, [
+      `--name=${name}`, `--data-dir=${join(dataDir, "etcd")}`,
+      `--listen-client-urls=http://127.0.0.1:${etcdClient}`,
+      `--advertise-client-urls=http://127.0.0.1:${etcdClient}`,
+      `--listen-peer-urls=http://127.0.0.1:${etcdPeer}`,
+      `--initial-advertise-peer-urls=http://127.0.0.1:${etcdPeer}`,
+      `--initial-cluster=${name}=http://127.0.0.1:${etcdPeer}`,
+      // test data: durability is not worth the fsync latency
+      "--unsafe-no-fsync", "--log-level=warn",
+    ]);
+    await waitFor("etcd health", "etcd", () => etcdHealthy(`http://127.0.0.1:${etcdClient}/health`));
+    await startApiServer();
+    await run("kube-controller-manager", binaries.kubeControllerManager, [
+      `--kubeconfig=${kubeconfigPath}`, "--secure-port=0", "--leader-elect=false",
+      `--service-account-private-key-file=${pki.serviceAccountKey}`, `--root-ca-file=${pki.caCert}`,
+      `--cluster-signing-cert-file=${pki.caCert}`, `--cluster-signing-key-file=${pki.caKey}`,
+      "--use-service-account-credentials=false", `--cluster-name=${name}`,
+    ]);
+    await run("kube-scheduler", binaries.kubeScheduler, [
+      `--kubeconfig=${kubeconfigPath}`, "--secure-port=0", "--leader-elect=false",
+    ]);
+    await run("kwok", binaries.kwok, [
+      `--kubeconfig=${kubeconfigPath}`, `--config=${KWOK_STAGES}`,
+      "--manage-all-nodes=false", "--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake",
+      "--cidr=10.244.0.0/16", "--node-ip=10.0.0.1",
+    ]);
+    await bootstrapCluster({ kubeconfigPath, nodes, persistentVolumes: options.persistentVolumes ?? 30 });
+    for (const component of ["kube-controller-manager", "kube-scheduler", "kwok"]) expectRunning(component);
+    await waitForWorkloadReady(kubeconfigPath, nodes, timeoutMs);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+
+  return {
+    name, kubeconfigPath, server, dataDir, stop, startApiServer,
+    stopApiServer: async () => {
+      const pid = pids["kube-apiserver"];
+      if (pid !== undefined) await stopGroups([pid]);
+    },
+  };
+}

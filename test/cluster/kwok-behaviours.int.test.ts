@@ -1,0 +1,134 @@
+// What the kwok Stages (kwok-stages.yaml) and the PersistentVolume pool give
+// tests: Jobs that complete or fail, Pods that crash, claims that bind.
+import { AppsV1Api, BatchV1Api, CoreV1Api, KubeConfig, type V1Job } from "@kubernetes/client-node";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { waitUntil } from "./bootstrap.ts";
+
+const [cluster] = inject("clusters");
+const kc = new KubeConfig();
+kc.loadFromFile(cluster!.kubeconfig);
+const core = kc.makeApiClient(CoreV1Api);
+const apps = kc.makeApiClient(AppsV1Api);
+const batch = kc.makeApiClient(BatchV1Api);
+const namespace = "it-kwok";
+
+beforeAll(async () => {
+  await core.createNamespace({ body: { metadata: { name: namespace } } });
+});
+
+afterAll(async () => {
+  await core.deleteNamespace({ name: namespace });
+});
+
+function job(name: string, image: string): V1Job {
+  return {
+    metadata: { name },
+    spec: {
+      backoffLimit: 0,
+      template: { spec: { restartPolicy: "Never", containers: [{ name: "main", image }] } },
+    },
+  };
+}
+
+async function jobOutcome(name: string): Promise<string> {
+  return waitUntil(
+    `Job ${name} to finish`,
+    async () => {
+      const { status } = await batch.readNamespacedJob({ name, namespace });
+      return status?.conditions?.find((c) => (c.type === "Complete" || c.type === "Failed") && c.status === "True")
+        ?.type;
+    },
+    60_000,
+  );
+}
+
+describe("kwok behaviours", () => {
+  it.each([
+    { image: "registry.example.com/shop/migrate:1.0.0", outcome: "Complete", phase: "Succeeded" },
+    { image: "registry.example.com/shop/migrate-fail:1.0.0", outcome: "Failed", phase: "Failed" },
+  ])("a Job running $image ends $outcome", async ({ image, outcome, phase }) => {
+    const name = outcome.toLowerCase();
+    await batch.createNamespacedJob({ namespace, body: job(name, image) });
+    expect(await jobOutcome(name)).toBe(outcome);
+    const pods = await core.listNamespacedPod({ namespace, labelSelector: `job-name=${name}` });
+    expect(pods.items.map((p) => p.status?.phase)).toEqual([phase]);
+  });
+
+  it.each<{ how: string; image: string; labels: Record<string, string> }>([
+    { how: "image", image: "registry.example.com/shop/api-crash:1", labels: {} },
+    { how: "label", image: "registry.example.com/shop/api:1", labels: { "berth.dev/test-behaviour": "crash" } },
+  ])("a Pod marked crash by its $how keeps restarting and is never Ready", async ({ how, image, labels }) => {
+    const name = `crash-by-${how}`;
+    await core.createNamespacedPod({ namespace, body: { metadata: { name, labels }, spec: { containers: [{ name: "main", image }] } } });
+    const pod = await waitUntil(
+      `Pod ${name} to restart twice`,
+      async () => {
+        const pod = await core.readNamespacedPod({ name, namespace });
+        return (pod.status?.containerStatuses?.[0]?.restartCount ?? 0) >= 2 ? pod : undefined;
+      },
+      60_000,
+    );
+    expect(pod.status?.phase).toBe("Running");
+    expect(pod.status?.conditions?.find((c) => c.type === "Ready")?.status).toBe("False");
+    expect(pod.status?.containerStatuses?.[0]?.state?.waiting?.reason).toBe("CrashLoopBackOff");
+  });
+
+  it("binds a claim of the default StorageClass", async () => {
+    await core.createNamespacedPersistentVolumeClaim({
+      namespace,
+      body: {
+        metadata: { name: "data" },
+        spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "1Gi" } } },
+      },
+    });
+    const claim = await waitUntil(
+      "claim data to bind",
+      async () => {
+        const claim = await core.readNamespacedPersistentVolumeClaim({ name: "data", namespace });
+        return claim.status?.phase === "Bound" ? claim : undefined;
+      },
+      60_000,
+    );
+    expect(claim.spec?.storageClassName).toBe("standard");
+    expect(claim.spec?.volumeName).toMatch(/^pv-\d{3}$/);
+  });
+
+  it("makes a StatefulSet with a volume claim template Ready", async () => {
+    await apps.createNamespacedStatefulSet({
+      namespace,
+      body: {
+        metadata: { name: "redis" },
+        spec: {
+          replicas: 2,
+          serviceName: "redis",
+          selector: { matchLabels: { app: "redis" } },
+          template: {
+            metadata: { labels: { app: "redis" } },
+            spec: {
+              containers: [
+                { name: "redis", image: "redis:7.2.4", volumeMounts: [{ name: "data", mountPath: "/data" }] },
+              ],
+            },
+          },
+          volumeClaimTemplates: [
+            {
+              metadata: { name: "data" },
+              spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "1Gi" } } },
+            },
+          ],
+        },
+      },
+    });
+    const status = await waitUntil(
+      "StatefulSet redis Ready",
+      async () => {
+        const { status } = await apps.readNamespacedStatefulSet({ name: "redis", namespace });
+        return status?.readyReplicas === 2 ? status : undefined;
+      },
+      90_000,
+    );
+    expect(status.currentReplicas).toBe(2);
+    const claims = await core.listNamespacedPersistentVolumeClaim({ namespace, labelSelector: "app=redis" });
+    expect(claims.items.map((c) => c.status?.phase)).toEqual(["Bound", "Bound"]);
+  });
+});
