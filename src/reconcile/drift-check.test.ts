@@ -26,6 +26,7 @@ function fakeKube() {
   let image = "x:2";
   const kube: Partial<KubeClient> = {
     cluster: "east",
+    async ping() {},
     async readManifest() {
       return { revision: 3, manifest, config: {} };
     },
@@ -82,10 +83,15 @@ describe("checkDrift", () => {
     }
   });
 
-  it("reports a failed check instead of throwing", async () => {
-    const kube = { cluster: "east", readManifest: () => Promise.reject(new Error("connection refused")) } as unknown as KubeClient;
-    const [r] = await checkDrift({ name: "east", paused: false, kube }, [release], () => "report", { log });
-    expect(r).toMatchObject({ count: 0, error: "connection refused" });
+  it.each([
+    ["an unreachable cluster", { ping: () => Promise.reject(new Error("no answer within 5000 ms")) }, "no answer within 5000 ms"],
+    ["an unreadable release storage", { ping: async () => {}, readManifest: () => Promise.reject(new Error("forbidden")) }, "forbidden"],
+  ])("reports %s instead of throwing, and leaves the metric alone", async (_name, methods, error) => {
+    const kube = { cluster: "east", ...methods } as unknown as KubeClient;
+    const metrics: unknown[] = [];
+    const [r] = await checkDrift({ name: "east", paused: false, kube }, [release], () => "report", { log, onDrift: (...a) => metrics.push(a) });
+    expect(r).toMatchObject({ count: 0, error });
+    expect(metrics).toEqual([]);
   });
 
   it("takes each application's policy, default report", () => {

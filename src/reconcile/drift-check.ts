@@ -63,11 +63,20 @@ export async function checkDrift(
   const limit = pLimit(o.concurrency ?? 4);
   const log = o.log.child({ cluster: target.name });
   const releases = desired.filter((r) => r.workloadKind !== "External");
+  try {
+    await target.kube.ping();
+  } catch (err) {
+    // One unreachable cluster: say so per release, quickly, and leave the metrics as they were.
+    const error = (err as Error).message;
+    return releases.map((r) => ({ cluster: target.name, application: r.application, release: r.name, namespace: r.namespace, policy: policy(r.application), drifted: [], count: 0, error }));
+  }
   const reports = await Promise.all(
     releases.map((r) =>
       limit(async () => {
         const report = await checkRelease(target, r, policy(r.application), o, log);
-        o.onDrift?.(target.name, r.name, report.corrected === "succeeded" ? 0 : report.count);
+        // A check that failed says nothing about drift: the metric keeps its last value.
+        const checked = report.error === undefined || report.corrected === "failed";
+        if (checked) o.onDrift?.(target.name, r.name, report.corrected === "succeeded" ? 0 : report.count);
         return report;
       }),
     ),

@@ -12,6 +12,7 @@ import { canaries, chartKey, loadRevision, pruneOf, type DesiredRevision, type R
 import { markCluster, readState, writeState, type RuntimeState } from "./runtime-state.ts";
 import { createTargetCache } from "./targets.ts";
 import { clusterStatus, type StatusSnapshot } from "./status.ts";
+import { checkDrift, driftPolicyOf, type DriftPolicy, type DriftReport } from "./drift-check.ts";
 
 export interface ReconcilerOptions {
   source: GitSource;
@@ -48,7 +49,23 @@ export interface Reconciler {
   /** Live status of every cluster, with why releases are blocked (no change made). */
   snapshot(): Promise<{ status: StatusSnapshot; blocked: Map<string, string>; report: RunReport }>;
   state(): Promise<RuntimeState>;
+  /** Drift of every release of the last applied revision (or the current one, loaded without applying). */
+  checkDrift(opts?: DriftRunOptions): Promise<DriftRun>;
   readonly statePath: string;
+}
+
+export interface DriftRunOptions {
+  /** Metrics hook: drift left per release after this check. */
+  onDrift?: (cluster: string, release: string, count: number) => void;
+  /** Overrides every application's policy: "report" on a follower, "correct" for `berth drift --correct`. */
+  policy?: DriftPolicy;
+}
+
+export interface DriftRun {
+  revision?: string;
+  /** No valid revision could be loaded: nothing was checked. */
+  error?: string;
+  reports: DriftReport[];
 }
 
 export function statePathFor(cacheDir: string, location: string): string {
@@ -183,7 +200,32 @@ export function createReconciler(o: ReconcilerOptions): Reconciler {
     return { status, blocked, report };
   }
 
-  return { runOnce, snapshot, state: () => readState(statePath, o.source.location), statePath };
+  async function driftOnce(opts: DriftRunOptions = {}): Promise<DriftRun> {
+    let desired = lastGood;
+    if (!desired) {
+      const r = await runOnce({ dryRun: true });
+      desired = r.desired;
+      if (!desired) return { ...(r.revision ? { revision: r.revision } : {}), error: r.sourceError ?? r.invalid?.message ?? "no valid revision", reports: [] };
+    }
+    const d = desired;
+    const policyOf = driftPolicyOf(d.repo);
+    const policy = opts.policy ? () => opts.policy! : policyOf;
+    const clusters = d.repo.clusters.filter((c) => !o.cluster || c.metadata.name === o.cluster);
+    const per = await Promise.all(
+      targets.targets(clusters).map((t) =>
+        checkDrift(t, d.byCluster.get(t.name) ?? [], policy, {
+          log: o.log.child({ revision: d.commit }),
+          commit: d.commit,
+          helmBinary: o.helmBinary,
+          ...(opts.onDrift ? { onDrift: opts.onDrift } : {}),
+          ...(o.concurrency ? { concurrency: o.concurrency } : {}),
+        }),
+      ),
+    );
+    return { revision: d.commit, reports: per.flat() };
+  }
+
+  return { runOnce, snapshot, state: () => readState(statePath, o.source.location), checkDrift: driftOnce, statePath };
 }
 
 /** Applications whose canary cluster did not end healthy wait on the other clusters. */
