@@ -7,7 +7,7 @@ type Obj = any;
 const deployment = (over: Record<string, unknown> = {}): ManifestObject => ({
   apiVersion: "apps/v1",
   kind: "Deployment",
-  metadata: { name: "shop-api", namespace: "shop", labels: { app: "api" } },
+  metadata: { name: "shop-api", namespace: "shop", labels: { app: "api", "app.kubernetes.io/managed-by": "berth", "app.kubernetes.io/version": "1.0.0" } },
   spec: {
     replicas: 2,
     selector: { matchLabels: { app: "api" } },
@@ -51,7 +51,9 @@ describe("diffObject", () => {
     ["a changed image", (l) => (l.spec.template.spec.containers[0].image = "x:2"), ['spec.template.spec.containers[0].image: "x:1" -> "x:2"']],
     ["a changed label", (l) => (l.metadata.labels.app = "hacked"), ['metadata.labels.app: "api" -> "hacked"']],
     ["a removed label", (l) => delete l.metadata.labels.app, ['metadata.labels.app: "api" -> <absent>']],
+    ["a changed dotted label", (l) => (l.metadata.labels["app.kubernetes.io/version"] = "9"), ['metadata.labels["app.kubernetes.io/version"]: "1.0.0" -> "9"']],
     ["an added label is not a field the manifest sets", (l) => (l.metadata.labels.extra = "y"), []],
+    ["helm's managed-by label over the chart's is not drift", (l) => (l.metadata.labels["app.kubernetes.io/managed-by"] = "Helm"), []],
     ["a replicas change", (l) => (l.spec.replicas = 5), ["spec.replicas: 2 -> 5"]],
     ["a port changed", (l) => (l.spec.template.spec.containers[0].ports[0].containerPort = 9090), ["spec.template.spec.containers[0].ports[0].containerPort: 8080 -> 9090"]],
     ["a quantity really changed", (l) => (l.spec.template.spec.containers[0].resources.requests.cpu = "250m"), ['spec.template.spec.containers[0].resources.requests.cpu: "0.5" -> "250m"']],

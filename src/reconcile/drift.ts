@@ -41,6 +41,8 @@ export interface DetectInput {
 // Metadata set by the API server, controllers and helm itself; never compared.
 const IGNORED_METADATA = new Set(["resourceVersion", "uid", "generation", "managedFields", "creationTimestamp", "selfLink", "ownerReferences", "finalizers", "namespace", "name"]);
 const IGNORED_ANNOTATIONS = [/^deployment\.kubernetes\.io\//, /^kubectl\.kubernetes\.io\/last-applied-configuration$/, /^meta\.helm\.sh\//, /^autoscaling\.alpha\.kubernetes\.io\//];
+// Helm sets this label on every object it applies, over whatever the chart says.
+const HELM_LABELS = new Set(["app.kubernetes.io/managed-by"]);
 const SCALABLE = new Set(["Deployment", "StatefulSet", "ReplicaSet"]);
 
 export const objectKey = (o: { apiVersion: string; kind: string; namespace?: string; name: string }) =>
@@ -135,6 +137,13 @@ function diffMetadata(desired: Record<string, unknown>, live: Record<string, unk
       for (const [ak, av] of Object.entries(v)) {
         if (IGNORED_ANNOTATIONS.some((r) => r.test(ak))) continue;
         walk(av, liveAnn[ak], `metadata.annotations${seg(ak)}`, new Set(), out);
+      }
+      continue;
+    }
+    if (k === "labels" && v && typeof v === "object") {
+      const liveLabels = (live.labels ?? {}) as Record<string, unknown>;
+      for (const [lk, lv] of Object.entries(v)) {
+        if (!HELM_LABELS.has(lk)) walk(lv, liveLabels[lk], `metadata.labels${seg(lk)}`, new Set(), out);
       }
       continue;
     }
