@@ -52,9 +52,9 @@ let cache: string;
 const src = () => ["--source", repo.url, "--helm", binaries.helm, "--cache-dir", cache];
 
 const apps1 = () => kubeFor(east!).apps;
-const mergePatch = k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.MergePatch);
+const strategicPatch = k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.StrategicMergePatch);
 async function tamper(namespace: string, name: string, body: object) {
-  await apps1().patchNamespacedDeployment({ name, namespace, body }, mergePatch);
+  await apps1().patchNamespacedDeployment({ name, namespace, body }, strategicPatch);
 }
 const labelOf = async (namespace: string, name: string, key: string) => (await apps1().readNamespacedDeployment({ name, namespace })).metadata?.labels?.[key];
 
@@ -89,10 +89,10 @@ describe("drift on berth's own releases (Helm 4)", () => {
     const r = await berth(["drift", ...src(), "--output", "json"]);
     expect(r.err).toBe("");
     const run = JSON.parse(r.out) as Run;
-    expect(run.reports.map((x) => [x.release, x.count, x.error])).toEqual([
-      ["watch-api", 0, undefined],
+    expect(run.reports.map((x) => [x.release, x.count, x.error]).sort()).toEqual([
       ["fix-api", 0, undefined],
       ["fix-cache", 0, undefined],
+      ["watch-api", 0, undefined],
     ]);
     expect(r.code).toBe(0);
   });
