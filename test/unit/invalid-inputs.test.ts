@@ -112,7 +112,14 @@ const cases: Case[] = [
   { name: "config for a component without a config schema", files: edit(B, APP, "dependsOn: [api]", "dependsOn: [api]\n      config: { a: 1 }"), file: APP, line: 23, message: /component jobs 1.0.0 declares no config schema/ },
   { name: "component config schema itself invalid", files: edit(B, API6, "type: object\n      additionalProperties", "type: objekt\n      additionalProperties"), file: API6, line: 17, message: /spec.config.schema.type: is not a valid JSON Schema: type must be one of array, boolean/ },
   { name: "trait values fail the trait's schema", files: edit(B, OVL, "autoscaler: { min: 4, max: 20 }", "autoscaler: { min: 0, max: 20 }"), file: OVL, line: 13, message: /traits.autoscaler.min: must be >= 1.*trait autoscaler schema/ },
-  { name: "trait values miss a required property", files: edit(B, APP, "ingress: { host: shop.example.com, path: / }", "ingress: { path: / }"), file: APP, line: 16, message: /traits.ingress.host: required field is missing.*trait ingress schema/ },
+  {
+    name: "merged trait values miss a required property",
+    files: { ...edit(B, APP, "ingress: { host: shop.example.com, path: / }", "ingress: { path: / }"), ...edit(B, OVL, "ingress: false", "ingress: { path: /x }") },
+    file: OVL,
+    line: 14,
+    message: /traits.ingress.host: required field is missing.*trait ingress schema/,
+  },
+  { name: "trait switched on with true still needs its required properties", files: { ...edit(B, APP, "ingress: { host: shop.example.com, path: / }", "ingress: true"), ...edit(B, OVL, "        ingress: false\n", "") }, file: APP, line: 16, message: /traits.ingress.host: required field is missing/ },
   // --- cycles
   { name: "dependsOn cycle", files: edit(B, APP, "      version: \"~7.2.0\"\n", "      version: \"~7.2.0\"\n      dependsOn: [jobs]\n"), file: APP, line: 23, message: /dependency cycle: api -> redis -> jobs -> api \(through dependsOn\)/ },
   { name: "cycle through requires", files: { [APP]: (B[APP] ?? "").replace("      dependsOn: [redis]\n", "").replace("      version: \"~7.2.0\"\n", "      version: \"~7.2.0\"\n      dependsOn: [api]\n") }, file: APP, line: 11, message: /dependency cycle: api -> redis -> api \(through requires of api, dependsOn\)/ },
@@ -147,6 +154,18 @@ describe("berth validate accepts a valid repository", () => {
     expect(res.stderr).toBe("");
     expect(res.code).toBe(0);
     expect(res.stdout).toMatch(/^ok: 4 components, 1 application, 1 overlay, 2 clusters, \d+ workloads \(2 from the repository\), \d+ traits \(2 from the repository\)\n$/);
+  });
+
+  it("accepts overlay values that complete the application's (merged as the renderer merges)", async () => {
+    const dir = writeRepo({
+      ...BASE_REPO,
+      ...edit(B, APP, "ingress: { host: shop.example.com, path: / }", "ingress: { path: / }"),
+      ...edit(B, OVL, "ingress: false", "ingress: { host: prod.example.com }"),
+    });
+    const res = await runCli(["validate", dir]);
+    removeRepo(dir);
+    expect(res.stderr).toBe("");
+    expect(res.code).toBe(0);
   });
 
   it("defaults to the working directory", async () => {
