@@ -106,6 +106,13 @@ const cases: Case[] = [
   { name: "overlay for an unknown entry", files: edit(B, OVL, "    redis:\n", "    rediss:\n"), file: OVL, line: 16, message: /application "shop" has no entry named "rediss"/ },
   { name: "overlay names an unknown cluster", files: edit(B, OVL, "clusterSelector: { env: prod }", "clusters: [prod-hk, prod-xx]"), file: OVL, line: 7, message: /unknown cluster "prod-xx"/ },
   { name: "overlay version range narrows to nothing", files: edit(B, OVL, '"~3.0.6"', '"~3.1.0"'), file: OVL, line: 10, message: /no version of component "api" matches both the application's "\^3.0.0" and "~3.1.0"; available: 3.0.5, 3.0.6/ },
+  {
+    name: "two overlays' ranges together match nothing on a cluster",
+    files: { "overlays/shop-hk.yaml": `${H}kind: Overlay\nmetadata: { name: shop-hk }\nspec:\n  application: shop\n  clusters: [prod-hk]\n  components:\n    api: { version: "3.0.5" }\n` },
+    file: "overlays/shop-hk.yaml",
+    line: 8,
+    message: /on cluster prod-hk, the overlays' ranges "~3.0.6", "3.0.5" together with the application's "\^3.0.0" match no version of component "api"; available: 3.0.5, 3.0.6/,
+  },
   // --- values against user schemas
   { name: "overlay config fails the component's schema", files: edit(B, OVL, "config: { featureX: true }", 'config: { featureX: "yes" }'), file: OVL, line: 15, message: /spec.components.api.config.featureX: must be of type boolean, got a string "yes" \(component api 3.0.6 config schema\)/ },
   { name: "application config has a field the schema refuses", files: edit(B, APP, "config: { featureX: false }", "config: { featureY: true }"), file: APP, line: 18, message: /unknown field "featureY"; allowed here: featureX \(component api 3.0.6 config schema\)/ },

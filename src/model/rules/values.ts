@@ -13,6 +13,12 @@ import { rangeProblem } from "./fields.ts";
 import { checkLayers, type Layer } from "./layers.ts";
 import { resolveEntry } from "./references.ts";
 
+/** What one cluster sees: the overlays applying there, lowest precedence first. */
+interface View {
+  cluster?: string;
+  overlays: Overlay[];
+}
+
 interface Patch {
   origin: Origin;
   at: FieldPath; // of the overlay's spec.components.<entry>
@@ -34,11 +40,20 @@ function checkSchemas(ctx: RuleContext): Issue[] {
 }
 
 /** Checks one entry with one chain of overlay patches (one cluster's view). */
-function checkChain(ctx: RuleContext, app: Application, index: number, entry: AppComponentEntry, chain: Patch[], out: Issue[]): void {
+function checkChain(ctx: RuleContext, app: Application, index: number, entry: AppComponentEntry, view: View, out: Issue[]): void {
   const entryAt = ["spec", "components", index];
-  const ranges = chain.flatMap((p) => (p.patch.version !== undefined && !rangeProblem(p.patch.version) ? [p.patch.version] : []));
+  const chain = patchesOf(view.overlays, entry.name);
+  const versioned = chain.filter((p) => p.patch.version !== undefined && !rangeProblem(p.patch.version));
+  const ranges = versioned.map((p) => p.patch.version as string);
   const comp: Component | undefined = resolveEntry(ctx, entry, ranges);
-  if (!comp) return; // no version: reported by the reference rules
+  if (!comp) {
+    // one range alone finding nothing is reported by the reference rules; here only their combination
+    const each = versioned.every((p) => resolveEntry(ctx, entry, [p.patch.version as string]));
+    const last = versioned[versioned.length - 1];
+    if (view.cluster && versioned.length > 1 && each && resolveEntry(ctx, entry) && last)
+      out.push(issueAt(last.origin, [...last.at, "version"], `on cluster ${view.cluster}, the overlays' ranges ${versioned.map((p) => JSON.stringify(p.patch.version)).join(", ")} together with the application's ${JSON.stringify(entry.version)} match no version of component ${JSON.stringify(entry.component)}; available: ${(ctx.componentsByName.get(entry.component) ?? []).map((c) => c.spec.version).sort().join(", ")}`));
+    return;
+  }
 
   const configLayers: Layer[] = [
     ...(entry.config !== undefined ? [{ value: entry.config, origin: app.origin, path: [...entryAt, "config"] }] : []),
@@ -80,13 +95,13 @@ export const valueRules: Rule = (ctx) => {
   const out = checkSchemas(ctx);
   for (const app of ctx.docs.applications) {
     const mine = ctx.overlays.filter((o) => o.spec.application === app.metadata.name);
-    const chains = clustersFor(app, ctx.docs.clusters).map((c) => overlaysFor(app, c, mine));
-    const covered = new Set(chains.flat());
+    const chains: View[] = clustersFor(app, ctx.docs.clusters).map((c) => ({ cluster: c.metadata.name, overlays: overlaysFor(app, c, mine) }));
+    const covered = new Set(chains.flatMap((v) => v.overlays));
     // an overlay that applies on none of the app's clusters is still checked, on its own
-    const views = [...(chains.length ? chains : [[]]), ...mine.filter((o) => !covered.has(o)).map((o) => [o])];
+    const views = [...(chains.length ? chains : [{ overlays: [] }]), ...mine.filter((o) => !covered.has(o)).map((o) => ({ overlays: [o] }))];
     app.spec.components.forEach((entry, i) => {
       if (rangeProblem(entry.version) || ctx.broken.Component.has(entry.component)) return;
-      for (const view of views) checkChain(ctx, app, i, entry, patchesOf(view, entry.name), out);
+      for (const view of views) checkChain(ctx, app, i, entry, view, out);
     });
   }
   return out;
