@@ -76,6 +76,7 @@ const cases: Case[] = [
   { name: "bad semver version", files: edit(B, API6, "version: 3.0.6", 'version: "3.0"'), file: API6, line: 6, message: /spec.version: must be a semver version like 1.2.3, got "3.0"/ },
   { name: "bad semver range", files: edit(B, APP, '"^3.0.0"', '"latest"'), file: APP, line: 13, message: /must be a semver range like \^1.2.0/ },
   { name: "metadata.name not DNS-1123", files: { "c.yaml": cluster("Prod_EU") }, file: "c.yaml", line: 4, message: /metadata.name: must be a DNS-1123 label.*got "Prod_EU"/ },
+  { name: "label value not a Kubernetes label", files: edit(B, CLUSTERS, "labels: { env: prod, region: hk }", "labels: { env: prod, region: hong kong }"), file: CLUSTERS, line: 5, message: /metadata.labels.region: label value "hong kong" is not a Kubernetes label value/ },
   { name: "namespace not DNS-1123", files: edit(B, APP, "namespace: shop", "namespace: Shop"), file: APP, line: 6, message: /spec.namespace: must be a DNS-1123 label/ },
   { name: "release name over 53 characters", files: edit(B, APP, "- name: jobs", `- name: ${"j".repeat(50)}`), file: APP, line: 19, message: /release name "shop-j+" .* Helm allows at most 53/ },
   { name: "kubeconfig with path and inCluster", files: edit(B, CLUSTERS, "{ inCluster: true }", "{ inCluster: true, path: /k }"), file: CLUSTERS, line: 15, message: /both path and inCluster/ },
