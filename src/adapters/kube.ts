@@ -348,6 +348,9 @@ function unreachableKube(cluster: string, message: string): KubeClient {
     runJob: fail,
     healthy: fail,
     waitHealthy: fail,
+    readManifest: fail,
+    getObject: fail,
+    applyObject: fail,
   };
 }
 
