@@ -1,0 +1,66 @@
+// Flags for leader election (`berth serve --leader-elect`) and the wiring from
+// them to a running election. The Lease lives on the cluster berth runs in
+// (in-cluster credentials) or on the one a kubeconfig names.
+import type { Command } from "commander";
+import { readFileSync } from "node:fs";
+import { loadKubeConfig } from "../adapters/kube.ts";
+import { UsageError } from "../errors.ts";
+import type { Logger } from "../log.ts";
+import { startLeaderElection, type LeaderElection } from "../reconcile/leader.ts";
+import { expandPath } from "../reconcile/targets.ts";
+import { positiveInt } from "./reconciler-flags.ts";
+
+export interface LeaderFlags {
+  leaderElect?: boolean;
+  leaseNamespace?: string;
+  leaseName?: string;
+  leaseKubeconfig?: string;
+  leaseContext?: string;
+  leaseDuration?: string;
+}
+
+export function addLeaderFlags(cmd: Command): Command {
+  return cmd
+    .option("--leader-elect", "run several replicas: only the holder of a Lease reconciles, the others serve reads")
+    .option("--lease-namespace <NS>", "namespace of the Lease (default: the pod's own namespace in a cluster, else default)")
+    .option("--lease-name <NAME>", "name of the Lease", "berth")
+    .option("--lease-kubeconfig <PATH>", "kubeconfig of the cluster holding the Lease (default: in-cluster, else the usual kubeconfig)")
+    .option("--lease-context <CONTEXT>", "context in --lease-kubeconfig")
+    .option("--lease-duration <SECONDS>", "how long a silent leader keeps the Lease before another replica takes over", "15");
+}
+
+const SA_NAMESPACE = "/var/run/secrets/kubernetes.io/serviceaccount/namespace";
+
+function podNamespace(): string | undefined {
+  try {
+    return readFileSync(SA_NAMESPACE, "utf8").trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Starts an election when --leader-elect is set; undefined means this replica always acts. */
+export function leaderFromFlags(f: LeaderFlags, log: Logger, env: NodeJS.ProcessEnv = process.env): LeaderElection | undefined {
+  if (!f.leaderElect) return undefined;
+  const durationS = positiveInt("--lease-duration", f.leaseDuration, 15);
+  if (durationS < 3) throw new UsageError(`--lease-duration must be at least 3 seconds (renewals happen every second), got ${durationS}`);
+  const inCluster = !f.leaseKubeconfig && Boolean(env.KUBERNETES_SERVICE_HOST);
+  const kubeConfig = loadKubeConfig({
+    cluster: "lease",
+    ...(f.leaseKubeconfig ? { kubeconfigPath: expandPath(f.leaseKubeconfig, env) } : {}),
+    ...(f.leaseContext ? { context: f.leaseContext } : {}),
+    ...(inCluster ? { inCluster: true } : {}),
+  });
+  const durationMs = durationS * 1000;
+  return startLeaderElection({
+    kubeConfig,
+    cluster: f.leaseContext ?? kubeConfig.getCurrentContext() ?? "lease",
+    namespace: f.leaseNamespace ?? (inCluster ? podNamespace() : undefined) ?? "default",
+    name: f.leaseName ?? "berth",
+    leaseDurationMs: durationMs,
+    renewDeadlineMs: Math.floor((durationMs * 2) / 3),
+    renewMs: Math.min(2_000, Math.floor(durationMs / 5)),
+    retryMs: Math.min(2_000, Math.floor(durationMs / 5)),
+    log,
+  });
+}
