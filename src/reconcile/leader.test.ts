@@ -5,7 +5,7 @@ import { LeaseConflict, type LeaseClient, type LeaseRecord } from "../adapters/l
 import { startLeaderElection, type LeaderElection } from "./leader.ts";
 
 // An in-memory Lease with the API server's optimistic concurrency.
-function memoryLease() {
+function memoryLease(writeDelayMs = 0) {
   let stored: LeaseRecord | undefined;
   let rv = 0;
   const client = (who: string) => {
@@ -22,6 +22,7 @@ function memoryLease() {
       },
       async create(r) {
         guard();
+        await sleep(writeDelayMs);
         if (stored) throw new LeaseConflict("test", "exists");
         stored = { ...r, resourceVersion: String(++rv) };
         return { ...stored };
@@ -112,6 +113,15 @@ describe("startLeaderElection", () => {
     expect(aStoppedAt - cutAt).toBeLessThanOrEqual(timing.renewDeadlineMs + 50);
     expect(bLeadAt - cutAt).toBeGreaterThanOrEqual(timing.leaseDurationMs - timing.renewMs);
     expect(store.current()).toMatchObject({ holder: "b", transitions: 1 });
+  });
+
+  it("stop() while the first acquire is still in flight still releases the lease", async () => {
+    const store = memoryLease(100);
+    const a = elect(store, "a");
+    await sleep(20);
+    await a.e.stop();
+    expect(a.e.isLeader()).toBe(false);
+    expect(store.current()?.holder).toBe("");
   });
 
   it("rejects timings that could let two replicas lead", () => {

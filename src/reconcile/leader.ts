@@ -176,10 +176,9 @@ export function startLeaderElection(o: LeaderOptions): LeaderElection {
       clearTimeout(timer);
       await running.catch(() => undefined);
       clearTimeout(timer);
-      const was = leading;
       setLeading(false, "stopping");
-      if (!was) return;
       try {
+        // Also when a round that took the lease was still running as stop() began.
         const lease = await client.get();
         if (lease?.holder === identity && lease.resourceVersion) {
           // Released: empty holder, so the next replica takes it at once instead of waiting for expiry.
