@@ -76,6 +76,16 @@ describe("diffObject", () => {
     expect(formatDrift({ ...d, name: "shop-api", fields }).map((s) => s.replace(/^Deployment\/shop-api: /, ""))).toEqual(expected);
   });
 
+  it("matches items that repeat a name (volumeMounts with subPaths) by position", () => {
+    const mounts = [
+      { name: "cfg", mountPath: "/a", subPath: "a" },
+      { name: "cfg", mountPath: "/b", subPath: "b" },
+    ];
+    const d: ManifestObject = { apiVersion: "v1", kind: "Pod", metadata: { name: "p" }, spec: { volumeMounts: mounts } };
+    expect(diffObject(d, { spec: { volumeMounts: mounts } })).toEqual([]);
+    expect(diffObject(d, { spec: { volumeMounts: [mounts[0], { ...mounts[1], subPath: "c" }] } })).toEqual([{ path: "spec.volumeMounts[1].subPath", expected: "b", live: "c" }]);
+  });
+
   it("skips the paths it is told to (fields an autoscaler owns)", () => {
     const d = deployment();
     const live = liveOf(d);
@@ -91,6 +101,10 @@ describe("diffObject", () => {
     ["plain numbers are not quantities", "08", "8", false],
     ["different quantities", "1Gi", "1G", false],
     ["bool vs string", true, "true", false],
+    ["false dropped by omitempty", false, undefined, true],
+    ["0 dropped by omitempty", 0, undefined, true],
+    ["empty string dropped by omitempty", "", undefined, true],
+    ["true is not absent", true, undefined, false],
   ];
   it.each(scalars)("scalar %s", (_n, a, b, same) => {
     const d: ManifestObject = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "c" }, data: { k: a } };

@@ -164,8 +164,9 @@ function walk(desired: unknown, live: unknown, path: string, skip: ReadonlySet<s
       out.push({ path, expected: desired, live });
       return;
     }
-    if (desired.every(isNamed)) {
-      // Lists of named items (containers, ports, env) match by name: an injected sidecar is not drift.
+    if (desired.every(isNamed) && new Set(desired.map((d) => d.name)).size === desired.length) {
+      // Lists of uniquely named items (containers, ports, env) match by name: an injected sidecar is not drift.
+      // (volumeMounts may repeat a name with different subPaths: those match by position.)
       desired.forEach((d, i) => {
         const match = live.find((l) => isNamed(l) && l.name === d.name);
         if (match === undefined) out.push({ path: `${path}[${i}]`, expected: d, live: undefined });
@@ -190,6 +191,8 @@ function walk(desired: unknown, live: unknown, path: string, skip: ReadonlySet<s
     for (const [k, v] of entries) walk(v, (live as Record<string, unknown>)[k], `${path}${seg(k)}`, skip, out);
     return;
   }
+  // Go's omitempty drops false, 0 and "" from what the API server returns.
+  if (live === undefined && (desired === false || desired === 0 || desired === "")) return;
   if (!sameScalar(desired, live)) out.push({ path, expected: desired, live });
 }
 
