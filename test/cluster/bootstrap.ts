@@ -34,7 +34,8 @@ export async function waitUntil<T>(
       lastError = error;
     }
     if (Date.now() > deadline) {
-      const reason = lastError instanceof Error ? `: ${lastError.message}` : "";
+      // client-node errors carry the whole response; its first lines say enough
+      const reason = lastError instanceof Error ? `: ${lastError.message.split("\n").slice(0, 3).join(" ")}` : "";
       throw new Error(`timed out after ${timeoutMs}ms waiting for ${what}${reason}`);
     }
     await sleep(intervalMs);

@@ -22,7 +22,7 @@
  * label `berth.dev/test-behaviour`) says `never-ready`, `crash` or `fail`
  * misbehaves accordingly. The admin user is in system:masters.
  */
-import { mkdir, rm } from "node:fs/promises";
+import { mkdir, rm, rmdir } from "node:fs/promises";
 import { request } from "node:https";
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -162,8 +162,9 @@ export async function startCluster(options: StartClusterOptions): Promise<LocalC
   };
 
   const stop = async (): Promise<void> => {
-    await stopGroups(Object.values(pids));
+    await stopGroups(Object.values(pids), 3_000);
     await rm(dataDir, { recursive: true, force: true });
+    if (options.baseDir === undefined) await rmdir(dirname(dataDir)).catch(() => undefined);
   };
 
   try {
