@@ -162,7 +162,7 @@ export async function startCluster(options: StartClusterOptions): Promise<LocalC
   };
 
   const stop = async (): Promise<void> => {
-    await stopGroups(Object.values(pids), 3_000);
+    await stopGroups(Object.values(pids), 2_000);
     await rm(dataDir, { recursive: true, force: true });
     if (options.baseDir === undefined) await rmdir(dirname(dataDir)).catch(() => undefined);
   };
