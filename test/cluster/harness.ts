@@ -18,9 +18,12 @@
  *
  * What each cluster offers: one Ready node `kwok-node-0` (no taints);
  * StorageClass `standard` (default, Immediate) with 30 PersistentVolumes of
- * 10Gi; Pods become Running+Ready, Job Pods Succeeded; a Pod whose image (or
- * label `berth.dev/test-behaviour`) says `never-ready`, `crash` or `fail`
- * misbehaves accordingly. The admin user is in system:masters.
+ * 10Gi, which return to the pool when their claim is deleted; Pods become
+ * Running and Ready, Job Pods Succeeded; a Pod whose image (or label
+ * `berth.dev/test-behaviour`) says `never-ready`, `crash` or `fail`
+ * misbehaves accordingly (kwok-stages.yaml). The admin user is in
+ * system:masters. Clusters of a test run live in ~/.cache/berth/runs/<pid>/
+ * and are reaped by the next run if this one was killed.
  */
 import { mkdir, rm, rmdir } from "node:fs/promises";
 import { request } from "node:https";
