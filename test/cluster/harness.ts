@@ -11,9 +11,10 @@
  *   const binaries = inject("binaries");   // { helm, helm3, kubectl, ... } absolute paths
  *   await execa(binaries.helm, ["list", "-A", "--kubeconfig", clusters[0].kubeconfig]);
  *
- * To start more (or disposable) clusters in a test, e.g. to stop an API server:
+ * To start more (or disposable) clusters in a test, e.g. to stop an API server
+ * (outside vitest, get the binaries from `await ensureBinaries()`):
  *
- *   const cluster = await startCluster({ name: "solo", binaries: await ensureBinaries() });
+ *   const cluster = await startCluster({ name: "solo", binaries: inject("binaries") });
  *   await cluster.stopApiServer(); ... await cluster.startApiServer(); ... await cluster.stop();
  *
  * What each cluster offers: one Ready node `kwok-node-0` (no taints);
