@@ -96,6 +96,14 @@ function get(url: string, pki: Pki): Promise<number> {
   });
 }
 
+function logTail(path: string, lines = 15): string {
+  try {
+    return readFileSync(path, "utf8").trimEnd().split("\n").slice(-lines).join("\n") || "(empty)";
+  } catch {
+    return "(no log)";
+  }
+}
+
 async function getOk(url: string, pki: Pki): Promise<true | undefined> {
   return (await get(url, pki)) === 200 ? true : undefined;
 }
@@ -141,11 +149,12 @@ export async function startCluster(options: StartClusterOptions): Promise<LocalC
   const expectRunning = (component: string): void => {
     const pid = pids[component];
     if (pid === undefined || !isAlive(pid)) {
-      throw new Error(`${component} of cluster ${name} exited; see ${join(logs, `${component}.log`)}`);
+      // the data dir (and the log) is deleted on failure: keep the log's end in the error
+      throw new Error(`${component} of cluster ${name} exited; the end of its log:\n${logTail(join(logs, `${component}.log`))}`);
     }
   };
   const waitFor = async <T>(what: string, component: string, check: () => Promise<T | undefined>) =>
-    waitUntil(what, async () => (expectRunning(component), check()), timeoutMs);
+    waitUntil(what, check, timeoutMs, 200, () => expectRunning(component));
 
   const apiServerArgs = [
     `--etcd-servers=http://127.0.0.1:${etcdClient}`,
@@ -199,8 +208,9 @@ export async function startCluster(options: StartClusterOptions): Promise<LocalC
       "--cidr=10.244.0.0/16", "--node-ip=10.0.0.1",
     ]);
     await bootstrapCluster({ kubeconfigPath, nodes, persistentVolumes: options.persistentVolumes ?? 30 });
-    for (const component of ["kube-controller-manager", "kube-scheduler", "kwok"]) expectRunning(component);
-    await waitForWorkloadReady(kubeconfigPath, nodes, timeoutMs);
+    await waitForWorkloadReady(kubeconfigPath, nodes, timeoutMs, () => {
+      for (const component of Object.keys(pids)) expectRunning(component);
+    });
   } catch (error) {
     await stop();
     throw error;
