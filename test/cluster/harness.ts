@@ -116,6 +116,18 @@ async function etcdHealthy(url: string): Promise<true | undefined> {
 
 /** Starts one cluster and resolves once it can run workloads. */
 export async function startCluster(options: StartClusterOptions): Promise<LocalCluster> {
+  // A port found free can be taken by another process before etcd or the API
+  // server binds it (other test runs start clusters too): try again then.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(options);
+    } catch (error) {
+      if (attempt >= 3 || !(error instanceof Error) || !error.message.includes("address already in use")) throw error;
+    }
+  }
+}
+
+async function startOnce(options: StartClusterOptions): Promise<LocalCluster> {
   const { name, binaries } = options;
   const timeoutMs = options.timeoutMs ?? 120_000;
   const nodes = options.nodes ?? 1;
