@@ -4,6 +4,8 @@ import { defineConfig } from "vitest/config";
 // clusters (test/cluster) once per run through its globalSetup.
 export default defineConfig({
   test: {
+    // The JSON report lets .ci/run print one closing "N passed, N failed" line.
+    reporters: ["default", ["json", { outputFile: "test-artifacts/vitest.json" }]],
     projects: [
       {
         test: {

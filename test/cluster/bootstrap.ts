@@ -23,10 +23,13 @@ export async function waitUntil<T>(
   check: () => Promise<T | undefined>,
   timeoutMs: number,
   intervalMs = 200,
+  /** Throws to give up at once (e.g. the process being waited for died). */
+  giveUp: () => void = () => undefined,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   for (;;) {
+    giveUp();
     try {
       const value = await check();
       if (value !== undefined) return value;
@@ -34,7 +37,8 @@ export async function waitUntil<T>(
       lastError = error;
     }
     if (Date.now() > deadline) {
-      const reason = lastError instanceof Error ? `: ${lastError.message}` : "";
+      // client-node errors carry the whole response; its first lines say enough
+      const reason = lastError instanceof Error ? `: ${lastError.message.split("\n").slice(0, 3).join(" ")}` : "";
       throw new Error(`timed out after ${timeoutMs}ms waiting for ${what}${reason}`);
     }
     await sleep(intervalMs);
@@ -98,12 +102,19 @@ export async function bootstrapCluster(options: BootstrapOptions): Promise<void>
 }
 
 /** Waits until the default ServiceAccount exists and every kwok node is Ready. */
-export async function waitForWorkloadReady(kubeconfigPath: string, nodes: number, timeoutMs: number): Promise<void> {
+export async function waitForWorkloadReady(
+  kubeconfigPath: string,
+  nodes: number,
+  timeoutMs: number,
+  giveUp: () => void = () => undefined,
+): Promise<void> {
   const { core } = clients(kubeconfigPath);
   await waitUntil(
     "the default ServiceAccount",
     async () => core.readNamespacedServiceAccount({ name: "default", namespace: "default" }),
     timeoutMs,
+    200,
+    giveUp,
   );
   await waitUntil(
     `${nodes} Ready kwok node(s)`,
@@ -118,5 +129,7 @@ export async function waitForWorkloadReady(kubeconfigPath: string, nodes: number
       return ready.length >= nodes ? true : undefined;
     },
     timeoutMs,
+    200,
+    giveUp,
   );
 }

@@ -125,7 +125,7 @@ describe.each([
   });
 
   it("installs, fails an upgrade to a never-ready Pod, rolls back, and leaves the other cluster alone", async () => {
-    expect(clusters.map((c) => c.name)).toEqual(["east", "west"]);
+    expect(clusters.length).toBeGreaterThanOrEqual(2);
     const [target, other] = clusters as [(typeof clusters)[0], (typeof clusters)[0]];
 
     for (const cluster of clusters) {

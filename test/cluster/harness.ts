@@ -11,18 +11,22 @@
  *   const binaries = inject("binaries");   // { helm, helm3, kubectl, ... } absolute paths
  *   await execa(binaries.helm, ["list", "-A", "--kubeconfig", clusters[0].kubeconfig]);
  *
- * To start more (or disposable) clusters in a test, e.g. to stop an API server:
+ * To start more (or disposable) clusters in a test, e.g. to stop an API server
+ * (outside vitest, get the binaries from `await ensureBinaries()`):
  *
- *   const cluster = await startCluster({ name: "solo", binaries: await ensureBinaries() });
+ *   const cluster = await startCluster({ name: "solo", binaries: inject("binaries") });
  *   await cluster.stopApiServer(); ... await cluster.startApiServer(); ... await cluster.stop();
  *
  * What each cluster offers: one Ready node `kwok-node-0` (no taints);
  * StorageClass `standard` (default, Immediate) with 30 PersistentVolumes of
- * 10Gi; Pods become Running+Ready, Job Pods Succeeded; a Pod whose image (or
- * label `berth.dev/test-behaviour`) says `never-ready`, `crash` or `fail`
- * misbehaves accordingly. The admin user is in system:masters.
+ * 10Gi, which return to the pool when their claim is deleted; Pods become
+ * Running and Ready, Job Pods Succeeded; a Pod whose image (or label
+ * `berth.dev/test-behaviour`) says `never-ready`, `crash` or `fail`
+ * misbehaves accordingly (kwok-stages.yaml). The admin user is in
+ * system:masters. Clusters of a test run live in ~/.cache/berth/runs/<pid>/
+ * and are reaped by the next run if this one was killed.
  */
-import { mkdir, rm } from "node:fs/promises";
+import { mkdir, rm, rmdir } from "node:fs/promises";
 import { request } from "node:https";
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -92,6 +96,14 @@ function get(url: string, pki: Pki): Promise<number> {
   });
 }
 
+function logTail(path: string, lines = 15): string {
+  try {
+    return readFileSync(path, "utf8").trimEnd().split("\n").slice(-lines).join("\n") || "(empty)";
+  } catch {
+    return "(no log)";
+  }
+}
+
 async function getOk(url: string, pki: Pki): Promise<true | undefined> {
   return (await get(url, pki)) === 200 ? true : undefined;
 }
@@ -104,6 +116,18 @@ async function etcdHealthy(url: string): Promise<true | undefined> {
 
 /** Starts one cluster and resolves once it can run workloads. */
 export async function startCluster(options: StartClusterOptions): Promise<LocalCluster> {
+  // A port found free can be taken by another process before etcd or the API
+  // server binds it (other test runs start clusters too): try again then.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(options);
+    } catch (error) {
+      if (attempt >= 3 || !(error instanceof Error) || !error.message.includes("address already in use")) throw error;
+    }
+  }
+}
+
+async function startOnce(options: StartClusterOptions): Promise<LocalCluster> {
   const { name, binaries } = options;
   const timeoutMs = options.timeoutMs ?? 120_000;
   const nodes = options.nodes ?? 1;
@@ -137,11 +161,12 @@ export async function startCluster(options: StartClusterOptions): Promise<LocalC
   const expectRunning = (component: string): void => {
     const pid = pids[component];
     if (pid === undefined || !isAlive(pid)) {
-      throw new Error(`${component} of cluster ${name} exited; see ${join(logs, `${component}.log`)}`);
+      // the data dir (and the log) is deleted on failure: keep the log's end in the error
+      throw new Error(`${component} of cluster ${name} exited; the end of its log:\n${logTail(join(logs, `${component}.log`))}`);
     }
   };
   const waitFor = async <T>(what: string, component: string, check: () => Promise<T | undefined>) =>
-    waitUntil(what, async () => (expectRunning(component), check()), timeoutMs);
+    waitUntil(what, check, timeoutMs, 200, () => expectRunning(component));
 
   const apiServerArgs = [
     `--etcd-servers=http://127.0.0.1:${etcdClient}`,
@@ -162,8 +187,9 @@ export async function startCluster(options: StartClusterOptions): Promise<LocalC
   };
 
   const stop = async (): Promise<void> => {
-    await stopGroups(Object.values(pids));
+    await stopGroups(Object.values(pids), 2_000);
     await rm(dataDir, { recursive: true, force: true });
+    if (options.baseDir === undefined) await rmdir(dirname(dataDir)).catch(() => undefined);
   };
 
   try {
@@ -194,8 +220,9 @@ export async function startCluster(options: StartClusterOptions): Promise<LocalC
       "--cidr=10.244.0.0/16", "--node-ip=10.0.0.1",
     ]);
     await bootstrapCluster({ kubeconfigPath, nodes, persistentVolumes: options.persistentVolumes ?? 30 });
-    for (const component of ["kube-controller-manager", "kube-scheduler", "kwok"]) expectRunning(component);
-    await waitForWorkloadReady(kubeconfigPath, nodes, timeoutMs);
+    await waitForWorkloadReady(kubeconfigPath, nodes, timeoutMs, () => {
+      for (const component of Object.keys(pids)) expectRunning(component);
+    });
   } catch (error) {
     await stop();
     throw error;

@@ -73,7 +73,7 @@ describe("kwok behaviours", () => {
     expect(pod.status?.containerStatuses?.[0]?.state?.waiting?.reason).toBe("CrashLoopBackOff");
   });
 
-  it("binds a claim of the default StorageClass", async () => {
+  it("binds a claim of the default StorageClass and recycles its volume", async () => {
     await core.createNamespacedPersistentVolumeClaim({
       namespace,
       body: {
@@ -91,6 +91,18 @@ describe("kwok behaviours", () => {
     );
     expect(claim.spec?.storageClassName).toBe("standard");
     expect(claim.spec?.volumeName).toMatch(/^pv-\d{3}$/);
+
+    // deleting the claim returns its volume to the pool
+    await core.deleteNamespacedPersistentVolumeClaim({ name: "data", namespace });
+    const volume = await waitUntil(
+      `volume ${claim.spec?.volumeName} Available again`,
+      async () => {
+        const volume = await core.readPersistentVolume({ name: claim.spec?.volumeName ?? "" });
+        return volume.status?.phase === "Available" ? volume : undefined;
+      },
+      60_000,
+    );
+    expect(volume.spec?.claimRef).toBeUndefined();
   });
 
   it("makes a StatefulSet with a volume claim template Ready", async () => {

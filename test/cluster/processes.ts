@@ -101,8 +101,8 @@ function installExitHooks(): void {
   for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
     process.once(signal, () => {
       killOwnedSync();
-      // Re-raise so the runner still ends the way the signal asks.
-      process.kill(process.pid, signal);
+      // Nobody else handles it (the runner would): re-raise so the default action ends the process.
+      if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
     });
   }
 }

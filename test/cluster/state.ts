@@ -52,7 +52,7 @@ export function livePids(state: ClusterState): number[] {
 /** Stops whatever still runs of a recorded cluster and deletes its data dir. */
 export async function destroyRecorded(dataDir: string): Promise<boolean> {
   const state = await readState(dataDir);
-  if (state !== undefined) await stopGroups(livePids(state));
+  if (state !== undefined) await stopGroups(livePids(state), 2_000);
   await rm(dataDir, { recursive: true, force: true });
   return state !== undefined;
 }
