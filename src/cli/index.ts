@@ -9,6 +9,7 @@ import { registerPlan } from "./plan.ts";
 import { registerReconcile } from "./reconcile.ts";
 import { registerStatus } from "./status.ts";
 import { registerReleaseOps } from "./release-ops.ts";
+import { registerServe } from "./serve.ts";
 
 export interface RunOptions {
   stdout?: Writable;
@@ -18,7 +19,7 @@ export interface RunOptions {
 
 // Each command lives in its own file and registers itself here.
 export type RegisterCommand = (program: Command, ctx: CliContext) => void;
-const commands: RegisterCommand[] = [registerValidate, registerPlan, registerReconcile, registerStatus, registerReleaseOps];
+const commands: RegisterCommand[] = [registerValidate, registerPlan, registerReconcile, registerStatus, registerReleaseOps, registerServe];
 
 /** Runs the CLI and returns the exit code (never calls process.exit). */
 export async function run(argv: string[], opts: RunOptions = {}): Promise<number> {
