@@ -49,7 +49,7 @@ export interface HelmOptions {
   log: Logger;
   /** Grace between SIGTERM and SIGKILL when a call passes its timeout. */
   killGraceMs?: number;
-  /** Extra time helm gets beyond its own --timeout before berth terminates it. */
+  /** Extra time helm gets beyond its own --timeout before berth terminates it (default: half of it, at most 30 s). */
   slackMs?: number;
   onCall?: (verb: string, ms: number, ok: boolean) => void;
 }
@@ -67,14 +67,15 @@ export function createHelm(opts: HelmOptions): HelmClient {
     calls++;
     const full = [...args, ...base];
     const started = Date.now();
+    const slack = opts.slackMs ?? Math.min(30_000, Math.ceil(timeoutMs / 2));
     try {
       // helm's own --timeout bounds its waiting; berth's timeout bounds a hung process.
       await execa(opts.binary, full, {
-        timeout: timeoutMs + (opts.slackMs ?? 30_000),
+        timeout: timeoutMs + slack,
         killSignal: "SIGTERM",
         forceKillAfterDelay: opts.killGraceMs ?? 5_000,
         stdin: "ignore",
-        env: { HELM_NO_PLUGINS: "1" },
+        env: { HELM_NO_PLUGINS: "1", HELM_DRIVER: "secret" },
       });
       opts.onCall?.(verb, Date.now() - started, true);
     } catch (err) {
@@ -83,7 +84,7 @@ export function createHelm(opts: HelmOptions): HelmClient {
       const stderr = String(e.stderr ?? "").trim().slice(-4000);
       const timedOut = Boolean(e.timedOut);
       const msg = timedOut
-        ? `helm ${verb} did not finish within ${secs(timeoutMs + (opts.slackMs ?? 30_000))} and was terminated`
+        ? `helm ${verb} did not finish within ${secs(timeoutMs + slack)} and was terminated (SIGTERM, then SIGKILL)`
         : `helm ${verb} failed: ${stderr.split("\n").at(-1) || e.shortMessage}`;
       throw new HelmError(msg, { args: [verb, ...full], stderr, timedOut, cause: err });
     }

@@ -3,6 +3,8 @@ import { createLogger } from "../log.ts";
 import { UsageError, BerthError, formatIssue, ValidationError } from "../errors.ts";
 import { EXIT, exitCodeFor } from "./exit.ts";
 import type { CliContext } from "./context.ts";
+import { registerDiff } from "./diff.ts";
+import { registerRender } from "./render.ts";
 import type { Writable } from "node:stream";
 import { registerValidate } from "./validate.ts";
 import { registerPlan } from "./plan.ts";
@@ -19,7 +21,16 @@ export interface RunOptions {
 
 // Each command lives in its own file and registers itself here.
 export type RegisterCommand = (program: Command, ctx: CliContext) => void;
-const commands: RegisterCommand[] = [registerValidate, registerPlan, registerReconcile, registerStatus, registerReleaseOps, registerServe];
+const commands: RegisterCommand[] = [
+  registerValidate,
+  registerRender,
+  registerDiff,
+  registerPlan,
+  registerReconcile,
+  registerStatus,
+  registerReleaseOps,
+  registerServe,
+];
 
 /** Runs the CLI and returns the exit code (never calls process.exit). */
 export async function run(argv: string[], opts: RunOptions = {}): Promise<number> {

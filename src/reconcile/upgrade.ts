@@ -4,6 +4,7 @@ import { LABELS } from "../adapters/kube.ts";
 import { versionToLabel } from "../plan/digest.ts";
 import type { Action } from "../plan/action.ts";
 import { lastGoodRevision } from "../plan/state.ts";
+import { isPending } from "../plan/observed.ts";
 import type { ActionContext } from "./context.ts";
 import type { StepRecord } from "./memo.ts";
 import { failed, finish, startRecord, succeeded, type ActInput, type ActionOutcome } from "./outcome.ts";
@@ -64,7 +65,11 @@ async function remediateFailedApply(ctx: ActionContext, input: ActInput, action:
       steps.push(rec);
       if (!rec.succeeded) return `rollback step to ${s.to} failed (${rec.message}); release left for the next loop`;
     }
-    const good = item.observed ? lastGoodRevision(item.observed) : undefined;
+    // A helm that was killed past its timeout leaves the release pending: mark it failed first, or helm refuses to act.
+    const now = await ctx.kube.getRelease(item.namespace, item.name);
+    const latest = now?.revisions.at(-1);
+    if (latest && isPending(latest.status)) await ctx.kube.markRevisionFailed(item.namespace, item.name, latest.revision);
+    const good = now ? lastGoodRevision(now) : undefined;
     if (good) {
       await ctx.helm.rollback({ release: item.name, namespace: item.namespace, revision: good.revision, timeoutMs: ctx.helmTimeoutMs });
       return `rolled back to revision ${good.revision}${good.version ? ` (${good.version})` : ""}`;

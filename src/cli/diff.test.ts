@@ -1,0 +1,86 @@
+// `berth render` and `berth diff` end to end on a real temporary git repository.
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { PassThrough } from "node:stream";
+import { execa } from "execa";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PKG_ROOT } from "../../test/unit/render/fixture.ts";
+import { run } from "./index.ts";
+
+async function berth(args: string[], cwd: string) {
+  const out = new PassThrough();
+  const err = new PassThrough();
+  let o = "";
+  let e = "";
+  out.on("data", (d) => (o += d));
+  err.on("data", (d) => (e += d));
+  const code = await run(args, { stdout: out, stderr: err, cwd });
+  return { code, out: o, err: e };
+}
+
+let dir: string;
+const git = (...args: string[]) => execa("git", args, { cwd: dir });
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), "berth-diff-test-"));
+  cpSync(join(PKG_ROOT, "examples", "platform"), join(dir, "defs"), { recursive: true });
+  await git("init", "-q", "-b", "main");
+  await git("-c", "user.email=t@example.com", "-c", "user.name=t", "add", "-A");
+  await git("-c", "user.email=t@example.com", "-c", "user.name=t", "commit", "-qm", "base");
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe("berth render", () => {
+  it("writes charts and one values + metadata file per release", async () => {
+    const r = await berth(["render", "defs", "--out", "out"], dir);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain("rendered 5 charts and 8 releases");
+    expect(existsSync(join(dir, "out/charts/webservice/Chart.yaml"))).toBe(true);
+    expect(readFileSync(join(dir, "out/releases/prod-eu/store/catalog.release.yaml"), "utf8")).toContain("version: 1.1.0");
+  });
+  it("exits 2 without --out", async () => {
+    expect((await berth(["render", "defs"], dir)).code).toBe(2);
+  });
+});
+
+describe("berth diff", () => {
+  it("exits 0 when the work tree renders like the base", async () => {
+    const r = await berth(["diff", "--base", "HEAD", "defs"], dir);
+    expect(r.err).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.out).toBe("No changes.\n");
+  });
+
+  it("exits 3 and shows the version move and its steps, without touching the work tree", async () => {
+    const file = join(dir, "defs/overlays/store-staging.yaml");
+    const before = readFileSync(file, "utf8");
+    writeFileSync(file, before.replace('version: "~1.0.0"', 'version: "~1.1.0"'));
+    const status = (await git("status", "--porcelain")).stdout;
+    const text = await berth(["diff", "--base", "HEAD", "defs"], dir);
+    expect(text.code).toBe(3);
+    expect(text.out).toContain("staging/store/catalog (store-catalog) changed: upgrade 1.0.0 -> 1.1.0");
+    expect(text.out).toContain("run step >=1.0.0 <1.1.0 -> 1.1.0: registry.example.com/store/catalog:1.1.0 migrate --to 1.1.0");
+    const md = await berth(["diff", "--base", "HEAD", "--format", "markdown", "defs"], dir);
+    expect(md.code).toBe(3);
+    expect(md.out).toMatch(/^## berth diff/);
+    expect(md.out).toContain("1.0.0 → 1.1.0 (upgrade)");
+    expect((await git("status", "--porcelain")).stdout).toBe(status);
+    writeFileSync(file, before);
+  });
+
+  it("compares two revisions with --head", async () => {
+    const r = await berth(["diff", "--base", "HEAD", "--head", "HEAD", "defs"], dir);
+    expect(r.code).toBe(0);
+  });
+
+  it.each([
+    { name: "unknown revision", args: ["diff", "--base", "no-such-rev", "defs"], code: 1, err: /no-such-rev/ },
+    { name: "bad format", args: ["diff", "--base", "HEAD", "--format", "html", "defs"], code: 2, err: /text or markdown/ },
+    { name: "missing --base", args: ["diff", "defs"], code: 2, err: /--base/ },
+  ])("$name exits $code", async ({ args, code, err }) => {
+    const r = await berth(args, dir);
+    expect(r.code).toBe(code);
+    expect(r.err).toMatch(err);
+  });
+});

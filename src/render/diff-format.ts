@@ -1,0 +1,96 @@
+// Text and markdown (pull-request comment) views of a RenderDiff.
+import type { KeyChange, RenderDiff, ReleaseChange, StepRun } from "./diff.ts";
+
+const SIGN = { added: "+", removed: "-", changed: "~" } as const;
+const show = (v: unknown) => (v === undefined ? "" : JSON.stringify(v));
+
+function keyLine(k: KeyChange): string {
+  if (k.change === "added") return `+ ${k.path}: ${show(k.to)}`;
+  if (k.change === "removed") return `- ${k.path}: ${show(k.from)}`;
+  return `~ ${k.path}: ${show(k.from)} -> ${show(k.to)}`;
+}
+
+function stepLine(s: StepRun): string {
+  const cmd = [...(s.step.command ?? []), ...(s.step.args ?? [])].join(" ");
+  return `${s.kind === "run" ? "run" : "rollback"} step ${s.from} -> ${s.to}: ${s.step.image}${cmd ? ` ${cmd}` : ""}`;
+}
+
+function headline(r: ReleaseChange): string {
+  if (r.change === "added") return `${r.key} (${r.name}) added: ${r.chart.to}, component ${r.version.to}`;
+  if (r.change === "removed") return `${r.key} (${r.name}) removed (was ${r.chart.from}, component ${r.version.from})`;
+  const v = r.version.move === "none" ? "" : ` ${r.version.move} ${r.version.from} -> ${r.version.to}`;
+  const c = r.chart.from !== r.chart.to ? ` chart ${r.chart.from} -> ${r.chart.to}` : "";
+  return `${r.key} (${r.name}) changed:${v}${c}${v || c ? "" : " values"}`;
+}
+
+export function summary(d: RenderDiff): string {
+  const n = (c: string) => d.releases.filter((r) => r.change === c).length;
+  return `${d.charts.length} chart(s) changed; releases: ${n("added")} added, ${n("removed")} removed, ${n("changed")} changed`;
+}
+
+export function formatText(d: RenderDiff): string {
+  if (d.charts.length === 0 && d.releases.length === 0) return "No changes.\n";
+  const out: string[] = [];
+  if (d.charts.length) {
+    out.push("Charts:");
+    for (const c of d.charts) {
+      const v = c.from !== c.to ? ` ${c.from ?? "(none)"} -> ${c.to ?? "(none)"}` : ` ${c.to}`;
+      out.push(`  ${SIGN[c.change]} ${c.name}${v}`);
+      for (const f of c.files) {
+        out.push(`    ${SIGN[f.change]} ${f.path}`);
+        for (const l of f.patch.replace(/\n$/, "").split("\n")) out.push(`      ${l}`);
+      }
+    }
+  }
+  if (d.releases.length) {
+    out.push("Releases:");
+    for (const r of d.releases) {
+      out.push(`  ${SIGN[r.change]} ${headline(r)}`);
+      for (const s of r.steps) out.push(`      ${stepLine(s)}`);
+      if (r.change === "changed") {
+        for (const k of r.release) out.push(`      ${keyLine(k)}`);
+        for (const k of r.values) out.push(`      values ${keyLine(k)}`);
+      }
+    }
+  }
+  out.push(summary(d));
+  return `${out.join("\n")}\n`;
+}
+
+const code = (s: string) => `\`${s.replaceAll("`", "'")}\``;
+
+export function formatMarkdown(d: RenderDiff): string {
+  const out: string[] = ["## berth diff", ""];
+  if (d.charts.length === 0 && d.releases.length === 0) return `${out.join("\n")}No changes.\n`;
+  out.push(`${summary(d)}.`, "");
+  if (d.releases.length) {
+    out.push("### Releases", "", "| | release | cluster | component | chart |", "|---|---|---|---|---|");
+    for (const r of d.releases) {
+      const ver = r.version.from === r.version.to ? (r.version.to ?? "") : `${r.version.from ?? "—"} → ${r.version.to ?? "—"}${r.version.move !== "none" ? ` (${r.version.move})` : ""}`;
+      const chart = r.chart.from === r.chart.to ? (r.chart.to ?? "") : `${r.chart.from ?? "—"} → ${r.chart.to ?? "—"}`;
+      out.push(`| ${SIGN[r.change]} | ${code(r.name)} | ${r.cluster} | ${ver} | ${chart} |`);
+    }
+    out.push("");
+    for (const r of d.releases.filter((x) => x.change === "changed")) {
+      out.push(`<details><summary>${r.key}: ${r.values.length + r.release.length} change(s)${r.steps.length ? `, ${r.steps.length} step(s)` : ""}</summary>`, "");
+      for (const s of r.steps) out.push(`- ${code(stepLine(s))}`);
+      if (r.steps.length) out.push("");
+      out.push("```diff");
+      for (const k of r.release) out.push(keyLine(k).replace(/^~/, "!"));
+      for (const k of r.values) out.push(`${keyLine(k).replace(/^~/, "!").replace(/^([-+!]) /, "$1 values.")}`);
+      out.push("```", "", "</details>", "");
+    }
+  }
+  if (d.charts.length) {
+    out.push("### Charts", "");
+    for (const c of d.charts) {
+      const v = c.from !== c.to ? `${c.from ?? "—"} → ${c.to ?? "—"}` : (c.to ?? "");
+      out.push(`<details><summary>${SIGN[c.change]} ${c.name} ${v}: ${c.files.length} file(s)</summary>`, "");
+      for (const f of c.files) {
+        out.push(`${SIGN[f.change]} ${code(f.path)}`, "", "```diff", f.patch.replace(/\n$/, ""), "```", "");
+      }
+      out.push("</details>", "");
+    }
+  }
+  return `${out.join("\n")}`;
+}

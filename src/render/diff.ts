@@ -1,0 +1,161 @@
+// What changed between two renders: charts (file diffs), releases added or
+// removed, values per release (flattened key paths), version moves and the
+// upgrade or rollback steps they would run. Pure; formatting is diff-format.ts.
+import semver from "semver";
+import type { ReleaseSpec, StepSpec } from "../model/types.ts";
+import { unifiedDiff } from "./line-diff.ts";
+import { releaseMeta, type Rendered } from "./output.ts";
+import { isPlainObject } from "./merge.ts";
+
+export type Change = "added" | "removed" | "changed";
+
+export interface FileChange {
+  path: string;
+  change: Change;
+  patch: string; // unified hunks
+}
+
+export interface ChartChange {
+  name: string;
+  change: Change;
+  from?: string; // chart versions
+  to?: string;
+  files: FileChange[];
+}
+
+export interface KeyChange {
+  path: string;
+  change: Change;
+  from?: unknown;
+  to?: unknown;
+}
+
+export interface StepRun {
+  kind: "run" | "rollback";
+  from: string; // the step's declared range
+  to: string;
+  step: StepSpec;
+}
+
+export interface ReleaseChange {
+  key: string; // <cluster>/<application>/<entry>
+  name: string;
+  cluster: string;
+  change: Change;
+  chart: { from?: string; to?: string }; // "<name> <version>"
+  version: { from?: string; to?: string; move: "upgrade" | "downgrade" | "none" };
+  steps: StepRun[];
+  /** Changes of the release's metadata (namespace, dependsOn, requires, ...). */
+  release: KeyChange[];
+  values: KeyChange[];
+}
+
+export interface RenderDiff {
+  charts: ChartChange[];
+  releases: ReleaseChange[];
+}
+
+export const hasChanges = (d: RenderDiff) => d.charts.length > 0 || d.releases.length > 0;
+
+export function diffRendered(base: Rendered, head: Rendered): RenderDiff {
+  return { charts: diffCharts(base, head), releases: diffReleases(base.releases, head.releases) };
+}
+
+function diffCharts(base: Rendered, head: Rendered): ChartChange[] {
+  const names = [...new Set([...base.charts, ...head.charts].map((c) => c.name))].sort();
+  const out: ChartChange[] = [];
+  for (const name of names) {
+    const a = base.charts.find((c) => c.name === name);
+    const b = head.charts.find((c) => c.name === name);
+    const paths = [...new Set([...Object.keys(a?.files ?? {}), ...Object.keys(b?.files ?? {})])].sort();
+    const files: FileChange[] = [];
+    for (const path of paths) {
+      const x = a?.files[path];
+      const y = b?.files[path];
+      if (x === y) continue;
+      files.push({ path, change: x === undefined ? "added" : y === undefined ? "removed" : "changed", patch: unifiedDiff(x ?? "", y ?? "") });
+    }
+    if (files.length === 0) continue;
+    out.push({ name, change: !a ? "added" : !b ? "removed" : "changed", from: a?.version, to: b?.version, files });
+  }
+  return out;
+}
+
+const keyOf = (r: ReleaseSpec) => `${r.cluster}/${r.application}/${r.entry}`;
+
+function diffReleases(base: ReleaseSpec[], head: ReleaseSpec[]): ReleaseChange[] {
+  const a = new Map(base.map((r) => [keyOf(r), r]));
+  const b = new Map(head.map((r) => [keyOf(r), r]));
+  const out: ReleaseChange[] = [];
+  for (const key of [...new Set([...a.keys(), ...b.keys()])].sort()) {
+    const x = a.get(key);
+    const y = b.get(key);
+    const any = (y ?? x) as ReleaseSpec;
+    const values = diffKeys(x?.values ?? {}, y?.values ?? {});
+    const release = diffKeys(x ? meta(x) : {}, y ? meta(y) : {});
+    if (x && y && values.length === 0 && release.length === 0) continue;
+    const from = x?.component.version;
+    const to = y?.component.version;
+    const move = from && to && from !== to ? (semver.gt(to, from) ? "upgrade" : "downgrade") : "none";
+    out.push({
+      key,
+      name: any.name,
+      cluster: any.cluster,
+      change: !x ? "added" : !y ? "removed" : "changed",
+      chart: { from: x && `${x.chart.name} ${x.chart.version}`, to: y && `${y.chart.name} ${y.chart.version}` },
+      version: { from, to, move },
+      steps: x && y ? stepsFor(x, y, move) : [],
+      release,
+      values,
+    });
+  }
+  return out;
+}
+
+function meta(r: ReleaseSpec): Record<string, unknown> {
+  const m = releaseMeta(r) as Record<string, unknown>;
+  delete m.upgrades; // shown as steps
+  return m;
+}
+
+/** Upgrade: the head's steps on the path base -> head. Downgrade: the base's rollback steps, newest first. */
+export function stepsFor(x: ReleaseSpec, y: ReleaseSpec, move: "upgrade" | "downgrade" | "none"): StepRun[] {
+  const opt = { includePrerelease: true };
+  if (move === "upgrade") {
+    const runs: StepRun[] = [];
+    let cur = x.component.version;
+    for (const s of y.upgrades) {
+      if (semver.gt(s.to, cur) && semver.lte(s.to, y.component.version) && semver.satisfies(cur, s.from, opt)) {
+        runs.push({ kind: "run", from: s.from, to: s.to, step: s.run });
+        cur = s.to;
+      }
+    }
+    return runs;
+  }
+  if (move === "downgrade") {
+    return [...x.upgrades]
+      .reverse()
+      .filter((s) => s.rollback && semver.lte(s.to, x.component.version) && semver.gt(s.to, y.component.version))
+      .map((s) => ({ kind: "rollback", from: s.from, to: s.to, step: s.rollback as StepSpec }));
+  }
+  return [];
+}
+
+/** Flattened key paths of two JSON values; arrays compare as a whole. */
+export function diffKeys(a: unknown, b: unknown, path = ""): KeyChange[] {
+  if (isPlainObject(a) && isPlainObject(b)) {
+    const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
+    return keys.flatMap((k) => diffKeys(a[k], b[k], path ? `${path}.${k}` : k));
+  }
+  if (a === undefined && b === undefined) return [];
+  if (a === undefined) return leaves(b, path).map(([p, v]) => ({ path: p, change: "added", to: v }));
+  if (b === undefined) return leaves(a, path).map(([p, v]) => ({ path: p, change: "removed", from: v }));
+  return JSON.stringify(a) === JSON.stringify(b) ? [] : [{ path, change: "changed", from: a, to: b }];
+}
+
+function leaves(v: unknown, path: string): [string, unknown][] {
+  if (isPlainObject(v) && Object.keys(v).length > 0) {
+    return Object.keys(v).sort().flatMap((k) => leaves(v[k], path ? `${path}.${k}` : k));
+  }
+  return [[path, v]];
+}

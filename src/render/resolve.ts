@@ -1,0 +1,230 @@
+// Resolution: per (cluster, application, component entry) -> ReleaseSpec.
+// Pure. Values layout: see values-layout.ts. Precedence, lowest first:
+// base layout < WorkloadDefinition defaults < Component < Application entry
+// < Overlays (selector overlays, then cluster-named ones, each in name order).
+// Maps merge deeply, arrays replace; `traits.<name>: false` switches a trait
+// off (dropping its properties); `external` swaps the component for the
+// built-in `external` chart (an ExternalName Service, see external-chart.ts).
+import semver from "semver";
+import { ValidationError, type Issue } from "../errors.ts";
+import { clustersFor, overlaysFor, pickVersion } from "../model/select.ts";
+import type {
+  AppComponentEntry,
+  Application,
+  Cluster,
+  Component,
+  External,
+  JsonObject,
+  JsonSchema,
+  Overlay,
+  ReleaseSpec,
+  Repo,
+  TraitDefinition,
+  TraitValues,
+  UpgradeStep,
+} from "../model/types.ts";
+import { chartDefaults, traitsFor } from "./chart.ts";
+import { EXTERNAL_CHART } from "./external-chart.ts";
+import { clone, deepMerge, isPlainObject } from "./merge.ts";
+import { isListTrait } from "./values-layout.ts";
+
+/** Every release of the repository, ordered by cluster, application, entry. */
+export function resolveReleases(repo: Repo): ReleaseSpec[] {
+  const issues: Issue[] = [];
+  const out: ReleaseSpec[] = [];
+  for (const app of [...repo.applications].sort(byName)) {
+    for (const cluster of clustersFor(app, repo.clusters)) {
+      const overlays = overlaysFor(app, cluster, repo.overlays);
+      app.spec.components.forEach((entry, i) => {
+        const r = resolveRelease({ repo, app, cluster, overlays, entry, index: i, issues });
+        if (r) out.push(r);
+      });
+    }
+  }
+  if (issues.length > 0) throw new ValidationError(issues);
+  return out.sort(
+    (a, b) => cmp(a.cluster, b.cluster) || cmp(a.application, b.application) || cmp(a.entry, b.entry),
+  );
+}
+
+export interface ResolveOptions {
+  repo: Repo;
+  app: Application;
+  cluster: Cluster;
+  /** The overlays applying here, lowest precedence first (overlaysFor). */
+  overlays: Overlay[];
+  entry: AppComponentEntry;
+  index: number;
+  issues: Issue[];
+}
+
+export function resolveRelease(o: ResolveOptions): ReleaseSpec | undefined {
+  const { repo, app, cluster, entry } = o;
+  const at = (path: (string | number)[], message: string) => {
+    const p = ["spec", "components", o.index, ...path];
+    o.issues.push({ file: app.origin.file, ...app.origin.pos(p), path: fieldPath(p), message });
+  };
+  const patches = o.overlays
+    .map((ov) => ({ ov, patch: ov.spec.components[entry.name] }))
+    .filter((x): x is { ov: Overlay; patch: NonNullable<typeof x.patch> } => x.patch !== undefined);
+
+  const versions = repo.components.filter((c) => c.metadata.name === entry.component);
+  const ranges = [entry.version, ...patches.flatMap((p) => (p.patch.version ? [p.patch.version] : []))];
+  const picked = pickVersion(versions.map((c) => c.spec.version), ranges);
+  const component = versions.find((c) => c.spec.version === picked);
+  if (!component) {
+    const narrowed = patches.filter((p) => p.patch.version).map((p) => ` and overlay ${p.ov.metadata.name}'s "${p.patch.version}"`);
+    const avail = versions.map((c) => c.spec.version).sort(semver.compare).join(", ") || "none";
+    at(["version"], `no version of Component "${entry.component}" matches "${entry.version}"${narrowed.join("")} on cluster ${cluster.metadata.name} (available: ${avail})`);
+    return undefined;
+  }
+
+  const base: Omit<ReleaseSpec, "chart" | "values" | "upgrades" | "requires" | "workloadKind"> = {
+    name: `${app.metadata.name}-${entry.name}`,
+    cluster: cluster.metadata.name,
+    application: app.metadata.name,
+    entry: entry.name,
+    namespace: app.spec.namespace,
+    component: { name: component.metadata.name, version: component.spec.version },
+    dependsOn: (entry.dependsOn ?? []).map((d) => `${app.metadata.name}-${d}`).sort(),
+  };
+  const identity = {
+    application: app.metadata.name,
+    cluster: { name: cluster.metadata.name, labels: { ...(cluster.metadata.labels ?? {}) } },
+    component: { name: component.metadata.name, version: component.spec.version, entry: entry.name },
+  };
+
+  const external = patches.reduce<External | undefined>((e, p) => p.patch.external ?? e, undefined);
+  if (external) {
+    return {
+      ...base,
+      chart: { name: EXTERNAL_CHART.name, version: EXTERNAL_CHART.version },
+      values: deepMerge(identity, { external: { ...external } }),
+      requires: [],
+      upgrades: [],
+      workloadKind: "External",
+      external: { ...external },
+    };
+  }
+
+  const workload = repo.workloads.find((w) => w.metadata.name === component.spec.workload);
+  if (!workload) {
+    o.issues.push({
+      file: component.origin.file,
+      ...component.origin.pos(["spec", "workload"]),
+      path: "spec.workload",
+      message: `unknown workload "${component.spec.workload}" (known: ${repo.workloads.map((w) => w.metadata.name).sort().join(", ")})`,
+    });
+    return undefined;
+  }
+  const traits = traitsFor(workload.metadata.name, repo.traits);
+  let values = chartDefaults(workload, traits);
+  values = deepMerge(values, identity);
+  values = deepMerge(values, componentLayer(component));
+  const layers: { traits?: TraitValues; replicas?: number; config?: JsonObject; values?: JsonObject }[] = [
+    entry,
+    ...patches.map((p) => p.patch),
+  ];
+  for (const [n, layer] of layers.entries()) {
+    if (layer.replicas !== undefined) values = deepMerge(values, { replicas: layer.replicas });
+    if (layer.config) values = deepMerge(values, { config: { data: layer.config } });
+    for (const [name, v] of Object.entries(layer.traits ?? {})) {
+      const def = traits.find((t) => t.metadata.name === name);
+      if (!def) {
+        const where = n === 0 ? "" : ` (overlay ${patches[n - 1]?.ov.metadata.name})`;
+        at(["traits", name], `trait "${name}"${where} does not apply to workload ${workload.metadata.name} (applicable: ${traits.map((t) => t.metadata.name).join(", ")})`);
+        continue;
+      }
+      values = applyTrait(values, def, v);
+    }
+    if (layer.values) values = deepMerge(values, layer.values);
+  }
+  values = fillTraitDefaults(values, traits);
+
+  return {
+    ...base,
+    chart: { name: workload.metadata.name, version: workload.spec.version },
+    values,
+    requires: Object.entries(component.spec.requires ?? {})
+      .map(([c, range]) => ({ component: c, range }))
+      .sort((a, b) => cmp(a.component, b.component)),
+    upgrades: upgradeSteps(versions, component.spec.version),
+    workloadKind: workload.spec.workloadKind,
+  };
+}
+
+function componentLayer(c: Component): JsonObject {
+  const k = c.spec.container;
+  const layer: JsonObject = { image: { repository: k.image, tag: k.tag ?? c.spec.version } };
+  if (k.command) layer.command = [...k.command];
+  if (k.args) layer.args = [...k.args];
+  if (k.env) layer.env = { ...k.env };
+  if (k.ports) layer.ports = clone(k.ports);
+  if (k.resources) layer.resources = clone(k.resources);
+  if (k.health) layer.probes = clone(k.health);
+  if (c.spec.config) {
+    layer.config = {
+      data: schemaDefaults(c.spec.config.schema) ?? {},
+      mountPath: c.spec.config.mountPath ?? `/etc/${c.metadata.name}/config.yaml`,
+    };
+  }
+  return layer;
+}
+
+/** One layer's value for a trait: `false` off, a list replaces, an object merges. */
+export function applyTrait(values: JsonObject, def: TraitDefinition, v: unknown): JsonObject {
+  const name = def.metadata.name;
+  const traits = (values.traits as JsonObject | undefined) ?? {};
+  const prev = isPlainObject(traits[name]) ? (traits[name] as JsonObject) : { enabled: false };
+  let next: JsonObject;
+  if (v === false) next = { enabled: false };
+  else if (Array.isArray(v) || isListTrait(def)) next = { enabled: true, items: clone(Array.isArray(v) ? v : []) };
+  else if (isPlainObject(v)) next = deepMerge(prev.enabled === true ? prev : {}, { ...clone(v), enabled: true });
+  else next = { ...prev, enabled: true };
+  return { ...values, traits: { ...traits, [name]: next } };
+}
+
+function fillTraitDefaults(values: JsonObject, traits: TraitDefinition[]): JsonObject {
+  const all = { ...(values.traits as JsonObject) };
+  for (const t of traits) {
+    const cur = all[t.metadata.name] as JsonObject | undefined;
+    if (!cur?.enabled || isListTrait(t)) continue;
+    all[t.metadata.name] = deepMerge(schemaDefaults(t.spec.schema) ?? {}, cur);
+  }
+  return { ...values, traits: all };
+}
+
+/** The `default`s a JSON Schema declares, nested through object properties. */
+export function schemaDefaults(schema: JsonSchema | undefined): JsonObject | undefined {
+  if (!schema) return undefined;
+  const props = schema.properties as Record<string, JsonSchema> | undefined;
+  if (!props) return isPlainObject(schema.default) ? clone(schema.default) : undefined;
+  const out: JsonObject = isPlainObject(schema.default) ? clone(schema.default) : {};
+  for (const [k, s] of Object.entries(props)) {
+    if (s.default !== undefined && !isPlainObject(s.default)) out[k] = clone(s.default);
+    else {
+      const d = schemaDefaults(s);
+      if (d && Object.keys(d).length > 0) out[k] = d;
+    }
+  }
+  return out;
+}
+
+/** Every step declared by versions of the component up to `picked`, sorted by `to`. */
+export function upgradeSteps(versions: Component[], picked: string): UpgradeStep[] {
+  const seen = new Map<string, UpgradeStep>();
+  for (const c of versions) {
+    if (semver.gt(c.spec.version, picked)) continue;
+    for (const s of c.spec.upgrades ?? []) {
+      if (!semver.valid(s.to) || semver.gt(s.to, picked)) continue;
+      seen.set(`${s.from}\u0000${s.to}`, clone(s));
+    }
+  }
+  return [...seen.values()].sort((a, b) => semver.compare(a.to, b.to) || cmp(a.from, b.from));
+}
+
+function fieldPath(p: (string | number)[]): string {
+  return p.map((x, i) => (typeof x === "number" ? `[${x}]` : i === 0 ? x : `.${x}`)).join("");
+}
+const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+const byName = (a: { metadata: { name: string } }, b: { metadata: { name: string } }) => cmp(a.metadata.name, b.metadata.name);

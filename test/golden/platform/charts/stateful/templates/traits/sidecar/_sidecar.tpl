@@ -1,0 +1,5 @@
+{{- define "stateful.trait.sidecar.containers" }}
+{{- range .Values.traits.sidecar.items }}
+{{ include "stateful.extraContainer" . }}
+{{- end }}
+{{- end }}

@@ -1,0 +1,5 @@
+{{- define "webservice.trait.sidecar.containers" }}
+{{- range .Values.traits.sidecar.items }}
+{{ include "webservice.extraContainer" . }}
+{{- end }}
+{{- end }}

@@ -1,0 +1,5 @@
+{{- define "worker.trait.sidecar.containers" }}
+{{- range .Values.traits.sidecar.items }}
+{{ include "worker.extraContainer" . }}
+{{- end }}
+{{- end }}
