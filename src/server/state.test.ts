@@ -10,6 +10,7 @@ const down = runReport({ revision: undefined, sourceError: "git fetch failed", c
 describe("readiness", () => {
   it.each<[string, ServeState, boolean, boolean, RegExp | undefined]>([
     ["leader before the first run", { leader: true }, false, false, /first reconcile has not finished/],
+    ["leader after a run, before its status read", { leader: true, lastRun: runReport(), lastRunAt: t0 }, false, true, /first reconcile has not finished/],
     ["leader after a run and a snapshot", { leader: true, lastRun: runReport(), lastRunAt: t0, snapshot: snap() }, true, true, undefined],
     ["leader whose newest fetch failed", { leader: true, lastRun: runReport(), lastRunAt: t0, snapshot: snap(down) }, false, false, /source is unreachable: git fetch failed/],
     ["leader whose run failed to fetch but whose later snapshot worked", { leader: true, lastRun: down, lastRunAt: t0, snapshot: snap() }, true, true, undefined],

@@ -41,7 +41,8 @@ export interface Readiness {
 /** Ready once a pass has finished and the newest fetch of the source worked. */
 export function readiness(s: ServeState): Readiness {
   const latest = newest(s);
-  const firstReconcile = s.leader ? s.lastRun !== undefined : s.snapshot !== undefined;
+  // The API answers from the snapshot, taken after each run: ready once both exist.
+  const firstReconcile = s.snapshot !== undefined && (!s.leader || s.lastRun !== undefined);
   const sourceError = latest?.sourceError;
   const reasons: string[] = [];
   if (!firstReconcile) reasons.push(s.leader ? "the first reconcile has not finished" : "the first status read has not finished");
