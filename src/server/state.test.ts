@@ -14,6 +14,7 @@ describe("readiness", () => {
     ["leader after a run and a snapshot", { leader: true, lastRun: runReport(), lastRunAt: t0, snapshot: snap() }, true, true, undefined],
     ["leader whose newest fetch failed", { leader: true, lastRun: runReport(), lastRunAt: t0, snapshot: snap(down) }, false, false, /source is unreachable: git fetch failed/],
     ["leader whose run failed to fetch but whose later snapshot worked", { leader: true, lastRun: down, lastRunAt: t0, snapshot: snap() }, true, true, undefined],
+    ["a pass that threw (a bug, missing built-in definitions)", { leader: true, loopError: "ENOENT: definitions/schemas" }, false, false, /the last pass failed: ENOENT: definitions\/schemas/],
     ["follower before a snapshot", { leader: false }, false, false, /first status read/],
     ["follower with a snapshot", { leader: false, snapshot: snap() }, true, true, undefined],
   ])("%s", (_name, s, ready, reachable, reason) => {

@@ -47,10 +47,11 @@ export function readiness(s: ServeState): Readiness {
   const reasons: string[] = [];
   if (!firstReconcile) reasons.push(s.leader ? "the first reconcile has not finished" : "the first status read has not finished");
   if (sourceError) reasons.push(`the source is unreachable: ${sourceError}`);
+  if (s.loopError) reasons.push(`the last pass failed: ${s.loopError}`);
   const revision = latest?.revision ?? s.snapshot?.status.revision;
   const applied = s.snapshot?.status.lastAppliedRevision;
   return {
-    ready: firstReconcile && !sourceError,
+    ready: firstReconcile && !sourceError && !s.loopError,
     firstReconcile,
     sourceReachable: latest !== undefined && !sourceError,
     leader: s.leader,

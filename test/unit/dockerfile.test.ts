@@ -1,7 +1,8 @@
 // The Dockerfile cannot be built here (no Docker engine), so this keeps it
 // honest: its entry point is the file the package's build produces and its
 // bin runs, its helm is the one the test clusters pin, its bases are pinned.
-import { access, mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
+import { access, mkdtemp, readFile, rm, symlink } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
 import { describe, expect, it } from "vitest";
@@ -39,6 +40,34 @@ function stages(text: string): { args: Map<string, string>; stages: Stage[] } {
   return { args, stages: out };
 }
 
+/** Runs `node main.js serve` as the container would, on an empty definitions directory; SIGTERM ends it with 0. */
+async function serveUntilSigterm(main: string): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), "berth-serve-defs-"));
+  const child = execa("node", [main, "serve", "--source", dir, "--port", "0", "--host", "127.0.0.1", "--cache-dir", join(dir, ".cache")], {
+    env: { BERTH_WEBHOOK_SECRET: "entrypoint-test" },
+    reject: false,
+  });
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      child.stdout!.on("data", (d: Buffer) => {
+        const m = /serving on (http:\/\/\S+)/.exec(d.toString());
+        if (m) resolve(m[1]!);
+      });
+      void child.then((r) => reject(new Error(`berth serve exited early: ${r.stderr}`)));
+    });
+    for (let i = 0; i < 300 && (await fetch(`${url}/readyz`)).status !== 200; i++) await new Promise((r) => setTimeout(r, 100));
+    const ready = await fetch(`${url}/readyz`);
+    expect(ready.status, await ready.clone().text()).toBe(200);
+    expect((await fetch(`${url}/healthz`)).status).toBe(200);
+    child.kill("SIGTERM");
+    const r = await child;
+    expect(r.exitCode).toBe(0);
+    expect(r.stderr).toContain("stopping: finishing the running pass");
+  } finally {
+    child.kill("SIGKILL");
+  }
+}
+
 describe("Dockerfile", () => {
   it("runs the file that `npm run build` produces from src/main.ts, which bin/berth.js runs too", async () => {
     const { stages: all } = stages(await read("Dockerfile"));
@@ -61,18 +90,20 @@ describe("Dockerfile", () => {
     for (const f of pkg.files) expect(final.lines.some((l) => new RegExp(`^COPY (--from=build /app/)?${f}\\b`).test(l)), f).toBe(true);
   });
 
-  it("the build writes main.js at the top of its output (tsc -p tsconfig.build.json)", async () => {
-    // Inside the project (gitignored .cache/), so the output resolves node_modules as dist/ does.
-    await mkdir(join(root, ".cache"), { recursive: true });
-    const out = await mkdtemp(join(root, ".cache", "build-"));
+  it("the build writes main.js at the top of its output, and `node main.js serve` serves and stops on SIGTERM", async () => {
+    // The image's layout (/app: dist, node_modules, definitions, charts-template, package.json), with links to this checkout.
+    const app = await mkdtemp(join(tmpdir(), "berth-image-"));
+    const out = join(app, "dist");
     try {
+      for (const entry of ["node_modules", "definitions", "charts-template", "package.json"]) await symlink(join(root, entry), join(app, entry));
       await execa("npx", ["tsc", "-p", "tsconfig.build.json", "--outDir", out], { cwd: root });
       await access(join(out, "main.js"));
       await access(join(out, "cli", "serve.js"));
       const { stdout } = await execa("node", [join(out, "main.js"), "serve", "--help"]);
       expect(stdout).toContain("--webhook-secret-file");
+      await serveUntilSigterm(join(out, "main.js"));
     } finally {
-      await rm(out, { recursive: true, force: true });
+      await rm(app, { recursive: true, force: true });
     }
   }, 120_000);
 
