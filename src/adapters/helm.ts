@@ -1,7 +1,7 @@
 // Every helm call berth makes goes through here. The reconcile code sees only
 // the HelmClient interface; tests count calls on it.
-import { execa } from "execa";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { spawn } from "node:child_process";
+import { mkdtemp, open, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { HelmError } from "../errors.ts";
@@ -68,25 +68,28 @@ export function createHelm(opts: HelmOptions): HelmClient {
     const full = [...args, ...base];
     const started = Date.now();
     const slack = opts.slackMs ?? Math.min(30_000, Math.ceil(timeoutMs / 2));
+    // stderr goes to a file, not a pipe: a killed helm's stray children must not hold berth waiting on a stream.
+    const dir = await mkdtemp(join(tmpdir(), "berth-helm-"));
+    const errFile = join(dir, "stderr");
+    const errFd = await open(errFile, "w");
     try {
       // helm's own --timeout bounds its waiting; berth's timeout bounds a hung process.
-      await execa(opts.binary, full, {
-        timeout: timeoutMs + slack,
-        killSignal: "SIGTERM",
-        forceKillAfterDelay: opts.killGraceMs ?? 5_000,
-        stdin: "ignore",
-        env: { HELM_NO_PLUGINS: "1", HELM_DRIVER: "secret" },
+      const r = await runBounded(opts.binary, full, errFd.fd, timeoutMs + slack, opts.killGraceMs ?? 5_000).catch((err: Error) => {
+        throw new HelmError(`cannot run helm (${opts.binary}): ${err.message}; give the binary with --helm or BERTH_HELM`, { args: [verb, ...full], stderr: "", cause: err });
       });
-      opts.onCall?.(verb, Date.now() - started, true);
-    } catch (err) {
+      if (r.code === 0 && !r.timedOut) {
+        opts.onCall?.(verb, Date.now() - started, true);
+        return;
+      }
       opts.onCall?.(verb, Date.now() - started, false);
-      const e = err as { timedOut?: boolean; stderr?: string; shortMessage?: string; isTerminated?: boolean };
-      const stderr = String(e.stderr ?? "").trim().slice(-4000);
-      const timedOut = Boolean(e.timedOut);
-      const msg = timedOut
+      const stderr = (await readFile(errFile, "utf8").catch(() => "")).trim().slice(-4000);
+      const msg = r.timedOut
         ? `helm ${verb} did not finish within ${secs(timeoutMs + slack)} and was terminated (SIGTERM, then SIGKILL)`
-        : `helm ${verb} failed: ${stderr.split("\n").at(-1) || e.shortMessage}`;
-      throw new HelmError(msg, { args: [verb, ...full], stderr, timedOut, cause: err });
+        : `helm ${verb} failed: ${stderr.split("\n").at(-1) || `exit ${r.code ?? r.signal}`}`;
+      throw new HelmError(msg, { args: [verb, ...full], stderr, timedOut: r.timedOut });
+    } finally {
+      await errFd.close();
+      await rm(dir, { recursive: true, force: true });
     }
   }
 
@@ -129,4 +132,41 @@ export function createHelm(opts: HelmOptions): HelmClient {
       await helm("uninstall", ["uninstall", o.release, "--namespace", o.namespace, "--wait", "--timeout", secs(o.timeoutMs)], o.timeoutMs);
     },
   };
+}
+
+interface Exit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  timedOut: boolean;
+}
+
+/**
+ * Runs a command with stderr on a file descriptor (not a pipe, so a killed
+ * process's stray children never hold berth waiting) and terminates it past
+ * its deadline: SIGTERM, then SIGKILL after the grace.
+ */
+function runBounded(binary: string, args: string[], stderrFd: number, timeoutMs: number, graceMs: number): Promise<Exit> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(binary, args, {
+      stdio: ["ignore", "ignore", stderrFd],
+      env: { ...process.env, HELM_NO_PLUGINS: "1", HELM_DRIVER: "secret" },
+    });
+    let timedOut = false;
+    let kill: NodeJS.Timeout | undefined;
+    const term = setTimeout(() => {
+      timedOut = true;
+      child.kill("SIGTERM");
+      kill = setTimeout(() => child.kill("SIGKILL"), graceMs);
+    }, timeoutMs);
+    child.on("error", (err) => {
+      clearTimeout(term);
+      clearTimeout(kill);
+      reject(err);
+    });
+    child.on("exit", (code, signal) => {
+      clearTimeout(term);
+      clearTimeout(kill);
+      resolve({ code, signal, timedOut });
+    });
+  });
 }

@@ -81,7 +81,13 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const statusCode = (err: unknown): number | undefined => (err as { code?: number }).code;
 
 export function createKube(o: KubeOptions): KubeClient {
-  const kc = loadKubeConfig(o);
+  let kc: k8s.KubeConfig;
+  try {
+    kc = loadKubeConfig(o);
+  } catch (err) {
+    // A missing or broken kubeconfig makes this one cluster unreachable, not the whole run.
+    return unreachableKube(o.cluster, `cannot load kubeconfig${o.kubeconfigPath ? ` ${o.kubeconfigPath}` : ""}${o.context ? ` (context ${o.context})` : ""}: ${(err as Error).message}`);
+  }
   const core = kc.makeApiClient(k8s.CoreV1Api);
   const apps = kc.makeApiClient(k8s.AppsV1Api);
   const batch = kc.makeApiClient(k8s.BatchV1Api);
@@ -278,6 +284,25 @@ export function createKube(o: KubeOptions): KubeClient {
       throw err;
     }
   }
+}
+
+function unreachableKube(cluster: string, message: string): KubeClient {
+  const fail = async (): Promise<never> => {
+    throw new KubeError(cluster, message);
+  };
+  return {
+    cluster,
+    ping: fail,
+    listReleases: fail,
+    getRelease: fail,
+    listMemos: fail,
+    writeMemo: fail,
+    ensureNamespace: fail,
+    markRevisionFailed: fail,
+    runJob: fail,
+    healthy: fail,
+    waitHealthy: fail,
+  };
 }
 
 /** Helm stores a release as base64(gzip(JSON)) inside the Secret's (base64) data. */

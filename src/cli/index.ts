@@ -41,7 +41,7 @@ export async function run(argv: string[], opts: RunOptions = {}): Promise<number
     stdout,
     stderr,
     cwd: opts.cwd ?? process.cwd(),
-    log: createLogger({ level: process.env.BERTH_LOG_LEVEL ?? "warn" }),
+    log: createLogger({ level: process.env.BERTH_LOG_LEVEL ?? "error" }),
     setExitCode: (c) => (exitCode = c),
   };
   const program = new Command("berth")

@@ -34,12 +34,13 @@ async function issuesOf(p: Promise<unknown>): Promise<string[]> {
 }
 
 describe("loadRepo", () => {
-  it("reads .yaml and .yml recursively, skipping hidden folders and node_modules", async () => {
+  it("reads .yaml and .yml recursively, skipping hidden files and folders and node_modules", async () => {
     const root = tree({
       "a.yaml": cluster("a"),
       "deep/er/b.yml": cluster("b"),
       ".git/bad.yaml": "not: [valid",
       ".github/workflows/ci.yaml": "on: push\n",
+      ".gitlab-ci.yml": "stages: [test]\n",
       "node_modules/x/bad.yaml": "- nope\n",
       "notes.txt": "- nope\n",
     });

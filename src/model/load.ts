@@ -5,6 +5,7 @@ import { lstat, readdir, readFile, realpath } from "node:fs/promises";
 import { readFileSync, realpathSync, statSync } from "node:fs";
 import { dirname, join, relative, sep } from "node:path";
 import { fileURLToPath } from "node:url";
+import pLimit from "p-limit";
 import { buildRepo, type SourceFile, type TemplateReader } from "./build.ts";
 import { MAX_FILE_BYTES } from "./parse.ts";
 import type { SchemaSet } from "./schemas.ts";
@@ -36,27 +37,31 @@ export async function loadRepo(root: string, opts: LoadOptions = {}): Promise<Re
   return buildRepo({ root: realRoot, files, builtins, schemas, readTemplate: templateReader(realRoot, realPkg) });
 }
 
-/** Every *.yaml / *.yml under `root` (relative paths), skipping hidden folders, node_modules and symlinks. */
+/** Every *.yaml / *.yml under `root` (relative paths), skipping hidden files and folders, node_modules and symlinks. */
 export async function readYamlTree(root: string, under = ""): Promise<SourceFile[]> {
-  const out: SourceFile[] = [];
+  const paths: string[] = [];
   const walk = async (dir: string): Promise<void> => {
     const entries = await readdir(dir, { withFileTypes: true }).catch((err: NodeJS.ErrnoException) => {
       if (err.code === "ENOENT") return [];
       throw err;
     });
-    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const subdirs: string[] = [];
     for (const e of entries) {
       const full = join(dir, e.name);
       // symlinks are never followed: they could lead out of the repository
       if (e.isDirectory()) {
-        if (!e.name.startsWith(".") && !SKIP_DIRS.has(e.name)) await walk(full);
-      } else if (e.isFile() && YAML_FILE.test(e.name)) {
-        out.push(await readSource(full, relative(root, full).split(sep).join("/")));
+        if (!e.name.startsWith(".") && !SKIP_DIRS.has(e.name)) subdirs.push(full);
+      } else if (e.isFile() && YAML_FILE.test(e.name) && !e.name.startsWith(".")) {
+        // hidden files (.gitlab-ci.yml, .pre-commit-config.yaml) belong to other tools
+        paths.push(full);
       }
     }
+    await Promise.all(subdirs.map(walk));
   };
   await walk(join(root, under));
-  return out;
+  paths.sort();
+  const limit = pLimit(32);
+  return Promise.all(paths.map((full) => limit(() => readSource(full, relative(root, full).split(sep).join("/")))));
 }
 
 async function readSource(full: string, path: string): Promise<SourceFile> {
@@ -70,7 +75,19 @@ async function readBuiltins(pkg: string): Promise<SourceFile[]> {
   return [...w, ...t];
 }
 
-export async function readSchemas(pkg: string): Promise<SchemaSet> {
+const schemaCache = new Map<string, Promise<SchemaSet>>();
+
+/** The kind schemas shipped in `<pkg>/definitions/schemas`, read once per process. */
+export function readSchemas(pkg: string): Promise<SchemaSet> {
+  let hit = schemaCache.get(pkg);
+  if (!hit) {
+    hit = readSchemaFiles(pkg);
+    schemaCache.set(pkg, hit);
+  }
+  return hit;
+}
+
+async function readSchemaFiles(pkg: string): Promise<SchemaSet> {
   const read = async (name: string): Promise<JsonSchema> =>
     JSON.parse(await readFile(join(pkg, "definitions", "schemas", `${name}.schema.json`), "utf8")) as JsonSchema;
   const kinds = Object.fromEntries(await Promise.all(KINDS.map(async (k) => [k, await read(k)] as const))) as Record<Kind, JsonSchema>;

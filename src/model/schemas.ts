@@ -5,6 +5,7 @@ import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import formatsModule from "ajv-formats";
 import type { Issue } from "../errors.ts";
 import { ajvIssues, pointerToPath } from "./ajv-issues.ts";
+import { canonical } from "./canonical.ts";
 import type { ParsedDoc } from "./parse.ts";
 import type { FieldPath } from "./issue.ts";
 import { KINDS, type JsonSchema, type Kind, type Origin } from "./types.ts";
@@ -20,8 +21,18 @@ export interface SchemaSet {
 
 export type ShapeChecker = (doc: ParsedDoc) => Issue[];
 
-/** One validator per kind; every error of a document at once. */
+const checkers = new WeakMap<SchemaSet, ShapeChecker>();
+
+/** One validator per kind (compiled once per SchemaSet); every error of a document at once. */
 export function createShapeChecker(schemas: SchemaSet): ShapeChecker {
+  const hit = checkers.get(schemas);
+  if (hit) return hit;
+  const checker = compileShapeChecker(schemas);
+  checkers.set(schemas, checker);
+  return checker;
+}
+
+function compileShapeChecker(schemas: SchemaSet): ShapeChecker {
   const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true });
   ajv.addSchema(schemas.common);
   const validators = new Map<Kind, ValidateFunction>();
@@ -43,12 +54,20 @@ export interface CompiledUserSchema {
   /** Where inside the schema the problem is. */
   at?: (string | number)[];
 }
-const compiled = new WeakMap<object, CompiledUserSchema>();
+// by content: a thousand Components with the same config schema compile it once
+const compiled = new Map<string, CompiledUserSchema>();
+const byObject = new WeakMap<object, CompiledUserSchema>();
 
 /** Compiles a user-written schema once; `error` says why it is not a valid JSON Schema. */
 export function compileUserSchema(schema: JsonSchema): CompiledUserSchema {
-  const hit = compiled.get(schema);
-  if (hit) return hit;
+  const seen = byObject.get(schema);
+  if (seen) return seen;
+  const key = canonical(schema);
+  const hit = compiled.get(key);
+  if (hit) {
+    byObject.set(schema, hit);
+    return hit;
+  }
   let result: CompiledUserSchema;
   if (!userAjv.validateSchema(schema)) {
     const first = userAjv.errors?.[0];
@@ -60,7 +79,8 @@ export function compileUserSchema(schema: JsonSchema): CompiledUserSchema {
       result = { error: `is not a valid JSON Schema: ${err instanceof Error ? err.message : String(err)}` };
     }
   }
-  compiled.set(schema, result);
+  compiled.set(key, result);
+  byObject.set(schema, result);
   return result;
 }
 

@@ -76,6 +76,7 @@ const cases: Case[] = [
   { name: "bad semver version", files: edit(B, API6, "version: 3.0.6", 'version: "3.0"'), file: API6, line: 6, message: /spec.version: must be a semver version like 1.2.3, got "3.0"/ },
   { name: "bad semver range", files: edit(B, APP, '"^3.0.0"', '"latest"'), file: APP, line: 13, message: /must be a semver range like \^1.2.0/ },
   { name: "metadata.name not DNS-1123", files: { "c.yaml": cluster("Prod_EU") }, file: "c.yaml", line: 4, message: /metadata.name: must be a DNS-1123 label.*got "Prod_EU"/ },
+  { name: "label value not a Kubernetes label", files: edit(B, CLUSTERS, "labels: { env: prod, region: hk }", "labels: { env: prod, region: hong kong }"), file: CLUSTERS, line: 5, message: /metadata.labels.region: label value "hong kong" is not a Kubernetes label value/ },
   { name: "namespace not DNS-1123", files: edit(B, APP, "namespace: shop", "namespace: Shop"), file: APP, line: 6, message: /spec.namespace: must be a DNS-1123 label/ },
   { name: "release name over 53 characters", files: edit(B, APP, "- name: jobs", `- name: ${"j".repeat(50)}`), file: APP, line: 19, message: /release name "shop-j+" .* Helm allows at most 53/ },
   { name: "kubeconfig with path and inCluster", files: edit(B, CLUSTERS, "{ inCluster: true }", "{ inCluster: true, path: /k }"), file: CLUSTERS, line: 15, message: /both path and inCluster/ },
@@ -106,13 +107,27 @@ const cases: Case[] = [
   { name: "overlay for an unknown entry", files: edit(B, OVL, "    redis:\n", "    rediss:\n"), file: OVL, line: 16, message: /application "shop" has no entry named "rediss"/ },
   { name: "overlay names an unknown cluster", files: edit(B, OVL, "clusterSelector: { env: prod }", "clusters: [prod-hk, prod-xx]"), file: OVL, line: 7, message: /unknown cluster "prod-xx"/ },
   { name: "overlay version range narrows to nothing", files: edit(B, OVL, '"~3.0.6"', '"~3.1.0"'), file: OVL, line: 10, message: /no version of component "api" matches both the application's "\^3.0.0" and "~3.1.0"; available: 3.0.5, 3.0.6/ },
+  {
+    name: "two overlays' ranges together match nothing on a cluster",
+    files: { "overlays/shop-hk.yaml": `${H}kind: Overlay\nmetadata: { name: shop-hk }\nspec:\n  application: shop\n  clusters: [prod-hk]\n  components:\n    api: { version: "3.0.5" }\n` },
+    file: "overlays/shop-hk.yaml",
+    line: 8,
+    message: /on cluster prod-hk, the overlays' ranges "~3.0.6", "3.0.5" together with the application's "\^3.0.0" match no version of component "api"; available: 3.0.5, 3.0.6/,
+  },
   // --- values against user schemas
   { name: "overlay config fails the component's schema", files: edit(B, OVL, "config: { featureX: true }", 'config: { featureX: "yes" }'), file: OVL, line: 15, message: /spec.components.api.config.featureX: must be of type boolean, got a string "yes" \(component api 3.0.6 config schema\)/ },
   { name: "application config has a field the schema refuses", files: edit(B, APP, "config: { featureX: false }", "config: { featureY: true }"), file: APP, line: 18, message: /unknown field "featureY"; allowed here: featureX \(component api 3.0.6 config schema\)/ },
   { name: "config for a component without a config schema", files: edit(B, APP, "dependsOn: [api]", "dependsOn: [api]\n      config: { a: 1 }"), file: APP, line: 23, message: /component jobs 1.0.0 declares no config schema/ },
   { name: "component config schema itself invalid", files: edit(B, API6, "type: object\n      additionalProperties", "type: objekt\n      additionalProperties"), file: API6, line: 17, message: /spec.config.schema.type: is not a valid JSON Schema: type must be one of array, boolean/ },
   { name: "trait values fail the trait's schema", files: edit(B, OVL, "autoscaler: { min: 4, max: 20 }", "autoscaler: { min: 0, max: 20 }"), file: OVL, line: 13, message: /traits.autoscaler.min: must be >= 1.*trait autoscaler schema/ },
-  { name: "trait values miss a required property", files: edit(B, APP, "ingress: { host: shop.example.com, path: / }", "ingress: { path: / }"), file: APP, line: 16, message: /traits.ingress.host: required field is missing.*trait ingress schema/ },
+  {
+    name: "merged trait values miss a required property",
+    files: { ...edit(B, APP, "ingress: { host: shop.example.com, path: / }", "ingress: { path: / }"), ...edit(B, OVL, "ingress: false", "ingress: { path: /x }") },
+    file: OVL,
+    line: 14,
+    message: /traits.ingress.host: required field is missing.*trait ingress schema/,
+  },
+  { name: "trait switched on with true still needs its required properties", files: { ...edit(B, APP, "ingress: { host: shop.example.com, path: / }", "ingress: true"), ...edit(B, OVL, "        ingress: false\n", "") }, file: APP, line: 16, message: /traits.ingress.host: required field is missing/ },
   // --- cycles
   { name: "dependsOn cycle", files: edit(B, APP, "      version: \"~7.2.0\"\n", "      version: \"~7.2.0\"\n      dependsOn: [jobs]\n"), file: APP, line: 23, message: /dependency cycle: api -> redis -> jobs -> api \(through dependsOn\)/ },
   { name: "cycle through requires", files: { [APP]: (B[APP] ?? "").replace("      dependsOn: [redis]\n", "").replace("      version: \"~7.2.0\"\n", "      version: \"~7.2.0\"\n      dependsOn: [api]\n") }, file: APP, line: 11, message: /dependency cycle: api -> redis -> api \(through requires of api, dependsOn\)/ },
@@ -147,6 +162,18 @@ describe("berth validate accepts a valid repository", () => {
     expect(res.stderr).toBe("");
     expect(res.code).toBe(0);
     expect(res.stdout).toMatch(/^ok: 4 components, 1 application, 1 overlay, 2 clusters, \d+ workloads \(2 from the repository\), \d+ traits \(2 from the repository\)\n$/);
+  });
+
+  it("accepts overlay values that complete the application's (merged as the renderer merges)", async () => {
+    const dir = writeRepo({
+      ...BASE_REPO,
+      ...edit(B, APP, "ingress: { host: shop.example.com, path: / }", "ingress: { path: / }"),
+      ...edit(B, OVL, "ingress: false", "ingress: { host: prod.example.com }"),
+    });
+    const res = await runCli(["validate", dir]);
+    removeRepo(dir);
+    expect(res.stderr).toBe("");
+    expect(res.code).toBe(0);
   });
 
   it("defaults to the working directory", async () => {

@@ -24,8 +24,9 @@ function checkName(out: Issue[], origin: Origin, path: FieldPath, name: string):
 
 /** A canonical semver version: `1.2.3`, `1.2.3-rc.1`, `1.2.3+build`. */
 export function versionProblem(v: string): string | undefined {
-  const clean = semver.valid(v);
-  if (clean === null) return `must be a semver version like 1.2.3, got ${JSON.stringify(v)}`;
+  const parsed = semver.parse(v);
+  if (parsed === null) return `must be a semver version like 1.2.3, got ${JSON.stringify(v)}`;
+  const clean = parsed.build.length ? `${parsed.version}+${parsed.build.join(".")}` : parsed.version;
   if (clean !== v) return `must be written as a plain semver version: ${clean}, got ${JSON.stringify(v)}`;
   return undefined;
 }
@@ -46,13 +47,36 @@ function checkRange(out: Issue[], origin: Origin, path: FieldPath, r: string): v
   if (p) out.push(issueAt(origin, path, p));
 }
 
+const LABEL_NAME = /^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)$/;
+const LABEL_PREFIX = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+/** Kubernetes label syntax: `[prefix/]name` keys, values of at most 63 characters. */
+export function labelProblem(key: string, value: string): string | undefined {
+  const slash = key.lastIndexOf("/");
+  const prefix = slash >= 0 ? key.slice(0, slash) : undefined;
+  const name = key.slice(slash + 1);
+  if ((prefix !== undefined && (prefix.length > 253 || !LABEL_PREFIX.test(prefix))) || name.length > 63 || !LABEL_NAME.test(name))
+    return `label key ${JSON.stringify(key)} is not a Kubernetes label key: [dns.prefix/]name, the name at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit`;
+  if (value.length > 63 || (value !== "" && !LABEL_NAME.test(value)))
+    return `label value ${JSON.stringify(value)} is not a Kubernetes label value: at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit`;
+  return undefined;
+}
+
 export const fieldRules: Rule = ({ docs }) => {
   const out: Issue[] = [];
   const all = [...docs.components, ...docs.applications, ...docs.overlays, ...docs.clusters, ...docs.workloads, ...docs.traits];
-  for (const d of all) if (!("builtin" in d && d.builtin)) checkName(out, d.origin, ["metadata", "name"], d.metadata.name);
+  for (const d of all) {
+    if (!("builtin" in d && d.builtin)) checkName(out, d.origin, ["metadata", "name"], d.metadata.name);
+    for (const [k, v] of Object.entries(d.metadata.labels ?? {})) {
+      const p = labelProblem(k, v);
+      if (p) out.push(issueAt(d.origin, ["metadata", "labels", k], p));
+    }
+  }
 
   for (const c of docs.components) {
     checkVersion(out, c.origin, ["spec", "version"], c.spec.version);
+    if (c.spec.version.includes("+") && c.spec.container.tag === undefined)
+      out.push(issueAt(c.origin, ["spec", "version"], `build metadata ("+...") cannot be part of an image tag, and the tag defaults to the version: set spec.container.tag`));
     for (const [name, range] of Object.entries(c.spec.requires ?? {})) {
       checkName(out, c.origin, ["spec", "requires", name], name);
       checkRange(out, c.origin, ["spec", "requires", name], range);

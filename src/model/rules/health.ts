@@ -3,21 +3,11 @@
 // one probe in another slot hides a real check).
 import type { Issue } from "../../errors.ts";
 import { issueAt } from "../issue.ts";
+import { canonical } from "../canonical.ts";
 import type { Rule } from "./context.ts";
 
 const PROBES = ["liveness", "readiness", "startup"] as const;
 const EXAMPLE_PATH = { liveness: "/livez", readiness: "/readyz", startup: "/startz" };
-
-/** JSON with sorted keys: two probes are equal exactly when these are. */
-export function canonical(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonical).join(",")}]`;
-  if (v && typeof v === "object")
-    return `{${Object.keys(v)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`)
-      .join(",")}}`;
-  return JSON.stringify(v) ?? "null";
-}
 
 export const healthRules: Rule = ({ docs, workloads }) => {
   const out: Issue[] = [];

@@ -35,7 +35,7 @@ function checkTraits(ctx: RuleContext, origin: Origin, at: FieldPath, traits: Tr
         out.push(issueAt(origin, [...at, name], `unknown trait ${JSON.stringify(name)}; known traits: ${known(ctx.traits.keys())}`));
       continue;
     }
-    if (!comp) continue;
+    if (!comp || traits?.[name] === false) continue; // switching off a trait that never applied is harmless
     const applies = def.spec.appliesTo;
     if (!applies.includes("*") && !applies.includes(comp.spec.workload))
       out.push(issueAt(origin, [...at, name], `trait ${JSON.stringify(name)} does not apply to workload ${JSON.stringify(comp.spec.workload)} (component ${comp.metadata.name} ${comp.spec.version}); it applies to: ${list(applies)}`));

@@ -1,69 +1,108 @@
-// User data checked against user schemas: application/overlay `config`
-// against the Component's config.schema, trait values against the trait's
-// schema (`false` switches a trait off and is always valid). Invalid schemas
-// are reported where they are written.
+// User data checked against user schemas: `config` against the Component's
+// config.schema, trait values against the trait's schema. Values are merged
+// per cluster as the renderer merges them (application entry, then the
+// overlays applying there), so an overlay may set only part of a value.
+// Invalid schemas are reported where they are written.
 import type { Issue } from "../../errors.ts";
 import { issueAt, type FieldPath } from "../issue.ts";
-import { checkAgainst, compileUserSchema } from "../schemas.ts";
-import type { Component, JsonObject, Origin, TraitValues } from "../types.ts";
+import { compileUserSchema } from "../schemas.ts";
+import { clustersFor, overlaysFor } from "../select.ts";
+import type { AppComponentEntry, Application, Component, JsonSchema, Origin, Overlay, OverlayComponentPatch } from "../types.ts";
 import type { Rule, RuleContext } from "./context.ts";
-import { resolveEntry } from "./references.ts";
 import { rangeProblem } from "./fields.ts";
+import { checkLayers, type Layer } from "./layers.ts";
+import { resolveEntry } from "./references.ts";
 
-function checkConfig(origin: Origin, at: FieldPath, config: JsonObject | undefined, comp: Component | undefined, out: Issue[]): void {
-  if (config === undefined || !comp) return;
-  const label = `component ${comp.metadata.name} ${comp.spec.version} config schema`;
-  const schema = comp.spec.config?.schema;
-  if (!schema) {
-    out.push(issueAt(origin, at, `component ${comp.metadata.name} ${comp.spec.version} declares no config schema (spec.config.schema), so it takes no config; remove this or declare the schema`));
-    return;
-  }
-  const { validate } = compileUserSchema(schema);
-  if (validate) out.push(...checkAgainst(validate, config, origin, at, label));
+/** What one cluster sees: the overlays applying there, lowest precedence first. */
+interface View {
+  cluster?: string;
+  overlays: Overlay[];
 }
 
-function checkTraitValues(ctx: RuleContext, origin: Origin, at: FieldPath, traits: TraitValues | undefined, out: Issue[]): void {
-  for (const [name, value] of Object.entries(traits ?? {})) {
-    if (value === false) continue;
+interface Patch {
+  origin: Origin;
+  at: FieldPath; // of the overlay's spec.components.<entry>
+  patch: OverlayComponentPatch;
+}
+
+const emptyFor = (schema: JsonSchema) => () => (schema.type === "array" ? [] : {});
+
+function checkSchemas(ctx: RuleContext): Issue[] {
+  const out: Issue[] = [];
+  const report = (origin: Origin, at: FieldPath, schema: JsonSchema | undefined) => {
+    const got = schema && compileUserSchema(schema);
+    if (got && got.error) out.push(issueAt(origin, [...at, ...(got.at ?? [])], got.error));
+  };
+  for (const c of ctx.docs.components) report(c.origin, ["spec", "config", "schema"], c.spec.config?.schema);
+  for (const w of ctx.docs.workloads) report(w.origin, ["spec", "schema"], w.spec.schema);
+  for (const t of ctx.docs.traits) report(t.origin, ["spec", "schema"], t.spec.schema);
+  return out;
+}
+
+/** Checks one entry with one chain of overlay patches (one cluster's view). */
+function checkChain(ctx: RuleContext, app: Application, index: number, entry: AppComponentEntry, view: View, out: Issue[]): void {
+  const entryAt = ["spec", "components", index];
+  const chain = patchesOf(view.overlays, entry.name);
+  const versioned = chain.filter((p) => p.patch.version !== undefined && !rangeProblem(p.patch.version));
+  const ranges = versioned.map((p) => p.patch.version as string);
+  const comp: Component | undefined = resolveEntry(ctx, entry, ranges);
+  if (!comp) {
+    // one range alone finding nothing is reported by the reference rules; here only their combination
+    const each = versioned.every((p) => resolveEntry(ctx, entry, [p.patch.version as string]));
+    const last = versioned[versioned.length - 1];
+    if (view.cluster && versioned.length > 1 && each && resolveEntry(ctx, entry) && last)
+      out.push(issueAt(last.origin, [...last.at, "version"], `on cluster ${view.cluster}, the overlays' ranges ${versioned.map((p) => JSON.stringify(p.patch.version)).join(", ")} together with the application's ${JSON.stringify(entry.version)} match no version of component ${JSON.stringify(entry.component)}; available: ${(ctx.componentsByName.get(entry.component) ?? []).map((c) => c.spec.version).sort().join(", ")}`));
+    return;
+  }
+
+  const configLayers: Layer[] = [
+    ...(entry.config !== undefined ? [{ value: entry.config, origin: app.origin, path: [...entryAt, "config"] }] : []),
+    ...chain.flatMap((p) => (p.patch.config !== undefined ? [{ value: p.patch.config, origin: p.origin, path: [...p.at, "config"] }] : [])),
+  ];
+  if (configLayers.length > 0) {
+    const schema = comp.spec.config?.schema;
+    if (!schema) {
+      for (const l of configLayers)
+        out.push(issueAt(l.origin, l.path, `component ${comp.metadata.name} ${comp.spec.version} declares no config schema (spec.config.schema), so it takes no config; remove this or declare the schema`));
+    } else {
+      const { validate } = compileUserSchema(schema);
+      if (validate) out.push(...checkLayers(validate, configLayers, `component ${comp.metadata.name} ${comp.spec.version} config schema`, () => ({})));
+    }
+  }
+
+  const names = new Set([...Object.keys(entry.traits ?? {}), ...chain.flatMap((p) => Object.keys(p.patch.traits ?? {}))]);
+  for (const name of names) {
     const def = ctx.traits.get(name);
     if (!def) continue; // reported by the reference rules
     const { validate } = compileUserSchema(def.spec.schema);
-    if (validate) out.push(...checkAgainst(validate, value, origin, [...at, name], `trait ${name} schema`));
+    if (!validate) continue;
+    const layers: Layer[] = [
+      ...(entry.traits && name in entry.traits ? [{ value: entry.traits[name], origin: app.origin, path: [...entryAt, "traits", name] }] : []),
+      ...chain.flatMap((p) => (p.patch.traits && name in p.patch.traits ? [{ value: p.patch.traits[name], origin: p.origin, path: [...p.at, "traits", name] }] : [])),
+    ];
+    out.push(...checkLayers(validate, layers, `trait ${name} schema; true turns it on as it is, false off`, emptyFor(def.spec.schema)));
   }
 }
 
+function patchesOf(overlays: Overlay[], entry: string): Patch[] {
+  return overlays.flatMap((o) => {
+    const patch = o.spec.components[entry];
+    return patch ? [{ origin: o.origin, at: ["spec", "components", entry], patch }] : [];
+  });
+}
+
 export const valueRules: Rule = (ctx) => {
-  const out: Issue[] = [];
-  for (const c of ctx.docs.components) {
-    const schema = c.spec.config?.schema;
-    const got = schema && compileUserSchema(schema);
-    if (got && got.error) out.push(issueAt(c.origin, ["spec", "config", "schema", ...(got.at ?? [])], got.error));
-  }
-  for (const w of ctx.docs.workloads) {
-    const got = w.spec.schema && compileUserSchema(w.spec.schema);
-    if (got && got.error) out.push(issueAt(w.origin, ["spec", "schema", ...(got.at ?? [])], got.error));
-  }
-  for (const t of ctx.docs.traits) {
-    const got = compileUserSchema(t.spec.schema);
-    if (got.error) out.push(issueAt(t.origin, ["spec", "schema", ...(got.at ?? [])], got.error));
-  }
-  for (const app of ctx.docs.applications)
-    app.spec.components.forEach((e, i) => {
-      const at = ["spec", "components", i];
-      const comp = rangeProblem(e.version) || ctx.broken.Component.has(e.component) ? undefined : resolveEntry(ctx, e);
-      checkConfig(app.origin, [...at, "config"], e.config, comp, out);
-      checkTraitValues(ctx, app.origin, [...at, "traits"], e.traits, out);
+  const out = checkSchemas(ctx);
+  for (const app of ctx.docs.applications) {
+    const mine = ctx.overlays.filter((o) => o.spec.application === app.metadata.name);
+    const chains: View[] = clustersFor(app, ctx.docs.clusters).map((c) => ({ cluster: c.metadata.name, overlays: overlaysFor(app, c, mine) }));
+    const covered = new Set(chains.flatMap((v) => v.overlays));
+    // an overlay that applies on none of the app's clusters is still checked, on its own
+    const views = [...(chains.length ? chains : [{ overlays: [] }]), ...mine.filter((o) => !covered.has(o)).map((o) => ({ overlays: [o] }))];
+    app.spec.components.forEach((entry, i) => {
+      if (rangeProblem(entry.version) || ctx.broken.Component.has(entry.component)) return;
+      for (const view of views) checkChain(ctx, app, i, entry, view, out);
     });
-  for (const o of ctx.overlays) {
-    const app = ctx.apps.get(o.spec.application);
-    for (const [key, patch] of Object.entries(o.spec.components)) {
-      const at = ["spec", "components", key];
-      checkTraitValues(ctx, o.origin, [...at, "traits"], patch.traits, out);
-      const entry = app?.spec.components.find((e) => e.name === key);
-      if (!entry || rangeProblem(entry.version) || ctx.broken.Component.has(entry.component)) continue;
-      const extra = patch.version !== undefined && !rangeProblem(patch.version) ? [patch.version] : [];
-      checkConfig(o.origin, [...at, "config"], patch.config, resolveEntry(ctx, entry, extra), out);
-    }
   }
   return out;
 };
