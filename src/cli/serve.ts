@@ -11,7 +11,7 @@ import { createTargetCache } from "../reconcile/targets.ts";
 import type { ReleaseHistory } from "../server/api.ts";
 import { createMetrics, type Metrics } from "../server/metrics.ts";
 import { HttpError } from "../server/router.ts";
-import { startService, type LeaderHook } from "../server/service.ts";
+import { startService, type LeaderHook, type ServiceOptions } from "../server/service.ts";
 import type { ServeState } from "../server/state.ts";
 import { addSourceFlags, defaultRenderer, openFromFlags, positiveInt, type SourceFlags } from "./reconciler-flags.ts";
 
@@ -36,6 +36,8 @@ export interface ServeOptions {
   leader?: LeaderHook;
   /** Metrics registry to feed (the drift engine calls metrics.setDrift). */
   metrics?: Metrics;
+  /** Extra work after each leader pass, e.g. drift detection (see startService). */
+  afterPass?: ServiceOptions["afterPass"];
 }
 
 export interface ServeHandle {
@@ -87,6 +89,7 @@ export async function startServe(o: ServeOptions): Promise<ServeHandle> {
     intervalMs: o.intervalMs ?? 30_000,
     webhookSecret: () => o.webhookSecret,
     ...(o.leader ? { leader: o.leader } : {}),
+    ...(o.afterPass ? { afterPass: o.afterPass } : {}),
   });
   held.state = service.state;
   return { ...service, metrics, reconciler };

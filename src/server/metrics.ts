@@ -16,6 +16,8 @@ export interface Metrics {
   /** Number of drifted fields of one release (drift detection calls this after each check). */
   setDrift(cluster: string, release: string, count: number): void;
   setLeader(leading: boolean): void;
+  /** A fetch that failed outside a run (a follower's status read). */
+  countFetchError(): void;
   /** The exposition text and its content type. */
   render(): Promise<{ body: string; contentType: string }>;
 }
@@ -139,6 +141,7 @@ export function createMetrics(o: MetricsOptions = {}): Metrics {
     },
     setDrift: (cluster, release, count) => drift.set({ cluster, release }, count),
     setLeader: (leading) => leader.set(leading ? 1 : 0),
+    countFetchError: () => fetchErrors.inc(),
     async render() {
       return { body: await registry.metrics(), contentType: registry.contentType };
     },

@@ -7,7 +7,7 @@ import { fakeReconciler, fakeSource, record, SHA1, SHA2, status, type FakeReconc
 import { createLogger } from "../log.ts";
 import { HttpError } from "./router.ts";
 import { createMetrics } from "./metrics.ts";
-import { startService, type LeaderHook, type Service } from "./service.ts";
+import { startService, type LeaderHook, type Service, type ServiceOptions } from "./service.ts";
 
 const SECRET = "hook-secret-d0-not-leak";
 
@@ -27,7 +27,7 @@ describe("service", () => {
     svc = undefined;
     logs = "";
   });
-  const start = async (leader?: LeaderHook) => {
+  const start = async (leader?: LeaderHook, extra: Partial<ServiceOptions> = {}) => {
     rec = fakeReconciler();
     const sink = new Writable({ write: (c, _e, cb) => ((logs += c.toString()), cb()) });
     const log = createLogger({ level: "debug", destination: sink });
@@ -45,6 +45,7 @@ describe("service", () => {
       intervalMs: 60_000,
       webhookSecret: () => SECRET,
       ...(leader ? { leader } : {}),
+      ...extra,
     });
     return svc;
   };
@@ -145,6 +146,38 @@ describe("service", () => {
     expect(logs).toContain("webhook accepted");
     expect(logs).toContain("webhook rejected");
     for (const out of [logs, ...outputs]) expect(out).not.toContain(SECRET);
+  });
+
+  it("runs the after-pass hook (drift) on the leader only; its failure is logged and the loop goes on", async () => {
+    const leader = fakeLeader(true);
+    const calls: string[] = [];
+    await start(leader.hook, {
+      afterPass: async ({ report, metrics }) => {
+        calls.push(report.revision!);
+        metrics.setDrift("east", "shop-api", 3);
+        throw new Error("drift check exploded");
+      },
+    });
+    await waitFor(() => calls.length === 1 && svc!.state.snapshot !== undefined);
+    expect((await get("/metrics")).body).toContain('berth_drift_fields{cluster="east",release="shop-api"} 3');
+    expect(logs).toContain("drift check exploded");
+    leader.set(false);
+    const next = svc!.nextPass();
+    svc!.trigger();
+    await next;
+    expect(calls).toEqual([SHA1]);
+    expect(svc!.state.loopError).toBeUndefined();
+  });
+
+  it("a follower counts the fetch errors of its status reads", async () => {
+    const leader = fakeLeader(false);
+    await start(leader.hook);
+    rec.next = { ...rec.next, revision: undefined, sourceError: "git fetch: connection refused", clusters: [] };
+    const next = svc!.nextPass();
+    svc!.trigger();
+    await next;
+    expect((await get("/metrics")).body).toMatch(/^berth_git_fetch_errors_total [1-9]/m);
+    expect((await get("/readyz")).body).toMatchObject({ ready: false, reasons: [expect.stringMatching(/source is unreachable: git fetch: connection refused/)] });
   });
 
   it("close() stops the loop and the server", async () => {

@@ -29,6 +29,11 @@ export interface ServiceOptions {
   webhookSecret(): string | undefined;
   webhookBodyLimit?: number;
   leader?: LeaderHook;
+  /**
+   * Extra work after each pass on the leader (drift detection: check, then
+   * metrics.setDrift). Its errors are logged and never stop the loop.
+   */
+  afterPass?: (p: { report: RunReport; metrics: Metrics }) => Promise<void>;
 }
 
 export interface Service {
@@ -62,9 +67,12 @@ export async function startService(o: ServiceOptions): Promise<Service> {
         state.lastRun = report;
         state.lastRunAt = new Date();
         o.metrics.observeRun(report);
+        await o.afterPass?.({ report, metrics: o.metrics }).catch((err: unknown) => o.log.error({ err: (err as Error).message }, "after-pass hook failed"));
       }
       const snap = await o.reconciler.snapshot();
       state.snapshot = { ...snap, at: new Date() };
+      // The leader's run counted its fetch already; a follower only fetches here.
+      if (!report && snap.report.sourceError) o.metrics.countFetchError();
       o.metrics.setAppliedRevision(snap.status.lastAppliedRevision);
       delete state.loopError;
       return report ?? snap.report;
