@@ -4,6 +4,7 @@ import { readFileSync } from "node:fs";
 import type { RegisterCommand } from "./index.ts";
 import { BerthError, UsageError } from "../errors.ts";
 import type { Logger } from "../log.ts";
+import type { Cluster } from "../model/types.ts";
 import { createReconciler, type Reconciler } from "../reconcile/loop.ts";
 import { findRelease } from "../reconcile/manual.ts";
 import type { GitSource } from "../reconcile/source.ts";
@@ -65,9 +66,13 @@ export async function startServe(o: ServeOptions): Promise<ServeHandle> {
   });
   // History reads the release's record on its cluster; the clusters are those of the latest snapshot.
   const targets = createTargetCache({ helmBinary: o.helmBinary, log: o.log, ...(o.env ? { env: o.env } : {}) });
-  const held: { state?: ServeState } = {};
+  const held: { state?: ServeState; clusters: Cluster[] } = { clusters: [] };
   async function history(cluster: string, release: string, namespace?: string): Promise<ReleaseHistory> {
-    const clusters = held.state?.snapshot?.report.desired?.repo.clusters ?? [];
+    // The newest revision's clusters; while the source is down, the last ones known.
+    const s = held.state;
+    const known = s?.snapshot?.report.desired?.repo.clusters ?? s?.lastRun?.desired?.repo.clusters;
+    if (known) held.clusters = known;
+    const clusters = held.clusters;
     const c = clusters.find((x) => x.metadata.name === cluster);
     if (!c) throw new HttpError(404, `no cluster ${cluster}; there are ${clusters.map((x) => x.metadata.name).join(", ") || "none yet"}`);
     try {

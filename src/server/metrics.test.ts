@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { runReport, SHA1, SHA2 } from "../../test/unit/helpers/serve-fixtures.ts";
+import { runReport, SHA1, SHA2, status } from "../../test/unit/helpers/serve-fixtures.ts";
 import { createMetrics } from "./metrics.ts";
 
 describe("metrics", () => {
@@ -8,7 +8,7 @@ describe("metrics", () => {
     m.observeRun(runReport());
     m.observeRun(runReport({ revision: SHA2, clusters: [] }));
     m.observeRun(runReport({ revision: undefined, sourceError: "git fetch: could not read", clusters: [] }));
-    m.setAppliedRevision(SHA1);
+    m.observeStatus({ ...status(SHA1), clusters: [...status(SHA1).clusters, { name: "north", reachable: false, paused: false, releases: [] }] });
     m.onHelmCall("east", "upgrade", 1500, true);
     m.onHelmCall("east", "upgrade", 500, false);
     m.setDrift("east", "shop-api", 2);
@@ -33,6 +33,11 @@ describe("metrics", () => {
       'berth_helm_call_duration_seconds_sum{cluster="east",verb="upgrade"} 2',
       'berth_drift_fields{cluster="east",release="shop-api"} 2',
       "berth_leader 0",
+      'berth_cluster_reachable{cluster="east"} 1',
+      'berth_cluster_reachable{cluster="north"} 0',
+      'berth_releases{cluster="east",health="healthy"} 2',
+      'berth_releases{cluster="west",health="unhealthy"} 1',
+      'berth_releases{cluster="west",health="healthy"} 0',
     ];
     for (const line of expected) expect(body.split("\n")).toContain(line);
     // One revision series each: the previous revision is gone.
@@ -41,7 +46,7 @@ describe("metrics", () => {
 
   it("counts an invalid revision without touching the applied one", async () => {
     const m = createMetrics();
-    m.setAppliedRevision(SHA1);
+    m.observeStatus(status(SHA1));
     m.observeRun(runReport({ revision: SHA2, clusters: [], invalid: Object.assign(new Error("bad"), { issues: [] }) as never }));
     const { body } = await m.render();
     expect(body).toContain("berth_invalid_revisions_total 1");

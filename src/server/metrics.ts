@@ -3,14 +3,15 @@
 // from the helm adapter's onCall hook, and by drift detection via setDrift.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import type { RunReport } from "../reconcile/loop.ts";
+import type { StatusSnapshot } from "../reconcile/status.ts";
 import { sendText, type Route } from "./router.ts";
 
 export interface Metrics {
   readonly registry: Registry;
   /** Everything one reconcile run tells: durations, actions, fetch errors, attempted revision. */
   observeRun(report: RunReport): void;
-  /** The revision the clusters run now (set from the reconciler's runtime state). */
-  setAppliedRevision(revision: string | undefined): void;
+  /** What a status snapshot shows: the applied revision, cluster reachability, releases by health. */
+  observeStatus(status: StatusSnapshot): void;
   /** Helm adapter hook (ReconcilerOptions.onHelmCall). */
   onHelmCall(cluster: string, verb: string, ms: number, ok: boolean): void;
   /** Number of drifted fields of one release (drift detection calls this after each check). */
@@ -99,6 +100,18 @@ export function createMetrics(o: MetricsOptions = {}): Metrics {
     buckets: SECONDS_BUCKETS,
     registers,
   });
+  const reachable = new Gauge({
+    name: "berth_cluster_reachable",
+    help: "1 when the cluster's API server answered the last status read, else 0.",
+    labelNames: ["cluster"],
+    registers,
+  });
+  const releases = new Gauge({
+    name: "berth_releases",
+    help: "Releases per cluster by health (healthy, unhealthy, absent, unknown) at the last status read.",
+    labelNames: ["cluster", "health"],
+    registers,
+  });
   const leader = new Gauge({
     name: "berth_leader",
     help: "1 when this replica is the leader and acts, 0 when it only serves the read API.",
@@ -134,7 +147,18 @@ export function createMetrics(o: MetricsOptions = {}): Metrics {
       }
       lastRunAt.set(Date.now() / 1000);
     },
-    setAppliedRevision: (revision) => setInfo(applied, revision),
+    observeStatus(st) {
+      setInfo(applied, st.lastAppliedRevision);
+      reachable.reset();
+      releases.reset();
+      for (const c of st.clusters) {
+        reachable.set({ cluster: c.name }, c.reachable ? 1 : 0);
+        if (!c.reachable) continue;
+        for (const health of ["healthy", "unhealthy", "absent", "unknown"] as const) {
+          releases.set({ cluster: c.name, health }, c.releases.filter((r) => r.health === health).length);
+        }
+      }
+    },
     onHelmCall(cluster, verb, ms, ok) {
       helmCalls.inc({ cluster, verb, result: ok ? "ok" : "failed" });
       helmDuration.observe({ cluster, verb }, ms / 1000);

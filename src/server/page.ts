@@ -1,7 +1,8 @@
 // GET /: one self-contained page (inline CSS and JS, no framework). It reads
 // /api/v1/status every few seconds and draws releases x clusters; a click on
 // a cell loads that release's history. Data is only ever set as textContent.
-import { sendText, type Route } from "./router.ts";
+import { createHash } from "node:crypto";
+import type { Route } from "./router.ts";
 
 const CSS = `
 body{font:14px/1.4 system-ui,sans-serif;margin:0;color:#1d2330;background:#f6f7f9}
@@ -109,6 +110,7 @@ export const PAGE = `<!doctype html>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>berth</title>
+<link rel="icon" href="data:,">
 <style>${CSS}</style>
 </head>
 <body>
@@ -123,6 +125,18 @@ export const PAGE = `<!doctype html>
 </html>
 `;
 
+const hash = (s: string) => `'sha256-${createHash("sha256").update(s).digest("base64")}'`;
+
+/** Only this page's own inline style and script run; data comes from this origin only. */
+export const CSP = `default-src 'none'; connect-src 'self'; img-src 'self' data:; style-src ${hash(CSS)}; script-src ${hash(JS)}; base-uri 'none'; frame-ancestors 'none'; form-action 'none'`;
+
 export function pageRoute(): Route {
-  return { method: "GET", path: "/", handle: ({ res }) => sendText(res, 200, PAGE, "text/html; charset=utf-8") };
+  return {
+    method: "GET",
+    path: "/",
+    handle: ({ res }) => {
+      res.writeHead(200, { "content-type": "text/html; charset=utf-8", "cache-control": "no-store", "content-security-policy": CSP });
+      res.end(PAGE);
+    },
+  };
 }

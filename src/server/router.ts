@@ -70,6 +70,10 @@ export function createRouter(routes: Route[], log: Logger): Router {
   const compiled = routes.map(compile);
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? "/", "http://berth.invalid");
+    const started = Date.now();
+    res.setHeader("x-content-type-options", "nosniff");
+    // Method, path and status only: never headers (signatures) or bodies.
+    res.once("finish", () => log.debug({ method: req.method, path: url.pathname, status: res.statusCode, ms: Date.now() - started }, "http request"));
     const matching = compiled
       .map((c) => ({ c, m: c.pattern.exec(url.pathname) }))
       .filter((x): x is { c: Compiled; m: RegExpExecArray } => x.m !== null);

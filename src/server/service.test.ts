@@ -92,6 +92,9 @@ describe("service", () => {
     expect(run.clusters[1].releases[0].actions[0]).toMatchObject({ action: "upgrade", result: "failed" });
     const page = await get("/");
     expect(page.status).toBe(200);
+    const csp = (await fetch(`${svc!.url}/`)).headers.get("content-security-policy");
+    expect(csp).toMatch(/script-src 'sha256-[A-Za-z0-9+/=]+'/);
+    expect(csp).not.toContain("unsafe-inline");
     expect(page.body).toContain("<title>berth</title>");
     expect(page.body).toContain("api/v1/status");
   });

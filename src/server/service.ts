@@ -73,7 +73,7 @@ export async function startService(o: ServiceOptions): Promise<Service> {
       state.snapshot = { ...snap, at: new Date() };
       // The leader's run counted its fetch already; a follower only fetches here.
       if (!report && snap.report.sourceError) o.metrics.countFetchError();
-      o.metrics.setAppliedRevision(snap.status.lastAppliedRevision);
+      o.metrics.observeStatus(snap.status);
       delete state.loopError;
       return report ?? snap.report;
     } finally {

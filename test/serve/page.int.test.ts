@@ -48,6 +48,8 @@ describe("status page", () => {
       const page = await browser.newPage();
       const errors: string[] = [];
       page.on("pageerror", (e) => errors.push(e.message));
+      // A Content-Security-Policy violation shows as a console error.
+      page.on("console", (m) => (m.type() === "error" ? errors.push(m.text()) : undefined));
       await page.goto(svc.url);
       await page.locator('th[data-cluster="west"]').waitFor();
       expect(await page.locator("thead th").allInnerTexts()).toEqual(["application / release", "east", "west"]);
