@@ -1,8 +1,10 @@
 // berth's own chart: it lints, refuses values that cannot work, installs into
 // a local cluster (kwok makes the pod Ready whatever the image), and its RBAC
 // lets the service account do what berth does - and no more for the Lease.
+import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { execa } from "execa";
+import { parseAllDocuments } from "yaml";
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { kubeFor } from "../reconcile/fixture.ts";
 
@@ -46,6 +48,25 @@ describe("deploy/berth", () => {
     const on = await helm(["template", "berth", CHART, "--set", "source.url=x", "--set", "serviceMonitor.enabled=true"]);
     expect(off.stdout).not.toContain("kind: ServiceMonitor");
     expect(on.stdout).toContain("kind: ServiceMonitor");
+  });
+
+  it("its ClusterRole lets berth create, patch and delete every kind the built-in charts render", async () => {
+    const templates = join(import.meta.dirname, "..", "..", "charts-template");
+    const kinds = new Set<string>();
+    for (const f of (await readdir(templates, { recursive: true })).filter((x) => x.endsWith(".yaml.hbs"))) {
+      const text = await readFile(join(templates, f), "utf8");
+      const m = /^apiVersion: (\S+)\s*\nkind: (\w+)/m.exec(text);
+      if (m) kinds.add(`${m[1]!.includes("/") ? m[1]!.split("/")[0] : ""}/${m[2]}`);
+    }
+    expect(kinds.size).toBeGreaterThanOrEqual(7);
+    const rendered = await helm(["template", "berth", CHART, "--set", "source.url=x"]);
+    const role = parseAllDocuments(rendered.stdout).map((d) => d.toJS()).find((d) => d?.kind === "ClusterRole") as { rules: Array<{ apiGroups: string[]; resources: string[]; verbs: string[] }> };
+    const plural = (kind: string) => (kind.endsWith("s") ? `${kind}es` : `${kind}s`).toLowerCase();
+    for (const k of kinds) {
+      const [group, kind] = k.split("/") as [string, string];
+      const verbs = new Set(role.rules.filter((r) => r.apiGroups.includes(group) && r.resources.includes(plural(kind))).flatMap((r) => r.verbs));
+      for (const v of ["get", "list", "create", "patch", "delete"]) expect(verbs.has(v), `${v} ${plural(kind)}.${group || "core"}`).toBe(true);
+    }
   });
 
   it("installs into a local cluster and becomes available, probes on /healthz and /readyz", async () => {
