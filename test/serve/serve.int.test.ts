@@ -167,4 +167,46 @@ describe("berth serve", () => {
       expect(out).not.toContain(Buffer.from(DB_PASSWORD).toString("base64"));
     }
   });
+
+  it("a follower (leader hook says no) serves reads, reports leader false and acts only once it leads", async () => {
+    let leading = false;
+    const subs: Array<(l: boolean) => void> = [];
+    const cache = await tempCacheDir();
+    const src = await openSource(repo.url, { cacheDir: join(cache, "sources") });
+    const follower = await startServe({
+      source: src,
+      cacheDir: cache,
+      helmBinary: binaries.helm,
+      log: createLogger({ level: "silent" }),
+      port: 0,
+      host: "127.0.0.1",
+      intervalMs: 600_000,
+      webhookSecret: HOOK_SECRET,
+      leader: { isLeader: () => leading, onChange: (cb) => void subs.push(cb) },
+    });
+    try {
+      await until("follower ready", async () => ((await fetch(`${follower.url}/readyz`)).status === 200 ? true : undefined));
+      expect(await (await fetch(`${follower.url}/readyz`)).json()).toMatchObject({ ready: true, leader: false });
+      const status = (await (await fetch(`${follower.url}/api/v1/status`)).json()) as { leader: boolean; revision: string; clusters: Array<{ name: string; releases: Array<{ deployedVersion: string }> }> };
+      expect(status.leader).toBe(false);
+      expect(status.clusters.map((c) => c.releases[0]!.deployedVersion)).toEqual(["1.1.0", "1.1.0"]);
+      // The newest commit (web 1.2.0, pushed by the previous test) is seen but not applied.
+      const body = JSON.stringify({ ref: "refs/heads/main" });
+      const next = follower.nextPass();
+      expect((await fetch(`${follower.url}/hooks/git`, { method: "POST", headers: { "x-hub-signature-256": sign(body), "x-github-event": "push" }, body })).status).toBe(202);
+      await next;
+      expect((await fetch(`${follower.url}/api/v1/runs/latest`)).status).toBe(404);
+      expect(await (await fetch(`${follower.url}/metrics`)).text()).toContain("berth_leader 0");
+      for (const c of [east, west]) expect(await deploymentImage(c, NS, "shop-web")).toBe("registry.example.com/test/web:1.1.0");
+      // Leadership moves to it: it reconciles at once.
+      leading = true;
+      for (const cb of subs) cb(true);
+      await until("the follower, now leader, applies web 1.2.0", async () => ((await deploymentImage(west, NS, "shop-web")) === "registry.example.com/test/web:1.2.0" ? true : undefined), 60_000);
+      expect(await deploymentImage(east, NS, "shop-web")).toBe("registry.example.com/test/web:1.2.0");
+      expect(await (await fetch(`${follower.url}/metrics`)).text()).toContain("berth_leader 1");
+    } finally {
+      await follower.close();
+      await src.close();
+    }
+  });
 });
