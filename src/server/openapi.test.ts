@@ -3,6 +3,7 @@ import { createServeState } from "./state.ts";
 import { createLogger } from "../log.ts";
 import { createMetrics } from "./metrics.ts";
 import { createApp, listen, type Listening } from "./server.ts";
+import { OPENAPI } from "./openapi.ts";
 
 const app = () =>
   createApp({
@@ -37,5 +38,17 @@ describe("openapi.json", () => {
     const refs = [...text.matchAll(/"\$ref": "#\/components\/schemas\/(\w+)"/g)].map((m) => m[1]!);
     expect(refs.length).toBeGreaterThan(5);
     for (const r of refs) expect(doc.components.schemas, r).toHaveProperty(r);
+  });
+
+  it("declares every path parameter and a success answer for every operation", () => {
+    for (const [path, ops] of Object.entries(OPENAPI.paths)) {
+      for (const [method, op] of Object.entries(ops) as Array<[string, { parameters?: Array<{ name: string; in: string; required?: boolean }>; responses: Record<string, unknown> }]>) {
+        const inPath = [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
+        const declared = (op.parameters ?? []).filter((p) => p.in === "path");
+        expect(declared.map((p) => p.name), `${method} ${path}`).toEqual(inPath);
+        for (const p of declared) expect(p.required).toBe(true);
+        expect(Object.keys(op.responses).some((c) => c.startsWith("2")), `${method} ${path}`).toBe(true);
+      }
+    }
   });
 });

@@ -4,12 +4,26 @@ import { createHmac } from "node:crypto";
 import { Writable } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
 import { fakeReconciler, fakeSource, record, SHA1, SHA2, status, type FakeReconciler } from "../../test/unit/helpers/serve-fixtures.ts";
+import { Ajv } from "ajv";
+import formatsModule from "ajv-formats";
 import { createLogger } from "../log.ts";
+import { OPENAPI } from "./openapi.ts";
 import { HttpError } from "./router.ts";
 import { createMetrics } from "./metrics.ts";
 import { startService, type LeaderHook, type Service, type ServiceOptions } from "./service.ts";
 
 const SECRET = "hook-secret-d0-not-leak";
+
+// The documented answer of `GET path`, as a validator over the OpenAPI document's own schemas.
+const addFormats = formatsModule.default ?? (formatsModule as unknown as typeof formatsModule.default);
+const ajv = new Ajv({ allErrors: true, strict: false });
+addFormats(ajv);
+ajv.addSchema({ ...OPENAPI, $id: "openapi.json" });
+const documented = (path: string) => {
+  const op = (OPENAPI.paths as Record<string, { get?: { responses: Record<string, { content?: Record<string, { schema: object }> }> } }>)[path]!.get!;
+  const schema = JSON.parse(JSON.stringify(op.responses["200"]!.content!["application/json"]!.schema).replaceAll('"#/components', '"openapi.json#/components')) as object;
+  return ajv.compile(schema);
+};
 
 function fakeLeader(initial: boolean) {
   let leading = initial;
@@ -98,6 +112,18 @@ describe("service", () => {
     expect(page.body).toContain("<title>berth</title>");
     expect(page.body).toContain("api/v1/status");
   });
+
+  it.each(["/api/v1/status", "/api/v1/clusters", "/api/v1/applications", "/api/v1/releases", "/api/v1/plan", "/api/v1/runs/latest", "/api/v1/clusters/{cluster}/releases/{release}/history", "/readyz", "/healthz"])(
+    "GET %s answers what the OpenAPI document says",
+    async (path) => {
+      await start();
+      await waitFor(() => svc!.state.snapshot !== undefined && svc!.state.lastRun !== undefined);
+      const res = await get(path.replace("{cluster}", "east").replace("{release}", "shop-api"));
+      expect(res.status).toBe(200);
+      const validate = documented(path);
+      expect(validate(res.body), JSON.stringify(validate.errors)).toBe(true);
+    },
+  );
 
   it("a verified webhook runs a pass at once; a bad one runs nothing", async () => {
     await start();
