@@ -27,8 +27,8 @@ export interface ServeOptions {
   port?: number;
   host?: string;
   intervalMs?: number;
-  /** The shared webhook secret; without one every webhook call gets 401. */
-  webhookSecret?: string;
+  /** The shared webhook secret, or how to read it per request (a mounted file that rotates); none: every webhook call gets 401. */
+  webhookSecret?: string | (() => string | undefined);
   concurrency?: number;
   helmTimeoutMs?: number;
   /** Environment for kubeconfig path expansion. */
@@ -92,7 +92,7 @@ export async function startServe(o: ServeOptions): Promise<ServeHandle> {
     port: o.port ?? 8080,
     ...(o.host ? { host: o.host } : {}),
     intervalMs: o.intervalMs ?? 30_000,
-    webhookSecret: () => o.webhookSecret,
+    webhookSecret: typeof o.webhookSecret === "function" ? o.webhookSecret : () => o.webhookSecret as string | undefined,
     ...(o.leader ? { leader: o.leader } : {}),
     ...(o.afterPass ? { afterPass: o.afterPass } : {}),
   });
@@ -117,6 +117,15 @@ export function webhookSecretFrom(file: string | undefined, env: NodeJS.ProcessE
   return secret ? secret : undefined;
 }
 
+function rereadSecret(file: string, log: Logger): string | undefined {
+  try {
+    return webhookSecretFrom(file, {});
+  } catch (err) {
+    log.error({ err: (err as Error).message }, "cannot read the webhook secret; answering 401");
+    return undefined;
+  }
+}
+
 type ServeFlags = SourceFlags & { port: string; host: string; interval: string; webhookSecretFile?: string };
 
 export const registerServe: RegisterCommand = (program, ctx) => {
@@ -129,9 +138,12 @@ export const registerServe: RegisterCommand = (program, ctx) => {
     .action(async (f: ServeFlags) => {
       const port = Number(f.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a port number (0-65535), got "${f.port}"`);
-      const webhookSecret = webhookSecretFrom(f.webhookSecretFile, process.env);
+      // Read once now so a wrong path fails at start; a file is read again per request (rotation).
+      const first = webhookSecretFrom(f.webhookSecretFile, process.env);
+      const file = f.webhookSecretFile;
+      const webhookSecret = file ? () => rereadSecret(file, ctx.log) : first;
       if (!process.env.BERTH_LOG_LEVEL) ctx.log.level = "info";
-      if (!webhookSecret) ctx.log.warn("no webhook secret (--webhook-secret-file or BERTH_WEBHOOK_SECRET): /hooks/git answers 401 to every call");
+      if (!first) ctx.log.warn("no webhook secret (--webhook-secret-file or BERTH_WEBHOOK_SECRET): /hooks/git answers 401 to every call");
       const source = await openFromFlags(f, ctx.cwd);
       try {
         const handle = await startServe({
