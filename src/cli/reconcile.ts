@@ -3,7 +3,7 @@ import { UsageError } from "../errors.ts";
 import { runWatch } from "../reconcile/watch.ts";
 import { EXIT } from "./exit.ts";
 import { addSourceFlags, openFromFlags, positiveInt, reconcilerFromFlags, type SourceFlags } from "./reconciler-flags.ts";
-import { failIfNoRevision, formatReport, reportFailed } from "./report.ts";
+import { failIfNoRevision, formatReport, reportFailed, reportJson } from "./report.ts";
 
 export const registerReconcile: RegisterCommand = (program, ctx) => {
   addSourceFlags(program.command("reconcile"))
@@ -18,8 +18,7 @@ export const registerReconcile: RegisterCommand = (program, ctx) => {
       const rec = reconcilerFromFlags(f, source, ctx.log);
       const print = (r: Awaited<ReturnType<typeof rec.runOnce>>) => {
         if (f.output === "json") {
-          const { desired: _d, invalid, ...rest } = r;
-          ctx.stdout.write(`${JSON.stringify({ ...rest, ...(invalid ? { invalid: invalid.issues } : {}) })}\n`);
+          ctx.stdout.write(`${JSON.stringify(reportJson(r))}\n`);
         } else ctx.stdout.write(formatReport(r));
       };
       try {

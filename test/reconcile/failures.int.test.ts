@@ -51,14 +51,15 @@ async function until<T>(what: string, f: () => Promise<T | undefined>, ms = 60_0
 describe("berth killed during an upgrade", () => {
   let repo: GitFixture;
   beforeAll(async () => {
-    repo = await setup("crash", "rt-crash");
+    repo = await setup("recover", "rt-recover");
   });
   afterAll(async () => removeRepo(repo));
 
   it("recovers the pending release on the next start and reconciles it", async () => {
     const cache = await tempCacheDir();
-    expect((await once(repo, cache, binaries.helm, "30")).code).toBe(0);
-    await commitFiles(repo, { "components/crash-1.1.0.yaml": webComponent("crash-api", "1.1.0", { image: "registry.example.com/test/api-never-ready" }) });
+    const first = await once(repo, cache, binaries.helm, "30");
+    expect(first.code, first.out + first.err).toBe(0);
+    await commitFiles(repo, { "components/recover-1.1.0.yaml": webComponent("recover-api", "1.1.0", { image: "registry.example.com/test/api-never-ready" }) });
 
     // berth in its own process group, as in a container: SIGKILL takes it and its helm
     const bin = join(process.cwd(), "bin", "berth.js");
@@ -67,19 +68,19 @@ describe("berth killed during an upgrade", () => {
       reject: false,
     });
     await until("a pending upgrade", async () => {
-      const revs = await revisions(east, "rt-crash", "crash-api");
+      const revs = await revisions(east, "rt-recover", "recover-api");
       return revs.at(-1)?.status === "pending-upgrade" ? true : undefined;
     });
     process.kill(-child.pid!, "SIGKILL");
     await child;
-    expect((await revisions(east, "rt-crash", "crash-api")).at(-1)).toEqual({ revision: 2, status: "pending-upgrade" });
+    expect((await revisions(east, "rt-recover", "recover-api")).at(-1)).toEqual({ revision: 2, status: "pending-upgrade" });
 
-    await commitFiles(repo, { "components/crash-1.1.1.yaml": webComponent("crash-api", "1.1.1") });
+    await commitFiles(repo, { "components/recover-1.1.1.yaml": webComponent("recover-api", "1.1.1") });
     const r = await once(repo, cache, binaries.helm, "30");
     expect(r.code).toBe(0);
-    expect(records(r.out, "crash-api").map((x) => `${x.action}:${x.result}`)).toEqual(["unlock:succeeded", "remediate:succeeded", "upgrade:succeeded"]);
-    expect(await deploymentImage(east, "rt-crash", "crash-api")).toBe("registry.example.com/test/crash-api:1.1.1");
-    expect((await revisions(east, "rt-crash", "crash-api")).map((x) => x.status)).toEqual(["superseded", "failed", "superseded", "deployed"]);
+    expect(records(r.out, "recover-api").map((x) => `${x.action}:${x.result}`)).toEqual(["unlock:succeeded", "remediate:succeeded", "upgrade:succeeded"]);
+    expect(await deploymentImage(east, "rt-recover", "recover-api")).toBe("registry.example.com/test/recover-api:1.1.1");
+    expect((await revisions(east, "rt-recover", "recover-api")).map((x) => x.status)).toEqual(["superseded", "failed", "superseded", "deployed"]);
   });
 });
 
@@ -92,7 +93,8 @@ describe("a helm call that hangs past its timeout", () => {
 
   it("is terminated; the release ends failed and is remediated, never left pending", async () => {
     const cache = await tempCacheDir();
-    expect((await once(repo, cache, binaries.helm, "30")).code).toBe(0);
+    const first = await once(repo, cache, binaries.helm, "30");
+    expect(first.code, first.out + first.err).toBe(0);
     // A helm that ignores berth's --timeout and would wait ten minutes.
     const dir = await mkdtemp(join(tmpdir(), "berth-hang-"));
     const wrapper = join(dir, "helm");
