@@ -11,6 +11,7 @@ import { registerPlan } from "./plan.ts";
 import { registerReconcile } from "./reconcile.ts";
 import { registerStatus } from "./status.ts";
 import { registerReleaseOps } from "./release-ops.ts";
+import { registerServe } from "./serve.ts";
 
 export interface RunOptions {
   stdout?: Writable;
@@ -28,6 +29,7 @@ const commands: RegisterCommand[] = [
   registerReconcile,
   registerStatus,
   registerReleaseOps,
+  registerServe,
 ];
 
 /** Runs the CLI and returns the exit code (never calls process.exit). */
