@@ -2,22 +2,12 @@
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PassThrough } from "node:stream";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PKG_ROOT } from "../../test/unit/render/fixture.ts";
-import { run } from "./index.ts";
+import { runBerth } from "../../test/support/cli.ts";
 
-async function berth(args: string[], cwd: string) {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let o = "";
-  let e = "";
-  out.on("data", (d) => (o += d));
-  err.on("data", (d) => (e += d));
-  const code = await run(args, { stdout: out, stderr: err, cwd });
-  return { code, out: o, err: e };
-}
+const berth = (args: string[], cwd: string) => runBerth(args, cwd);
 
 let dir: string;
 const git = (...args: string[]) => execa("git", args, { cwd: dir });

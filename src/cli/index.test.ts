@@ -1,27 +1,13 @@
 import { describe, expect, it } from "vitest";
-import { PassThrough } from "node:stream";
-import { run } from "./index.ts";
-
-function capture() {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let o = "";
-  let e = "";
-  out.on("data", (d) => (o += d));
-  err.on("data", (d) => (e += d));
-  return { out, err, text: () => ({ out: o, err: e }) };
-}
+import { runBerth } from "../../test/support/cli.ts";
 
 describe("cli", () => {
   it("exits 2 on an unknown command", async () => {
-    const c = capture();
-    const code = await run(["no-such-command"], { stdout: c.out, stderr: c.err });
-    expect(code).toBe(2);
+    expect((await runBerth(["no-such-command"])).code).toBe(2);
   });
   it("prints help and exits 0", async () => {
-    const c = capture();
-    const code = await run(["--help"], { stdout: c.out, stderr: c.err });
-    expect(code).toBe(0);
-    expect(c.text().out).toContain("berth");
+    const r = await runBerth(["--help"]);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain("berth");
   });
 });

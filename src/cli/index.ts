@@ -12,6 +12,7 @@ import { registerReconcile } from "./reconcile.ts";
 import { registerStatus } from "./status.ts";
 import { registerReleaseOps } from "./release-ops.ts";
 import { registerDrift } from "./drift.ts";
+import { registerServe } from "./serve.ts";
 
 export interface RunOptions {
   stdout?: Writable;
@@ -30,6 +31,7 @@ const commands: RegisterCommand[] = [
   registerStatus,
   registerReleaseOps,
   registerDrift,
+  registerServe,
 ];
 
 /** Runs the CLI and returns the exit code (never calls process.exit). */

@@ -7,15 +7,12 @@ import { createTargetCache } from "../reconcile/targets.ts";
 import { addSourceFlags, openFromFlags, positiveInt, reconcilerFromFlags, type SourceFlags } from "./reconciler-flags.ts";
 import type { CliContext } from "./context.ts";
 import type { DesiredRevision } from "../reconcile/revision.ts";
+import type { ClusterTarget } from "../reconcile/cluster.ts";
 
 type Flags = SourceFlags & { cluster?: string; namespace?: string; output?: string; to?: string };
 
-async function withRelease(
-  ctx: CliContext,
-  f: Flags,
-  release: string,
-  fn: (x: { target: ReturnType<ReturnType<typeof createTargetCache>["targets"]>[number]; desired: DesiredRevision }) => Promise<void>,
-) {
+/** Loads the definitions, finds the cluster named by --cluster, and hands its target to `fn`. */
+async function withCluster(ctx: CliContext, f: Flags, fn: (x: { target: ClusterTarget; desired: DesiredRevision }) => Promise<void>) {
   if (!f.cluster) throw new UsageError("--cluster is required");
   const source = await openFromFlags(f, ctx.cwd);
   try {
@@ -25,7 +22,6 @@ async function withRelease(
     const cluster = desired.repo.clusters.find((c) => c.metadata.name === f.cluster);
     if (!cluster) throw new UsageError(`no Cluster ${f.cluster} in the definitions; there are ${status.clusters.map((c) => c.name).join(", ")}`);
     const target = createTargetCache({ helmBinary: f.helm ?? "helm", log: ctx.log }).targets([cluster])[0]!;
-    void release;
     await fn({ target, desired });
   } finally {
     await source.close();
@@ -42,7 +38,7 @@ export const registerReleaseOps: RegisterCommand = (program, ctx) => {
     .description("every action berth took on a release: commit, versions, steps, result, Helm revision")
     .option("--output <FORMAT>", "text or json", "text")
     .action(async (release: string, f: Flags) => {
-      await withRelease(ctx, f, release, async ({ target }) => {
+      await withCluster(ctx, f, async ({ target }) => {
         const rel = await findRelease(target, release, f.namespace);
         if (f.output === "json") {
           ctx.stdout.write(`${JSON.stringify(rel.book.records, null, 2)}\n`);
@@ -63,7 +59,7 @@ export const registerReleaseOps: RegisterCommand = (program, ctx) => {
     .requiredOption("--to <REVISION>", "the Helm revision (see `berth history`)")
     .action(async (release: string, f: Flags) => {
       const revision = positiveInt("--to", f.to, 0);
-      await withRelease(ctx, f, release, async ({ target, desired }) => {
+      await withCluster(ctx, f, async ({ target, desired }) => {
         const rel = await findRelease(target, release, f.namespace);
         const spec = desired.byCluster.get(target.name)?.find((s) => s.name === rel.name && s.namespace === rel.namespace);
         await manualRollback(target, spec, rel, revision, desired.commit, positiveInt("--helm-timeout", f.helmTimeout, 300) * 1000);
@@ -74,7 +70,7 @@ export const registerReleaseOps: RegisterCommand = (program, ctx) => {
   releaseCmd(program, "resume")
     .description("lift the suspension set by `berth rollback`")
     .action(async (release: string, f: Flags) => {
-      await withRelease(ctx, f, release, async ({ target }) => {
+      await withCluster(ctx, f, async ({ target }) => {
         const rel = await findRelease(target, release, f.namespace);
         await resume(target, rel);
         ctx.stdout.write(`resumed ${rel.name} on ${target.name}; the next reconcile brings it back to git\n`);

@@ -45,6 +45,8 @@ export interface ClusterResult {
   error?: string;
   plan?: ClusterPlan;
   releases: ReleaseResult[];
+  /** Wall time of this cluster's part of the run (set by the loop). */
+  durationMs?: number;
 }
 
 const key = (ns: string, name: string) => `${ns}/${name}`;

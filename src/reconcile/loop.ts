@@ -137,8 +137,9 @@ export function createReconciler(o: ReconcilerOptions): Reconciler {
     const first = all.filter((t) => canaryNames.has(t.name));
     const rest = all.filter((t) => !canaryNames.has(t.name));
 
-    const run = (t: ClusterTarget, heldApps?: Map<string, string>) =>
-      reconcileCluster(t, {
+    const run = async (t: ClusterTarget, heldApps?: Map<string, string>): Promise<ClusterResult> => {
+      const t0 = Date.now();
+      const r = await reconcileCluster(t, {
         commit: desired.commit,
         desired: desired.byCluster.get(t.name) ?? [],
         pruneOf: pruneOf(desired.repo),
@@ -152,6 +153,8 @@ export function createReconciler(o: ReconcilerOptions): Reconciler {
         ...(o.retry ? { retry: o.retry } : {}),
         ...(opts.dryRun ? { dryRun: true } : {}),
       });
+      return { ...r, durationMs: Date.now() - t0 };
+    };
 
     const firstResults = await Promise.all(first.map((t) => run(t)));
     const held = heldByCanary(canary, firstResults);

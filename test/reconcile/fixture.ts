@@ -1,11 +1,10 @@
 // A definitions repository for the reconciler's integration tests, built as a
 // file tree so each test can push variations of it to a real git remote.
-import { PassThrough } from "node:stream";
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as k8s from "@kubernetes/client-node";
-import { run } from "../../src/cli/index.ts";
+import { runBerth } from "../support/cli.ts";
 import type { ProvidedCluster } from "../cluster/global-setup.ts";
 import type { FileTree } from "../support/git.ts";
 
@@ -66,23 +65,7 @@ spec:
 `;
 }
 
-export interface CliResult {
-  code: number;
-  out: string;
-  err: string;
-}
-
-/** Runs the berth CLI in-process, capturing its output. */
-export async function berth(args: string[]): Promise<CliResult> {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let o = "";
-  let e = "";
-  out.on("data", (d) => (o += d));
-  err.on("data", (d) => (e += d));
-  const code = await run(args, { stdout: out, stderr: err });
-  return { code, out: o, err: e };
-}
+export const berth = (args: string[]) => runBerth(args);
 
 export async function tempCacheDir(): Promise<string> {
   return mkdtemp(join(tmpdir(), "berth-cache-"));

@@ -2,8 +2,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { PassThrough } from "node:stream";
-import { run } from "../../../src/cli/index.ts";
+import { runBerth } from "../../support/cli.ts";
 
 export type RepoFiles = Record<string, string | null>;
 
@@ -24,14 +23,8 @@ export function removeRepo(dir: string): void {
 
 /** Runs `berth <args>` in-process and captures its output. */
 export async function runCli(args: string[], cwd?: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let stdout = "";
-  let stderr = "";
-  out.on("data", (d) => (stdout += d));
-  err.on("data", (d) => (stderr += d));
-  const code = await run(args, { stdout: out, stderr: err, cwd });
-  return { code, stdout, stderr };
+  const r = await runBerth(args, cwd);
+  return { code: r.code, stdout: r.out, stderr: r.err };
 }
 
 /** `base` with `from` replaced by `to` in one file; fails loudly if `from` is not there. */

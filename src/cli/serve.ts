@@ -1,0 +1,177 @@
+// `berth serve`: the reconcile loop plus HTTP (probes, metrics, API, webhook,
+// page). startServe is the composition the command and the tests share.
+import { readFileSync } from "node:fs";
+import type { RegisterCommand } from "./index.ts";
+import { BerthError, UsageError } from "../errors.ts";
+import type { Logger } from "../log.ts";
+import type { Cluster } from "../model/types.ts";
+import { createReconciler, type Reconciler } from "../reconcile/loop.ts";
+import { findRelease } from "../reconcile/manual.ts";
+import type { GitSource } from "../reconcile/source.ts";
+import { createTargetCache } from "../reconcile/targets.ts";
+import type { ReleaseHistory } from "../server/api.ts";
+import { createMetrics, type Metrics } from "../server/metrics.ts";
+import { HttpError } from "../server/router.ts";
+import { startService, type LeaderHook, type ServiceOptions } from "../server/service.ts";
+import type { ServeState } from "../server/state.ts";
+import { addSourceFlags, defaultRenderer, openFromFlags, positiveInt, type SourceFlags } from "./reconciler-flags.ts";
+
+export type { LeaderHook };
+
+export interface ServeOptions {
+  /** An opened source (the caller keeps ownership: close() does not close it). */
+  source: GitSource;
+  cacheDir: string;
+  helmBinary: string;
+  log: Logger;
+  port?: number;
+  host?: string;
+  intervalMs?: number;
+  /** The shared webhook secret, or how to read it per request (a mounted file that rotates); none: every webhook call gets 401. */
+  webhookSecret?: string | (() => string | undefined);
+  concurrency?: number;
+  helmTimeoutMs?: number;
+  /** Environment for kubeconfig path expansion. */
+  env?: NodeJS.ProcessEnv;
+  /** Leader election: only the leader reconciles; absent, this replica always leads. */
+  leader?: LeaderHook;
+  /** Metrics registry to feed (the drift engine calls metrics.setDrift). */
+  metrics?: Metrics;
+  /** Extra work after each leader pass, e.g. drift detection (see startService). */
+  afterPass?: ServiceOptions["afterPass"];
+}
+
+export interface ServeHandle {
+  url: string;
+  state: ServeState;
+  metrics: Metrics;
+  reconciler: Reconciler;
+  trigger(): void;
+  nextPass(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startServe(o: ServeOptions): Promise<ServeHandle> {
+  const metrics = o.metrics ?? createMetrics({ processMetrics: true });
+  const reconciler = createReconciler({
+    source: o.source,
+    renderer: defaultRenderer,
+    log: o.log,
+    cacheDir: o.cacheDir,
+    helmBinary: o.helmBinary,
+    ...(o.concurrency ? { concurrency: o.concurrency } : {}),
+    ...(o.helmTimeoutMs ? { helmTimeoutMs: o.helmTimeoutMs } : {}),
+    ...(o.env ? { env: o.env } : {}),
+    onHelmCall: metrics.onHelmCall,
+  });
+  // History reads the release's record on its cluster; the clusters are those of the latest snapshot.
+  const targets = createTargetCache({ helmBinary: o.helmBinary, log: o.log, ...(o.env ? { env: o.env } : {}) });
+  const held: { state?: ServeState; clusters: Cluster[] } = { clusters: [] };
+  async function history(cluster: string, release: string, namespace?: string): Promise<ReleaseHistory> {
+    // The newest revision's clusters; while the source is down, the last ones known.
+    const s = held.state;
+    const known = s?.snapshot?.report.desired?.repo.clusters ?? s?.lastRun?.desired?.repo.clusters;
+    if (known) held.clusters = known;
+    const clusters = held.clusters;
+    const c = clusters.find((x) => x.metadata.name === cluster);
+    if (!c) throw new HttpError(404, `no cluster ${cluster}; there are ${clusters.map((x) => x.metadata.name).join(", ") || "none yet"}`);
+    try {
+      const rel = await findRelease(targets.targets([c])[0]!, release, namespace);
+      return { cluster, release: rel.name, namespace: rel.namespace, suspended: Boolean(rel.book.memo.suspendedDigest), records: rel.book.records };
+    } catch (err) {
+      if (err instanceof BerthError && err.code === "INVALID_INPUT") throw new HttpError(404, err.message);
+      throw err;
+    }
+  }
+  const service = await startService({
+    reconciler,
+    source: o.source,
+    metrics,
+    log: o.log,
+    history,
+    port: o.port ?? 8080,
+    ...(o.host ? { host: o.host } : {}),
+    intervalMs: o.intervalMs ?? 30_000,
+    webhookSecret: typeof o.webhookSecret === "function" ? o.webhookSecret : () => o.webhookSecret as string | undefined,
+    ...(o.leader ? { leader: o.leader } : {}),
+    ...(o.afterPass ? { afterPass: o.afterPass } : {}),
+  });
+  held.state = service.state;
+  return { ...service, metrics, reconciler };
+}
+
+/** The secret from --webhook-secret-file, else $BERTH_WEBHOOK_SECRET; trailing newlines dropped. */
+export function webhookSecretFrom(file: string | undefined, env: NodeJS.ProcessEnv): string | undefined {
+  let raw: string | undefined;
+  if (file) {
+    try {
+      raw = readFileSync(file, "utf8");
+    } catch (err) {
+      throw new UsageError(`--webhook-secret-file ${file}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}); give a readable file holding the shared secret`);
+    }
+    if (raw.trim() === "") throw new UsageError(`--webhook-secret-file ${file}: the file is empty; put the shared secret in it`);
+  } else {
+    raw = env.BERTH_WEBHOOK_SECRET;
+  }
+  const secret = raw?.replace(/[\r\n]+$/, "");
+  return secret ? secret : undefined;
+}
+
+function rereadSecret(file: string, log: Logger): string | undefined {
+  try {
+    return webhookSecretFrom(file, {});
+  } catch (err) {
+    log.error({ err: (err as Error).message }, "cannot read the webhook secret; answering 401");
+    return undefined;
+  }
+}
+
+type ServeFlags = SourceFlags & { port: string; host: string; interval: string; webhookSecretFile?: string };
+
+export const registerServe: RegisterCommand = (program, ctx) => {
+  addSourceFlags(program.command("serve"))
+    .description("reconcile continuously and serve /healthz, /readyz, /metrics, /api/v1, /hooks/git and a status page at /")
+    .option("--port <PORT>", "HTTP port", "8080")
+    .option("--host <ADDR>", "address to listen on", "0.0.0.0")
+    .option("--interval <SECONDS>", "poll interval of the source", "30")
+    .option("--webhook-secret-file <FILE>", "file holding the push webhook's shared secret (else $BERTH_WEBHOOK_SECRET)")
+    .action(async (f: ServeFlags) => {
+      const port = Number(f.port);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a port number (0-65535), got "${f.port}"`);
+      // Read once now so a wrong path fails at start; a file is read again per request (rotation).
+      const first = webhookSecretFrom(f.webhookSecretFile, process.env);
+      const file = f.webhookSecretFile;
+      const webhookSecret = file ? () => rereadSecret(file, ctx.log) : first;
+      if (!process.env.BERTH_LOG_LEVEL) ctx.log.level = "info";
+      if (!first) ctx.log.warn("no webhook secret (--webhook-secret-file or BERTH_WEBHOOK_SECRET): /hooks/git answers 401 to every call");
+      const source = await openFromFlags(f, ctx.cwd);
+      try {
+        const handle = await startServe({
+          source,
+          cacheDir: f.cacheDir!,
+          helmBinary: f.helm ?? "helm",
+          log: ctx.log,
+          port,
+          host: f.host,
+          intervalMs: positiveInt("--interval", f.interval, 30) * 1000,
+          concurrency: positiveInt("--concurrency", f.concurrency, 4),
+          helmTimeoutMs: positiveInt("--helm-timeout", f.helmTimeout, 300) * 1000,
+          ...(webhookSecret ? { webhookSecret } : {}),
+        });
+        ctx.stdout.write(`berth serving on ${handle.url}\n`);
+        await new Promise<void>((resolve) => {
+          const onSignal = (sig: string) => {
+            ctx.log.info({ signal: sig }, "stopping: finishing the running pass");
+            process.off("SIGINT", onSignal);
+            process.off("SIGTERM", onSignal);
+            resolve();
+          };
+          process.on("SIGINT", onSignal);
+          process.on("SIGTERM", onSignal);
+        });
+        await handle.close();
+      } finally {
+        await source.close();
+      }
+    });
+};

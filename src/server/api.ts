@@ -1,0 +1,181 @@
+// The read API under /api/v1, answered from the latest snapshot the loop
+// took (never from a request-time helm or git call), plus a release's history
+// read from its record on the cluster.
+import { describeAction, type Action } from "../plan/action.ts";
+import type { ActionRecord } from "../reconcile/memo.ts";
+import type { RunReport } from "../reconcile/loop.ts";
+import { HttpError, sendJson, type Route } from "./router.ts";
+import type { ServeState, Snapshot } from "./state.ts";
+
+export interface ReleaseHistory {
+  cluster: string;
+  release: string;
+  namespace: string;
+  suspended: boolean;
+  /** Oldest first. */
+  records: ActionRecord[];
+}
+
+export interface ApiOptions {
+  state: ServeState;
+  /** A release's recorded actions; throws HttpError(404) when the cluster or release is unknown. */
+  history(cluster: string, release: string, namespace?: string): Promise<ReleaseHistory>;
+}
+
+/** The action as the API shows it: what and why, never step specs (their env may carry values). */
+export function publicAction(a: Action): Record<string, unknown> {
+  const base = { kind: a.kind, description: describeAction(a) };
+  switch (a.kind) {
+    case "install":
+      return { ...base, to: a.to };
+    case "upgrade":
+      return { ...base, ...(a.from ? { from: a.from } : {}), to: a.to, steps: a.steps.map((s) => s.to) };
+    case "rollback":
+      return { ...base, from: a.from, to: a.to, toRevision: a.toRevision, steps: a.steps.map((s) => s.to) };
+    case "remediate":
+      return { ...base, ...(a.toRevision ? { toRevision: a.toRevision } : {}) };
+    case "unlock":
+      return { ...base, status: a.status };
+    default:
+      return { ...base, reason: a.reason };
+  }
+}
+
+export function planView(report: RunReport) {
+  return {
+    ...(report.revision ? { revision: report.revision } : {}),
+    ...(report.sourceError ? { sourceError: report.sourceError } : {}),
+    ...(report.invalid ? { invalid: report.invalid.issues } : {}),
+    clusters: report.clusters.map((c) => ({
+      cluster: c.cluster,
+      reachable: c.reachable,
+      ...(c.error ? { error: c.error } : {}),
+      releases: (c.plan?.releases ?? []).map((r) => ({
+        name: r.name,
+        namespace: r.namespace,
+        ...(r.application ? { application: r.application } : {}),
+        state: r.state.name,
+        reason: r.state.reason,
+        action: publicAction(r.action),
+        needs: r.needs,
+      })),
+    })),
+  };
+}
+
+/** The last run that acted: what each release did, without the desired specs. */
+export function runView(report: RunReport) {
+  return {
+    ...(report.revision ? { revision: report.revision } : {}),
+    ...(report.sourceError ? { sourceError: report.sourceError } : {}),
+    ...(report.invalid ? { invalid: report.invalid.issues } : {}),
+    helmCalls: report.helmCalls,
+    durationMs: report.durationMs,
+    clusters: report.clusters.map((c) => ({
+      cluster: c.cluster,
+      reachable: c.reachable,
+      ...(c.error ? { error: c.error } : {}),
+      ...(c.durationMs !== undefined ? { durationMs: c.durationMs } : {}),
+      releases: c.releases.map((r) => ({ name: r.name, namespace: r.namespace, outcome: r.outcome, reason: r.reason, actions: r.records })),
+    })),
+  };
+}
+
+function need(s: ServeState): Snapshot {
+  if (!s.snapshot) throw new HttpError(503, "no status yet: the first reconcile has not finished");
+  return s.snapshot;
+}
+
+export function apiRoutes(o: ApiOptions): Route[] {
+  const { state } = o;
+  return [
+    {
+      method: "GET",
+      path: "/api/v1/status",
+      handle: ({ res }) => {
+        const s = need(state);
+        sendJson(res, 200, { ...s.status, blocked: Object.fromEntries(s.blocked), observedAt: s.at.toISOString(), leader: state.leader });
+      },
+    },
+    {
+      method: "GET",
+      path: "/api/v1/clusters",
+      handle: ({ res }) => {
+        const s = need(state);
+        sendJson(
+          res,
+          200,
+          s.status.clusters.map((c) => ({
+            name: c.name,
+            reachable: c.reachable,
+            paused: c.paused,
+            ...(c.since ? { since: c.since } : {}),
+            ...(c.error ? { error: c.error } : {}),
+            releases: c.releases.length,
+            healthy: c.releases.filter((r) => r.health === "healthy").length,
+          })),
+        );
+      },
+    },
+    {
+      method: "GET",
+      path: "/api/v1/applications",
+      handle: ({ res }) => {
+        const s = need(state);
+        const apps = new Map<string, { name: string; clusters: Record<string, { releases: number; healthy: number }> }>();
+        for (const c of s.status.clusters) {
+          for (const r of c.releases) {
+            const name = r.application ?? "-";
+            const app = apps.get(name) ?? { name, clusters: {} };
+            const cell = (app.clusters[c.name] ??= { releases: 0, healthy: 0 });
+            cell.releases++;
+            if (r.health === "healthy") cell.healthy++;
+            apps.set(name, app);
+          }
+        }
+        sendJson(res, 200, [...apps.values()].sort((a, b) => a.name.localeCompare(b.name)));
+      },
+    },
+    {
+      method: "GET",
+      path: "/api/v1/releases",
+      handle: ({ res, query }) => {
+        const s = need(state);
+        const cluster = query.get("cluster");
+        const application = query.get("application");
+        const rows = s.status.clusters
+          .filter((c) => !cluster || c.name === cluster)
+          .flatMap((c) =>
+            c.releases
+              .filter((r) => !application || r.application === application)
+              .map((r) => {
+                const blocked = s.blocked.get(`${c.name}/${r.name}`);
+                return { cluster: c.name, ...r, ...(blocked ? { blocked } : {}) };
+              }),
+          );
+        sendJson(res, 200, rows);
+      },
+    },
+    {
+      method: "GET",
+      path: "/api/v1/clusters/{cluster}/releases/{release}/history",
+      handle: async ({ res, params, query }) => {
+        const ns = query.get("namespace") ?? undefined;
+        sendJson(res, 200, await o.history(params.cluster!, params.release!, ns));
+      },
+    },
+    {
+      method: "GET",
+      path: "/api/v1/plan",
+      handle: ({ res }) => sendJson(res, 200, { ...planView(need(state).report), observedAt: need(state).at.toISOString() }),
+    },
+    {
+      method: "GET",
+      path: "/api/v1/runs/latest",
+      handle: ({ res }) => {
+        if (!state.lastRun) throw new HttpError(404, state.leader ? "no reconcile has finished yet" : "this replica is not the leader and does not reconcile");
+        sendJson(res, 200, { ...runView(state.lastRun), ...(state.lastRunAt ? { endedAt: state.lastRunAt.toISOString() } : {}) });
+      },
+    },
+  ];
+}

@@ -1,0 +1,137 @@
+// berth as a service: the reconcile loop and the HTTP server in one process.
+// Each pass: the leader reconciles (runOnce), then every replica refreshes
+// the status snapshot (a dry run) that the API, page and probes read.
+import type { Logger } from "../log.ts";
+import type { Reconciler, RunReport } from "../reconcile/loop.ts";
+import type { GitSource } from "../reconcile/source.ts";
+import { runWatch } from "../reconcile/watch.ts";
+import type { ReleaseHistory } from "./api.ts";
+import type { Metrics } from "./metrics.ts";
+import { createApp, listen } from "./server.ts";
+import { createServeState, type ServeState } from "./state.ts";
+
+/** Leader election as serve sees it; without one this replica always leads. */
+export interface LeaderHook {
+  isLeader(): boolean;
+  /** Called with the new value on every change; may return an unsubscribe function. */
+  onChange(cb: (leading: boolean) => void): (() => void) | void;
+}
+
+export interface ServiceOptions {
+  reconciler: Reconciler;
+  source: GitSource;
+  metrics: Metrics;
+  log: Logger;
+  history(cluster: string, release: string, namespace?: string): Promise<ReleaseHistory>;
+  port: number;
+  host?: string;
+  intervalMs: number;
+  webhookSecret(): string | undefined;
+  webhookBodyLimit?: number;
+  leader?: LeaderHook;
+  /**
+   * Extra work after each pass on the leader (drift detection: check, then
+   * metrics.setDrift). Its errors are logged and never stop the loop.
+   */
+  afterPass?: (p: { report: RunReport; metrics: Metrics }) => Promise<void>;
+}
+
+export interface Service {
+  url: string;
+  state: ServeState;
+  /** Runs a pass as soon as the current one ends (what the webhook calls). */
+  trigger(): void;
+  /** Resolves after the next pass that started after this call has ended. */
+  nextPass(): Promise<void>;
+  /** Stops taking requests, lets the running pass finish, stops the loop. */
+  close(): Promise<void>;
+}
+
+export async function startService(o: ServiceOptions): Promise<Service> {
+  const state = createServeState();
+  const isLeader = () => (o.leader ? o.leader.isLeader() : true);
+  state.leader = isLeader();
+  o.metrics.setLeader(state.leader);
+  const stop = new AbortController();
+  let waiters: Array<{ after: number; resolve: () => void }> = [];
+  let passes = 0;
+
+  // One pass of the service, shaped as a Reconciler so that runWatch drives it
+  // (interval, trigger coalescing, one at a time). A follower only reads.
+  async function pass(): Promise<RunReport> {
+    const started = ++passes;
+    try {
+      let report: RunReport | undefined;
+      if (isLeader()) {
+        report = await o.reconciler.runOnce();
+        state.lastRun = report;
+        state.lastRunAt = new Date();
+        o.metrics.observeRun(report);
+        await o.afterPass?.({ report, metrics: o.metrics }).catch((err: unknown) => o.log.error({ err: (err as Error).message }, "after-pass hook failed"));
+      }
+      const snap = await o.reconciler.snapshot();
+      state.snapshot = { ...snap, at: new Date() };
+      // The leader's run counted its fetch already; a follower only fetches here.
+      if (!report && snap.report.sourceError) o.metrics.countFetchError();
+      o.metrics.observeStatus(snap.status);
+      delete state.loopError;
+      return report ?? snap.report;
+    } finally {
+      const ready = waiters.filter((w) => w.after < started);
+      waiters = waiters.filter((w) => w.after >= started);
+      for (const w of ready) w.resolve();
+    }
+  }
+
+  const loop = runWatch({ ...o.reconciler, runOnce: pass }, o.source, {
+    intervalMs: o.intervalMs,
+    signal: stop.signal,
+    onReport: () => undefined,
+    onError: (err) => {
+      state.loopError = (err as Error).message;
+      o.log.error({ err: (err as Error).message }, "reconcile pass failed");
+    },
+  });
+
+  const unsubscribe = o.leader?.onChange((leading) => {
+    state.leader = leading;
+    o.metrics.setLeader(leading);
+    o.log.info({ leader: leading }, leading ? "became the leader; reconciling" : "lost the leadership; serving reads only");
+    if (leading) loop.trigger();
+  });
+
+  let http;
+  try {
+    http = await listen(
+      createApp({
+        state,
+        metrics: o.metrics,
+        log: o.log,
+        history: o.history,
+        webhook: { secret: o.webhookSecret, trigger: loop.trigger, ...(o.webhookBodyLimit ? { bodyLimit: o.webhookBodyLimit } : {}) },
+      }),
+      o.port,
+      o.host,
+    );
+  } catch (err) {
+    stop.abort();
+    await loop.done;
+    throw err;
+  }
+  o.log.info({ url: http.url }, "serving");
+
+  let closing: Promise<void> | undefined;
+  return {
+    url: http.url,
+    state,
+    trigger: loop.trigger,
+    nextPass: () => new Promise<void>((resolve) => waiters.push({ after: passes, resolve })),
+    close: () =>
+      (closing ??= (async () => {
+        stop.abort();
+        if (typeof unsubscribe === "function") unsubscribe();
+        await http.close();
+        await loop.done;
+      })()),
+  };
+}

@@ -1,0 +1,69 @@
+// What the HTTP side knows of the loop: the latest run, the latest status
+// snapshot (with its dry-run plan), whether this replica leads. The loop
+// writes it; the handlers only read it, so a slow request never waits on helm.
+import type { RunReport } from "../reconcile/loop.ts";
+import type { StatusSnapshot } from "../reconcile/status.ts";
+
+export interface Snapshot {
+  status: StatusSnapshot;
+  /** `cluster/release` -> why it is blocked. */
+  blocked: Map<string, string>;
+  /** The dry run the snapshot came from: the current plan. */
+  report: RunReport;
+  at: Date;
+}
+
+export interface ServeState {
+  /** The last run that could act (leader), undefined before the first. */
+  lastRun?: RunReport;
+  lastRunAt?: Date;
+  snapshot?: Snapshot;
+  leader: boolean;
+  /** The last loop error that was not a RunReport (a bug, a crash of a run). */
+  loopError?: string;
+}
+
+export function createServeState(): ServeState {
+  return { leader: true };
+}
+
+export interface Readiness {
+  ready: boolean;
+  /** A reconcile (leader) or a status read (follower) finished. */
+  firstReconcile: boolean;
+  sourceReachable: boolean;
+  leader: boolean;
+  revision?: string;
+  lastAppliedRevision?: string;
+  reasons: string[];
+}
+
+/** Ready once a pass has finished and the newest fetch of the source worked. */
+export function readiness(s: ServeState): Readiness {
+  const latest = newest(s);
+  // The API answers from the snapshot, taken after each run: ready once both exist.
+  const firstReconcile = s.snapshot !== undefined && (!s.leader || s.lastRun !== undefined);
+  const sourceError = latest?.sourceError;
+  const reasons: string[] = [];
+  if (!firstReconcile) reasons.push(s.leader ? "the first reconcile has not finished" : "the first status read has not finished");
+  if (sourceError) reasons.push(`the source is unreachable: ${sourceError}`);
+  if (s.loopError) reasons.push(`the last pass failed: ${s.loopError}`);
+  const revision = latest?.revision ?? s.snapshot?.status.revision;
+  const applied = s.snapshot?.status.lastAppliedRevision;
+  return {
+    ready: firstReconcile && !sourceError && !s.loopError,
+    firstReconcile,
+    sourceReachable: latest !== undefined && !sourceError,
+    leader: s.leader,
+    ...(revision ? { revision } : {}),
+    ...(applied ? { lastAppliedRevision: applied } : {}),
+    reasons,
+  };
+}
+
+/** The most recent of the last run and the last snapshot's dry run. */
+function newest(s: ServeState): RunReport | undefined {
+  if (!s.snapshot) return s.lastRun;
+  if (!s.lastRun || !s.lastRunAt) return s.snapshot.report;
+  return s.lastRunAt > s.snapshot.at ? s.lastRun : s.snapshot.report;
+}

@@ -1,0 +1,107 @@
+// berth's own chart: it lints, refuses values that cannot work, installs into
+// a local cluster (kwok makes the pod Ready whatever the image), and its RBAC
+// lets the service account do what berth does - and no more for the Lease.
+import { readdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { execa } from "execa";
+import { parseAllDocuments } from "yaml";
+import { afterAll, describe, expect, inject, it } from "vitest";
+import { kubeFor } from "../reconcile/fixture.ts";
+
+const [east] = inject("clusters");
+const binaries = inject("binaries");
+const CHART = join(import.meta.dirname, "..", "..", "deploy", "berth");
+const NS = "berth-system";
+const kube = ["--kubeconfig", east!.kubeconfig, "--kube-context", east!.name];
+
+const helm = (args: string[]) => execa(binaries.helm, args, { reject: false });
+const canI = async (verb: string, resource: string, ns?: string) => {
+  const r = await execa(binaries.kubectl, ["--kubeconfig", east!.kubeconfig, "auth", "can-i", verb, resource, "--as", `system:serviceaccount:${NS}:berth`, ...(ns ? ["-n", ns] : ["--all-namespaces"])], { reject: false });
+  return r.stdout.trim();
+};
+
+afterAll(async () => {
+  await helm(["uninstall", "berth", "-n", NS, "--wait", ...kube]);
+});
+
+describe("deploy/berth", () => {
+  it.each([
+    ["default values", []],
+    ["every option on", ["--set", "source.url=https://git.example.com/defs.git", "--set", "webhook.secret=s", "--set", "serviceMonitor.enabled=true", "--set", "leaderElection.enabled=true", "--set", "replicaCount=2", "--set", "kubeconfigSecret=kc"]],
+  ])("helm lint --strict passes with %s", async (_n, extra) => {
+    const r = await helm(["lint", "--strict", CHART, ...extra]);
+    expect(r.stdout + r.stderr).toContain("1 chart(s) linted, 0 chart(s) failed");
+    expect(r.exitCode).toBe(0);
+  });
+
+  it.each([
+    ["no source.url", [], /source\.url is required/],
+    ["two replicas without leader election", ["--set", "source.url=x", "--set", "replicaCount=2"], /replicaCount > 1 needs leaderElection\.enabled=true/],
+  ])("helm template refuses %s", async (_n, extra, message) => {
+    const r = await helm(["template", "berth", CHART, ...extra]);
+    expect(r.exitCode).not.toBe(0);
+    expect(r.stderr).toMatch(message);
+  });
+
+  it("renders a ServiceMonitor only when asked", async () => {
+    const off = await helm(["template", "berth", CHART, "--set", "source.url=x"]);
+    const on = await helm(["template", "berth", CHART, "--set", "source.url=x", "--set", "serviceMonitor.enabled=true"]);
+    expect(off.stdout).not.toContain("kind: ServiceMonitor");
+    expect(on.stdout).toContain("kind: ServiceMonitor");
+  });
+
+  it("its ClusterRole lets berth create, patch and delete every kind the built-in charts render", async () => {
+    const templates = join(import.meta.dirname, "..", "..", "charts-template");
+    const kinds = new Set<string>();
+    for (const f of (await readdir(templates, { recursive: true })).filter((x) => x.endsWith(".yaml.hbs"))) {
+      const text = await readFile(join(templates, f), "utf8");
+      const m = /^apiVersion: (\S+)\s*\nkind: (\w+)/m.exec(text);
+      if (m) kinds.add(`${m[1]!.includes("/") ? m[1]!.split("/")[0] : ""}/${m[2]}`);
+    }
+    expect(kinds.size).toBeGreaterThanOrEqual(7);
+    const rendered = await helm(["template", "berth", CHART, "--set", "source.url=x"]);
+    const role = parseAllDocuments(rendered.stdout).map((d) => d.toJS()).find((d) => d?.kind === "ClusterRole") as { rules: Array<{ apiGroups: string[]; resources: string[]; verbs: string[] }> };
+    const plural = (kind: string) => (kind.endsWith("s") ? `${kind}es` : `${kind}s`).toLowerCase();
+    for (const k of kinds) {
+      const [group, kind] = k.split("/") as [string, string];
+      const verbs = new Set(role.rules.filter((r) => r.apiGroups.includes(group) && r.resources.includes(plural(kind))).flatMap((r) => r.verbs));
+      for (const v of ["get", "list", "create", "patch", "delete"]) expect(verbs.has(v), `${v} ${plural(kind)}.${group || "core"}`).toBe(true);
+    }
+  });
+
+  it("installs into a local cluster and becomes available, probes on /healthz and /readyz", async () => {
+    const r = await helm([
+      "install", "berth", CHART, "-n", NS, "--create-namespace", ...kube, "--wait", "--timeout", "180s",
+      "--set", "source.url=https://git.example.com/defs.git", "--set", "webhook.secret=chart-test-secret",
+    ]);
+    expect(r.stderr).toBe("");
+    expect(r.exitCode).toBe(0);
+    const { apps, core } = kubeFor(east!);
+    const d = await apps.readNamespacedDeployment({ name: "berth", namespace: NS });
+    expect(d.status?.availableReplicas).toBe(1);
+    const c = d.spec!.template.spec!.containers[0]!;
+    expect(c.livenessProbe?.httpGet?.path).toBe("/healthz");
+    expect(c.readinessProbe?.httpGet?.path).toBe("/readyz");
+    expect(c.args).toEqual(expect.arrayContaining(["serve", "--source=https://git.example.com/defs.git", "--webhook-secret-file=/etc/berth/webhook/secret"]));
+    expect(d.spec!.template.spec!.securityContext?.runAsNonRoot).toBe(true);
+    const svc = await core.readNamespacedService({ name: "berth", namespace: NS });
+    expect(svc.spec?.ports?.[0]).toMatchObject({ name: "http", port: 8080 });
+    const pods = await core.listNamespacedPod({ namespace: NS, labelSelector: "app.kubernetes.io/name=berth" });
+    expect(pods.items.map((p) => p.status?.conditions?.find((x) => x.type === "Ready")?.status)).toEqual(["True"]);
+  });
+
+  it.each([
+    ["create", "secrets", undefined, "yes"],
+    ["create", "configmaps", undefined, "yes"],
+    ["create", "namespaces", undefined, "yes"],
+    ["create", "jobs.batch", undefined, "yes"],
+    ["get", "pods/log", undefined, "yes"],
+    ["patch", "deployments.apps", undefined, "yes"],
+    ["create", "statefulsets.apps", undefined, "yes"],
+    ["create", "leases.coordination.k8s.io", NS, "yes"],
+    ["create", "leases.coordination.k8s.io", "kube-system", "no"],
+    ["create", "clusterroles.rbac.authorization.k8s.io", undefined, "no"],
+  ])("the service account may %s %s (%s): %s", async (verb, resource, ns, want) => {
+    expect(await canI(verb, resource, ns)).toBe(want);
+  });
+});
