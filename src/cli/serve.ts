@@ -12,8 +12,10 @@ import { createTargetCache } from "../reconcile/targets.ts";
 import type { ReleaseHistory } from "../server/api.ts";
 import { createMetrics, type Metrics } from "../server/metrics.ts";
 import { HttpError } from "../server/router.ts";
+import { driftSchedule } from "../reconcile/drift-schedule.ts";
 import { startService, type LeaderHook, type ServiceOptions } from "../server/service.ts";
 import type { ServeState } from "../server/state.ts";
+import { addLeaderFlags, leaderFromFlags, type LeaderFlags } from "./leader-flags.ts";
 import { addSourceFlags, defaultRenderer, openFromFlags, positiveInt, type SourceFlags } from "./reconciler-flags.ts";
 
 export type { LeaderHook };
@@ -39,6 +41,8 @@ export interface ServeOptions {
   metrics?: Metrics;
   /** Extra work after each leader pass, e.g. drift detection (see startService). */
   afterPass?: ServiceOptions["afterPass"];
+  /** How often the leader compares live objects with what Helm applied; 0 or absent: never. */
+  driftIntervalMs?: number;
 }
 
 export interface ServeHandle {
@@ -83,6 +87,8 @@ export async function startServe(o: ServeOptions): Promise<ServeHandle> {
       throw err;
     }
   }
+  // After a leader's pass, at most once per interval: drift per release into metrics, corrected where the application asks.
+  const drift = driftSchedule({ check: (x) => reconciler.checkDrift(x), intervalMs: o.driftIntervalMs ?? 0, onDrift: metrics.setDrift, log: o.log });
   const service = await startService({
     reconciler,
     source: o.source,
@@ -94,7 +100,10 @@ export async function startServe(o: ServeOptions): Promise<ServeHandle> {
     intervalMs: o.intervalMs ?? 30_000,
     webhookSecret: typeof o.webhookSecret === "function" ? o.webhookSecret : () => o.webhookSecret as string | undefined,
     ...(o.leader ? { leader: o.leader } : {}),
-    ...(o.afterPass ? { afterPass: o.afterPass } : {}),
+    afterPass: async (p) => {
+      await o.afterPass?.(p);
+      await drift();
+    },
   });
   held.state = service.state;
   return { ...service, metrics, reconciler };
@@ -126,15 +135,16 @@ function rereadSecret(file: string, log: Logger): string | undefined {
   }
 }
 
-type ServeFlags = SourceFlags & { port: string; host: string; interval: string; webhookSecretFile?: string };
+type ServeFlags = SourceFlags & LeaderFlags & { port: string; host: string; interval: string; webhookSecretFile?: string; driftInterval: string };
 
 export const registerServe: RegisterCommand = (program, ctx) => {
-  addSourceFlags(program.command("serve"))
+  addLeaderFlags(addSourceFlags(program.command("serve")))
     .description("reconcile continuously and serve /healthz, /readyz, /metrics, /api/v1, /hooks/git and a status page at /")
     .option("--port <PORT>", "HTTP port", "8080")
     .option("--host <ADDR>", "address to listen on", "0.0.0.0")
     .option("--interval <SECONDS>", "poll interval of the source", "30")
     .option("--webhook-secret-file <FILE>", "file holding the push webhook's shared secret (else $BERTH_WEBHOOK_SECRET)")
+    .option("--drift-interval <SECONDS>", "how often the leader looks for drift (0: never)", "300")
     .action(async (f: ServeFlags) => {
       const port = Number(f.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a port number (0-65535), got "${f.port}"`);
@@ -144,7 +154,9 @@ export const registerServe: RegisterCommand = (program, ctx) => {
       const webhookSecret = file ? () => rereadSecret(file, ctx.log) : first;
       if (!process.env.BERTH_LOG_LEVEL) ctx.log.level = "info";
       if (!first) ctx.log.warn("no webhook secret (--webhook-secret-file or BERTH_WEBHOOK_SECRET): /hooks/git answers 401 to every call");
+      const driftIntervalMs = nonNegativeInt("--drift-interval", f.driftInterval) * 1000;
       const source = await openFromFlags(f, ctx.cwd);
+      const leader = leaderFromFlags(f, ctx.log);
       try {
         const handle = await startServe({
           source,
@@ -157,6 +169,8 @@ export const registerServe: RegisterCommand = (program, ctx) => {
           concurrency: positiveInt("--concurrency", f.concurrency, 4),
           helmTimeoutMs: positiveInt("--helm-timeout", f.helmTimeout, 300) * 1000,
           ...(webhookSecret ? { webhookSecret } : {}),
+          ...(leader ? { leader } : {}),
+          driftIntervalMs,
         });
         ctx.stdout.write(`berth serving on ${handle.url}\n`);
         await new Promise<void>((resolve) => {
@@ -171,7 +185,15 @@ export const registerServe: RegisterCommand = (program, ctx) => {
         });
         await handle.close();
       } finally {
+        // Released at once, so another replica takes over without waiting for the lease to expire.
+        await leader?.stop();
         await source.close();
       }
     });
 };
+
+function nonNegativeInt(flag: string, v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new UsageError(`${flag} must be a whole number of seconds (0 or more), got "${v}"`);
+  return n;
+}
