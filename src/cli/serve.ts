@@ -88,7 +88,17 @@ export async function startServe(o: ServeOptions): Promise<ServeHandle> {
     }
   }
   // After a leader's pass, at most once per interval: drift per release into metrics, corrected where the application asks.
-  const drift = driftSchedule({ check: (x) => reconciler.checkDrift(x), intervalMs: o.driftIntervalMs ?? 0, onDrift: metrics.setDrift, log: o.log });
+  let lastDrift: ServeState["drift"];
+  const drift = driftSchedule({
+    check: (x) => reconciler.checkDrift(x),
+    intervalMs: o.driftIntervalMs ?? 0,
+    onDrift: metrics.setDrift,
+    onRun: (run) => {
+      lastDrift = { run, at: new Date() };
+      if (held.state) held.state.drift = lastDrift;
+    },
+    log: o.log,
+  });
   const service = await startService({
     reconciler,
     source: o.source,
@@ -106,6 +116,7 @@ export async function startServe(o: ServeOptions): Promise<ServeHandle> {
     },
   });
   held.state = service.state;
+  if (lastDrift) service.state.drift = lastDrift;
   return { ...service, metrics, reconciler };
 }
 

@@ -177,5 +177,16 @@ export function apiRoutes(o: ApiOptions): Route[] {
         sendJson(res, 200, { ...runView(state.lastRun), ...(state.lastRunAt ? { endedAt: state.lastRunAt.toISOString() } : {}) });
       },
     },
+    {
+      method: "GET",
+      path: "/api/v1/drift",
+      handle: ({ res, query }) => {
+        if (!state.drift) throw new HttpError(404, state.leader ? "no drift check has run yet (see --drift-interval)" : "this replica is not the leader and does not check drift");
+        const cluster = query.get("cluster");
+        const { run, at } = state.drift;
+        // Field values stay in: a Secret's are redacted when the drift is detected.
+        sendJson(res, 200, { ...run, reports: run.reports.filter((r) => !cluster || r.cluster === cluster), checkedAt: at.toISOString() });
+      },
+    },
   ];
 }

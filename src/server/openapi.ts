@@ -187,6 +187,51 @@ const schemas = {
       clusters: { type: "array", items: { type: "object" } },
     },
   },
+  DriftRun: {
+    type: "object",
+    required: ["reports", "checkedAt"],
+    properties: {
+      revision: { type: "string" },
+      error: { type: "string", description: "no valid revision could be loaded: nothing was checked" },
+      checkedAt: { type: "string", format: "date-time" },
+      reports: {
+        type: "array",
+        items: {
+          type: "object",
+          required: ["cluster", "application", "release", "namespace", "policy", "drifted", "count"],
+          properties: {
+            cluster: { type: "string" },
+            application: { type: "string" },
+            release: { type: "string" },
+            namespace: { type: "string" },
+            policy: { enum: ["report", "correct"] },
+            revision: { type: "integer", description: "the Helm revision compared against" },
+            count: { type: "integer", description: "drifted fields found (a missing object counts as one)" },
+            corrected: { enum: ["succeeded", "failed"] },
+            error: { type: "string" },
+            drifted: {
+              type: "array",
+              items: {
+                type: "object",
+                required: ["apiVersion", "kind", "name", "fields"],
+                properties: {
+                  apiVersion: { type: "string" },
+                  kind: { type: "string" },
+                  namespace: { type: "string" },
+                  name: { type: "string" },
+                  missing: { type: "boolean" },
+                  fields: {
+                    type: "array",
+                    items: { type: "object", required: ["path"], properties: { path: { type: "string" }, expected: {}, live: {} } },
+                  },
+                },
+              },
+            },
+          },
+        },
+      },
+    },
+  },
   WebhookResult: { type: "object", properties: { triggered: { type: "boolean" }, provider: { enum: ["github", "gitea", "gitlab"] }, message: { type: "string" } } },
 };
 
@@ -224,6 +269,13 @@ export const OPENAPI = {
       },
     },
     "/api/v1/plan": get("What the next reconcile would do (the latest dry run)", json(ref("Plan")), noSnapshot),
+    "/api/v1/drift": {
+      get: {
+        summary: "The leader's last drift check: per release, the fields of live objects that differ from what Helm applied",
+        parameters: [{ name: "cluster", in: "query", required: false, schema: { type: "string" } }],
+        responses: { "200": json(ref("DriftRun")), "404": error("No drift check yet, or this replica does not lead") },
+      },
+    },
     "/api/v1/runs/latest": get("The last reconcile run: what each release did", json(ref("Run")), { "404": error("No run yet, or this replica does not lead") }),
     "/hooks/git": {
       post: {

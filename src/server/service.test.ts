@@ -125,6 +125,28 @@ describe("service", () => {
     },
   );
 
+  it("GET /api/v1/drift: 404 before a check, then the last check as the OpenAPI document says, filtered by cluster", async () => {
+    await start();
+    await waitFor(() => svc!.state.snapshot !== undefined);
+    expect((await get("/api/v1/drift")).status).toBe(404);
+    const report = (cluster: string, count: number) => ({
+      cluster,
+      application: "shop",
+      release: "shop-api",
+      namespace: "shop",
+      policy: "report" as const,
+      revision: 3,
+      count,
+      drifted: count ? [{ apiVersion: "apps/v1", kind: "Deployment", namespace: "shop", name: "shop-api", fields: [{ path: "spec.template.spec.containers[0].image", expected: "api:1", live: "api:2" }] }] : [],
+    });
+    svc!.state.drift = { run: { revision: SHA1, reports: [report("east", 1), report("west", 0)] }, at: new Date() };
+    const res = await get("/api/v1/drift");
+    expect(res.status).toBe(200);
+    const validate = documented("/api/v1/drift");
+    expect(validate(res.body), JSON.stringify(validate.errors)).toBe(true);
+    expect((await get("/api/v1/drift?cluster=east")).body.reports.map((r: { cluster: string; count: number }) => [r.cluster, r.count])).toEqual([["east", 1]]);
+  });
+
   it("a verified webhook runs a pass at once; a bad one runs nothing", async () => {
     await start();
     await waitFor(() => rec.runs === 1 && svc!.state.snapshot !== undefined);

@@ -1,7 +1,7 @@
 // What the HTTP side knows of the loop: the latest run, the latest status
 // snapshot (with its dry-run plan), whether this replica leads. The loop
 // writes it; the handlers only read it, so a slow request never waits on helm.
-import type { RunReport } from "../reconcile/loop.ts";
+import type { DriftRun, RunReport } from "../reconcile/loop.ts";
 import type { StatusSnapshot } from "../reconcile/status.ts";
 
 export interface Snapshot {
@@ -21,6 +21,8 @@ export interface ServeState {
   leader: boolean;
   /** The last loop error that was not a RunReport (a bug, a crash of a run). */
   loopError?: string;
+  /** The leader's last drift check (see --drift-interval). */
+  drift?: { run: DriftRun; at: Date };
 }
 
 export function createServeState(): ServeState {

@@ -3,6 +3,7 @@
 // other takes over within the lease duration and applies the next commit.
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { spawn, type ChildProcess } from "node:child_process";
+import * as k8s from "@kubernetes/client-node";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { commitFiles, createBareRepo, removeRepo, type GitFixture } from "../support/git.ts";
@@ -39,7 +40,7 @@ async function startReplica(name: string): Promise<Replica> {
   const cache = await tempCacheDir();
   const args = [
     BIN, "serve", "--source", repo.url, "--helm", binaries.helm, "--cache-dir", cache, "--helm-timeout", "60",
-    "--port", "0", "--host", "127.0.0.1", "--interval", "1", "--drift-interval", "0",
+    "--port", "0", "--host", "127.0.0.1", "--interval", "1", "--drift-interval", "1",
     "--leader-elect", "--lease-kubeconfig", east!.kubeconfig, "--lease-namespace", "default", "--lease-name", LEASE, "--lease-duration", String(LEASE_S),
   ];
   const proc = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, BERTH_LOG_LEVEL: "info" } });
@@ -120,5 +121,25 @@ describe("two berth serve replicas with leader election", () => {
     expect(tookOver).toBeLessThanOrEqual((LEASE_S + 3) * 1000);
     expect(await helmRevisions()).toBe(2);
     await until("the upgrade's log line", async () => /"action":"upgrade"/.test(follower.log), 5_000);
+  });
+
+  it("the new leader checks drift after its passes: an edited image shows in /api/v1/drift and /metrics", async () => {
+    const leader = replicas.find((r) => r.proc.exitCode === null && r.proc.signalCode === null)!;
+    await kubeFor(east!).apps.patchNamespacedDeployment(
+      { name: "shop-web", namespace: NS, body: { spec: { template: { spec: { containers: [{ name: "web", image: `${IMAGE}:edited` }] } } } } },
+      k8s.setHeaderOptions("Content-Type", k8s.PatchStrategy.StrategicMergePatch),
+    );
+    const drift = await until(
+      "drift in the API",
+      async () => {
+        const body = (await (await fetch(`${leader.url}/api/v1/drift`)).json()) as { reports: Array<{ release: string; count: number; drifted: Array<{ fields: Array<{ path: string; live: unknown }> }> }> };
+        const r = body.reports.find((x) => x.release === "shop-web");
+        return r && r.count > 0 ? r : undefined;
+      },
+      15_000,
+    );
+    expect(drift.drifted[0]!.fields).toEqual([{ path: "spec.template.spec.containers[0].image", expected: `${IMAGE}:1.1.0`, live: `${IMAGE}:edited` }]);
+    const metrics = await (await fetch(`${leader.url}/metrics`)).text();
+    expect(metrics).toMatch(/^berth_drift_fields\{cluster="east",release="shop-web"\} 1$/m);
   });
 });
