@@ -7,11 +7,11 @@ import { createLogger } from "../log.ts";
 import { HelmError } from "../errors.ts";
 
 // A stand-in helm that records its arguments (the real one runs in test/reconcile/*.int.test.ts).
-async function recorder(body = "") {
+async function recorder(body = "", version = "v4.3.1") {
   const dir = await mkdtemp(join(tmpdir(), "berth-helm-"));
   const bin = join(dir, "helm");
   const log = join(dir, "args");
-  await writeFile(bin, `#!/usr/bin/env bash\nprintf '%s\\n' "$@" > ${log}\nfor a in "$@"; do case "$a" in *.json) cp "$a" ${dir}/values.seen;; esac; done\n${body}\n`);
+  await writeFile(bin, `#!/usr/bin/env bash\nif [ "$1" = version ]; then echo ${version}; exit 0; fi\nprintf '%s\\n' "$@" > ${log}\nfor a in "$@"; do case "$a" in *.json) cp "$a" ${dir}/values.seen;; esac; done\n${body}\n`);
   await chmod(bin, 0o755);
   return { bin, args: async () => (await readFile(log, "utf8")).trim().split("\n"), values: () => readFile(join(dir, "values.seen"), "utf8") };
 }
@@ -33,7 +33,19 @@ describe("helm adapter", () => {
     expect(args.join(" ")).toContain("--kubeconfig /k/east --kube-context east");
     expect(args.join(" ")).not.toContain("s3cret");
     expect(JSON.parse(await r.values())).toEqual({ env: { PASSWORD: "s3cret" } });
-    expect(helm.calls).toBe(1);
+    // Helm 4: server-side apply, so git wins over a hand edit; the version probe is one more call, once.
+    expect(args).toContain("--force-conflicts");
+    expect(helm.calls).toBe(2);
+    await helm.rollback({ release: "shop-api", namespace: "shop", revision: 1, timeoutMs: 1000 });
+    expect(await r.args()).toContain("--force-conflicts");
+    expect(helm.calls).toBe(3);
+  });
+
+  it("passes no Helm 4 flag to Helm 3", async () => {
+    const r = await recorder("", "v3.22.0");
+    const helm = createHelm({ binary: r.bin, log });
+    await helm.rollback({ release: "x", namespace: "y", revision: 2, timeoutMs: 1000 });
+    expect(await r.args()).not.toContain("--force-conflicts");
   });
 
   it("terminates a helm that outlives its timeout and says so", async () => {

@@ -58,6 +58,7 @@ const secs = (ms: number) => `${Math.max(1, Math.ceil(ms / 1000))}s`;
 
 export function createHelm(opts: HelmOptions): HelmClient {
   let calls = 0;
+  let major: Promise<number> | undefined;
   const base = [
     ...(opts.kubeconfig ? ["--kubeconfig", opts.kubeconfig] : []),
     ...(opts.context ? ["--kube-context", opts.context] : []),
@@ -93,6 +94,34 @@ export function createHelm(opts: HelmOptions): HelmClient {
     }
   }
 
+  /**
+   * Helm 4 applies server-side: a field someone edited by hand conflicts with
+   * the next upgrade unless berth forces it (git wins, as Helm 3's three-way
+   * merge does). Probed once, lazily, so a run that changes nothing stays at
+   * zero helm calls.
+   */
+  async function forceConflicts(): Promise<string[]> {
+    major ??= (async () => {
+      calls++;
+      const dir = await mkdtemp(join(tmpdir(), "berth-helm-"));
+      try {
+        const out = join(dir, "version");
+        const fd = await open(out, "w");
+        try {
+          await runBounded(opts.binary, ["version", "--template", "{{.Version}}"], fd.fd, 30_000, 1_000, fd.fd);
+        } finally {
+          await fd.close();
+        }
+        return Number(/^v?(\d+)/.exec((await readFile(out, "utf8")).trim())?.[1] ?? 3);
+      } catch {
+        return 3;
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    })();
+    return (await major) >= 4 ? ["--force-conflicts"] : [];
+  }
+
   return {
     get calls() {
       return calls;
@@ -114,6 +143,7 @@ export function createHelm(opts: HelmOptions): HelmClient {
             "--wait", "--wait-for-jobs",
             "--timeout", secs(o.timeoutMs),
             "--history-max", String(o.maxHistory ?? 10),
+            ...(await forceConflicts()),
           ],
           o.timeoutMs,
         );
@@ -124,7 +154,7 @@ export function createHelm(opts: HelmOptions): HelmClient {
     async rollback(o) {
       await helm(
         "rollback",
-        ["rollback", o.release, String(o.revision), "--namespace", o.namespace, "--wait", "--timeout", secs(o.timeoutMs), "--history-max", String(o.maxHistory ?? 10)],
+        ["rollback", o.release, String(o.revision), "--namespace", o.namespace, "--wait", "--timeout", secs(o.timeoutMs), "--history-max", String(o.maxHistory ?? 10), ...(await forceConflicts())],
         o.timeoutMs,
       );
     },
@@ -145,10 +175,10 @@ interface Exit {
  * process's stray children never hold berth waiting) and terminates it past
  * its deadline: SIGTERM, then SIGKILL after the grace.
  */
-function runBounded(binary: string, args: string[], stderrFd: number, timeoutMs: number, graceMs: number): Promise<Exit> {
+function runBounded(binary: string, args: string[], stderrFd: number, timeoutMs: number, graceMs: number, stdoutFd?: number): Promise<Exit> {
   return new Promise((resolve, reject) => {
     const child = spawn(binary, args, {
-      stdio: ["ignore", "ignore", stderrFd],
+      stdio: ["ignore", stdoutFd ?? "ignore", stderrFd],
       env: { ...process.env, HELM_NO_PLUGINS: "1", HELM_DRIVER: "secret" },
     });
     let timedOut = false;
