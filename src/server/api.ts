@@ -3,7 +3,8 @@
 // read from its record on the cluster.
 import { describeAction, type Action } from "../plan/action.ts";
 import type { ActionRecord } from "../reconcile/memo.ts";
-import type { RunReport } from "../reconcile/loop.ts";
+import type { DriftRun, RunReport } from "../reconcile/loop.ts";
+import { formatDrift } from "../reconcile/drift.ts";
 import { HttpError, sendJson, type Route } from "./router.ts";
 import type { ServeState, Snapshot } from "./state.ts";
 
@@ -86,6 +87,13 @@ function need(s: ServeState): Snapshot {
   return s.snapshot;
 }
 
+/** Drifted fields per `cluster/release`, from the leader's last drift check, for the status answer. */
+function driftView(run: DriftRun | undefined): { drift?: Record<string, string[]> } {
+  const drifted = (run?.reports ?? []).filter((r) => r.count > 0 && !r.corrected);
+  if (drifted.length === 0) return {};
+  return { drift: Object.fromEntries(drifted.map((r) => [`${r.cluster}/${r.release}`, r.drifted.flatMap(formatDrift)])) };
+}
+
 export function apiRoutes(o: ApiOptions): Route[] {
   const { state } = o;
   return [
@@ -94,7 +102,7 @@ export function apiRoutes(o: ApiOptions): Route[] {
       path: "/api/v1/status",
       handle: ({ res }) => {
         const s = need(state);
-        sendJson(res, 200, { ...s.status, blocked: Object.fromEntries(s.blocked), observedAt: s.at.toISOString(), leader: state.leader });
+        sendJson(res, 200, { ...s.status, blocked: Object.fromEntries(s.blocked), ...driftView(state.drift?.run), observedAt: s.at.toISOString(), leader: state.leader });
       },
     },
     {

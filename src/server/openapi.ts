@@ -78,6 +78,11 @@ const schemas = {
       invalidRevision: { type: "object", properties: { sha: { type: "string" }, errors: { type: "array", items: { type: "string" } } } },
       clusters: { type: "array", items: ref("ClusterStatus") },
       blocked: { type: "object", additionalProperties: { type: "string" }, description: "`cluster/release` -> reason" },
+      drift: {
+        type: "object",
+        additionalProperties: { type: "array", items: { type: "string" } },
+        description: "`cluster/release` -> drifted fields left after the leader's last drift check (absent when none)",
+      },
       observedAt: { type: "string", format: "date-time" },
       leader: { type: "boolean" },
     },

@@ -145,6 +145,10 @@ describe("service", () => {
     const validate = documented("/api/v1/drift");
     expect(validate(res.body), JSON.stringify(validate.errors)).toBe(true);
     expect((await get("/api/v1/drift?cluster=east")).body.reports.map((r: { cluster: string; count: number }) => [r.cluster, r.count])).toEqual([["east", 1]]);
+    // the status answer lists the drifted fields too
+    const st = await get("/api/v1/status");
+    expect(documented("/api/v1/status")(st.body)).toBe(true);
+    expect(st.body.drift).toEqual({ "east/shop-api": ['Deployment/shop-api: spec.template.spec.containers[0].image: "api:1" -> "api:2"'] });
   });
 
   it("a verified webhook runs a pass at once; a bad one runs nothing", async () => {
