@@ -201,8 +201,9 @@ describe("berth serve", () => {
       // Leadership moves to it: it reconciles at once.
       leading = true;
       for (const cb of subs) cb(true);
-      await until("the follower, now leader, applies web 1.2.0", async () => ((await deploymentImage(west, NS, "shop-web")) === "registry.example.com/test/web:1.2.0" ? true : undefined), 60_000);
-      expect(await deploymentImage(east, NS, "shop-web")).toBe("registry.example.com/test/web:1.2.0");
+      // clusters are reconciled in parallel: wait for both
+      const onBoth = async () => (await Promise.all([east, west].map((c) => deploymentImage(c, NS, "shop-web")))).every((i) => i === "registry.example.com/test/web:1.2.0");
+      await until("the follower, now leader, applies web 1.2.0 on both clusters", async () => ((await onBoth()) ? true : undefined), 60_000);
       expect(await (await fetch(`${follower.url}/metrics`)).text()).toContain("berth_leader 1");
     } finally {
       await follower.close();
