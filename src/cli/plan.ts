@@ -1,5 +1,6 @@
 import type { RegisterCommand } from "./index.ts";
 import { describeAction } from "../plan/action.ts";
+import { planView } from "../reconcile/views.ts";
 import { EXIT } from "./exit.ts";
 import { addSourceFlags, openFromFlags, reconcilerFromFlags, type SourceFlags } from "./reconciler-flags.ts";
 import { failIfNoRevision } from "./report.ts";
@@ -15,20 +16,7 @@ export const registerPlan: RegisterCommand = (program, ctx) => {
         const report = await reconcilerFromFlags(f, source, ctx.log).runOnce({ dryRun: true });
         failIfNoRevision(report);
         if (f.output === "json") {
-          const out = report.clusters.map((c) => ({
-            cluster: c.cluster,
-            reachable: c.reachable,
-            ...(c.error ? { error: c.error } : {}),
-            releases: (c.plan?.releases ?? []).map((r) => ({
-              name: r.name,
-              namespace: r.namespace,
-              application: r.application,
-              state: r.state.name,
-              action: r.action,
-              needs: r.needs,
-            })),
-          }));
-          ctx.stdout.write(`${JSON.stringify({ revision: report.revision, clusters: out }, null, 2)}\n`);
+          ctx.stdout.write(`${JSON.stringify(planView(report), null, 2)}\n`);
           return;
         }
         ctx.stdout.write(`revision ${report.revision}\n`);

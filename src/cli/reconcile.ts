@@ -3,7 +3,8 @@ import { UsageError } from "../errors.ts";
 import { runWatch } from "../reconcile/watch.ts";
 import { EXIT } from "./exit.ts";
 import { addSourceFlags, openFromFlags, positiveInt, reconcilerFromFlags, type SourceFlags } from "./reconciler-flags.ts";
-import { failIfNoRevision, formatReport, reportFailed, reportJson } from "./report.ts";
+import { failIfNoRevision, formatReport, reportFailed } from "./report.ts";
+import { runView } from "../reconcile/views.ts";
 
 export const registerReconcile: RegisterCommand = (program, ctx) => {
   addSourceFlags(program.command("reconcile"))
@@ -18,7 +19,7 @@ export const registerReconcile: RegisterCommand = (program, ctx) => {
       const rec = reconcilerFromFlags(f, source, ctx.log);
       const print = (r: Awaited<ReturnType<typeof rec.runOnce>>) => {
         if (f.output === "json") {
-          ctx.stdout.write(`${JSON.stringify(reportJson(r))}\n`);
+          ctx.stdout.write(`${JSON.stringify(runView(r))}\n`);
         } else ctx.stdout.write(formatReport(r));
       };
       try {

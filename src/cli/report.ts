@@ -25,28 +25,3 @@ export function formatReport(report: RunReport): string {
 export function reportFailed(report: RunReport): boolean {
   return report.clusters.some((c) => !c.reachable || c.releases.some((r) => r.outcome === "failed"));
 }
-
-/** The report as JSON: outcomes and records, never the rendered values. */
-export function reportJson(r: RunReport): unknown {
-  return {
-    revision: r.revision,
-    ...(r.sourceError ? { sourceError: r.sourceError } : {}),
-    ...(r.invalid ? { invalid: r.invalid.issues } : {}),
-    helmCalls: r.helmCalls,
-    durationMs: r.durationMs,
-    clusters: r.clusters.map((c) => ({
-      cluster: c.cluster,
-      reachable: c.reachable,
-      ...(c.error ? { error: c.error } : {}),
-      releases: c.releases.map((x) => ({
-        name: x.name,
-        namespace: x.namespace,
-        application: x.application,
-        outcome: x.outcome,
-        reason: x.reason,
-        action: x.final.action.kind,
-        records: x.records,
-      })),
-    })),
-  };
-}

@@ -1,9 +1,9 @@
 // The read API under /api/v1, answered from the latest snapshot the loop
 // took (never from a request-time helm or git call), plus a release's history
 // read from its record on the cluster.
-import { describeAction, type Action } from "../plan/action.ts";
 import type { ActionRecord } from "../reconcile/memo.ts";
-import type { DriftRun, RunReport } from "../reconcile/loop.ts";
+import type { DriftRun } from "../reconcile/loop.ts";
+import { planView, runView } from "../reconcile/views.ts";
 import { formatDrift } from "../reconcile/drift.ts";
 import { HttpError, sendJson, type Route } from "./router.ts";
 import type { ServeState, Snapshot } from "./state.ts";
@@ -21,65 +21,6 @@ export interface ApiOptions {
   state: ServeState;
   /** A release's recorded actions; throws HttpError(404) when the cluster or release is unknown. */
   history(cluster: string, release: string, namespace?: string): Promise<ReleaseHistory>;
-}
-
-/** The action as the API shows it: what and why, never step specs (their env may carry values). */
-export function publicAction(a: Action): Record<string, unknown> {
-  const base = { kind: a.kind, description: describeAction(a) };
-  switch (a.kind) {
-    case "install":
-      return { ...base, to: a.to };
-    case "upgrade":
-      return { ...base, ...(a.from ? { from: a.from } : {}), to: a.to, steps: a.steps.map((s) => s.to) };
-    case "rollback":
-      return { ...base, from: a.from, to: a.to, toRevision: a.toRevision, steps: a.steps.map((s) => s.to) };
-    case "remediate":
-      return { ...base, ...(a.toRevision ? { toRevision: a.toRevision } : {}) };
-    case "unlock":
-      return { ...base, status: a.status };
-    default:
-      return { ...base, reason: a.reason };
-  }
-}
-
-export function planView(report: RunReport) {
-  return {
-    ...(report.revision ? { revision: report.revision } : {}),
-    ...(report.sourceError ? { sourceError: report.sourceError } : {}),
-    ...(report.invalid ? { invalid: report.invalid.issues } : {}),
-    clusters: report.clusters.map((c) => ({
-      cluster: c.cluster,
-      reachable: c.reachable,
-      ...(c.error ? { error: c.error } : {}),
-      releases: (c.plan?.releases ?? []).map((r) => ({
-        name: r.name,
-        namespace: r.namespace,
-        ...(r.application ? { application: r.application } : {}),
-        state: r.state.name,
-        reason: r.state.reason,
-        action: publicAction(r.action),
-        needs: r.needs,
-      })),
-    })),
-  };
-}
-
-/** The last run that acted: what each release did, without the desired specs. */
-export function runView(report: RunReport) {
-  return {
-    ...(report.revision ? { revision: report.revision } : {}),
-    ...(report.sourceError ? { sourceError: report.sourceError } : {}),
-    ...(report.invalid ? { invalid: report.invalid.issues } : {}),
-    helmCalls: report.helmCalls,
-    durationMs: report.durationMs,
-    clusters: report.clusters.map((c) => ({
-      cluster: c.cluster,
-      reachable: c.reachable,
-      ...(c.error ? { error: c.error } : {}),
-      ...(c.durationMs !== undefined ? { durationMs: c.durationMs } : {}),
-      releases: c.releases.map((r) => ({ name: r.name, namespace: r.namespace, outcome: r.outcome, reason: r.reason, actions: r.records })),
-    })),
-  };
 }
 
 function need(s: ServeState): Snapshot {

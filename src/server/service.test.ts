@@ -103,7 +103,7 @@ describe("service", () => {
     expect(plan.clusters[0].releases[0]).toEqual({ name: "shop-api", namespace: "shop", application: "shop", state: "Absent", reason: "not installed", action: { kind: "install", description: "install 3.0.6", to: "3.0.6" }, needs: [] });
     const run = (await get("/api/v1/runs/latest")).body;
     expect(run).toMatchObject({ revision: SHA1, helmCalls: 3 });
-    expect(run.clusters[1].releases[0].actions[0]).toMatchObject({ action: "upgrade", result: "failed" });
+    expect(run.clusters[1].releases[0].records[0]).toMatchObject({ action: "upgrade", result: "failed" });
     const page = await get("/");
     expect(page.status).toBe(200);
     const csp = (await fetch(`${svc!.url}/`)).headers.get("content-security-policy");
