@@ -40,30 +40,21 @@ spec:
 ${opts.requires ? `  requires: ${opts.requires}\n` : ""}${opts.upgrades ?? ""}`;
 }
 
-export function workerComponent(name: string, version: string): string {
+/** A Component without health probes (worker, task); `extra` goes under `container`. */
+function plainComponent(name: string, version: string, workload: "worker" | "task", extra = ""): string {
   return `apiVersion: berth.dev/v1alpha1
 kind: Component
 metadata: { name: ${name} }
 spec:
   version: ${version}
-  workload: worker
+  workload: ${workload}
   container:
     image: registry.example.com/test/${name}
-`;
+${extra}`;
 }
 
-export function taskComponent(name: string, version: string): string {
-  return `apiVersion: berth.dev/v1alpha1
-kind: Component
-metadata: { name: ${name} }
-spec:
-  version: ${version}
-  workload: task
-  container:
-    image: registry.example.com/test/${name}
-    args: ["seed"]
-`;
-}
+export const workerComponent = (name: string, version: string) => plainComponent(name, version, "worker");
+export const taskComponent = (name: string, version: string) => plainComponent(name, version, "task", '    args: ["seed"]\n');
 
 export const berth = (args: string[]) => runBerth(args);
 
