@@ -10,6 +10,7 @@ import type { RetryPolicy } from "../plan/decide.ts";
 import { planCluster, type ClusterPlan, type PlannedRelease } from "../plan/plan.ts";
 import type { ActionContext } from "./context.ts";
 import { readBook, type ReleaseBook } from "./memo.ts";
+import type { ObservedRelease } from "../plan/observed.ts";
 import { reconcileRelease, type ReleaseResult } from "./release.ts";
 
 export interface ClusterTarget {
@@ -39,9 +40,17 @@ export interface ClusterRunInput {
   dryRun?: boolean;
 }
 
+/** What one observation of a cluster saw: the releases in Helm's storage and berth's books. */
+export interface Observation {
+  observed: ObservedRelease[];
+  books: Map<string, ReleaseBook>;
+}
+
 export interface ClusterResult {
   cluster: string;
   reachable: boolean;
+  /** Set by a dry run: what was observed, so a status read need not list again. */
+  observation?: Observation;
   error?: string;
   plan?: ClusterPlan;
   releases: ReleaseResult[];
@@ -51,10 +60,15 @@ export interface ClusterResult {
 
 const key = (ns: string, name: string) => `${ns}/${name}`;
 
-export async function observeAndPlan(target: ClusterTarget, input: Pick<ClusterRunInput, "desired" | "retry" | "heldApps">) {
+/** Two list calls: Helm's release storage and berth's books. The whole observation of a cluster. */
+export async function observe(target: ClusterTarget): Promise<Observation> {
   await target.kube.ping();
-  const [observed, memoData] = await Promise.all([target.kube.listReleases(), target.kube.listMemos()]);
-  const books = new Map<string, ReleaseBook>([...memoData].map(([k, v]) => [k, readBook(v)]));
+  const [observed, memos] = await Promise.all([target.kube.listReleases(), target.kube.listMemos()]);
+  return { observed, books: new Map([...memos].map(([k, v]) => [k, readBook(v)])) };
+}
+
+export async function observeAndPlan(target: ClusterTarget, input: Pick<ClusterRunInput, "desired" | "retry" | "heldApps">) {
+  const { observed, books } = await observe(target);
   const plan = planCluster({
     cluster: target.name,
     paused: target.paused,
@@ -69,15 +83,16 @@ export async function observeAndPlan(target: ClusterTarget, input: Pick<ClusterR
     const held = r.application ? input.heldApps?.get(r.application) : undefined;
     if (held && changes(r.action)) r.action = { kind: "blocked", reason: held };
   }
-  return { plan, books };
+  return { plan, books, observed };
 }
 
 export async function reconcileCluster(target: ClusterTarget, input: ClusterRunInput): Promise<ClusterResult> {
   const log = input.log.child({ cluster: target.name });
   let plan: ClusterPlan;
   let books: Map<string, ReleaseBook>;
+  let observed: ObservedRelease[];
   try {
-    ({ plan, books } = await observeAndPlan(target, input));
+    ({ plan, books, observed } = await observeAndPlan(target, input));
   } catch (err) {
     log.warn({ err: (err as Error).message }, "cluster unreachable");
     return { cluster: target.name, reachable: false, error: (err as Error).message, releases: [] };
@@ -93,7 +108,13 @@ export async function reconcileCluster(target: ClusterTarget, input: ClusterRunI
     records: [],
   });
   if (input.dryRun || !plan.releases.some((r) => changes(r.action))) {
-    return { cluster: target.name, reachable: true, plan, releases: plan.releases.map(unchanged) };
+    return {
+      cluster: target.name,
+      reachable: true,
+      plan,
+      releases: plan.releases.map(unchanged),
+      ...(input.dryRun ? { observation: { observed, books } } : {}),
+    };
   }
 
   const ctx: ActionContext = {

@@ -198,7 +198,12 @@ export function createReconciler(o: ReconcilerOptions): Reconciler {
       ...(state.lastAppliedRevision ? { lastAppliedRevision: state.lastAppliedRevision } : {}),
       ...(report.sourceError ? { sourceStale: { since: state.sourceError?.staleSince ?? new Date().toISOString(), error: report.sourceError } } : {}),
       ...(report.invalid && report.revision ? { invalidRevision: { sha: report.revision, errors: report.invalid.issues.map(formatIssue) } } : {}),
-      clusters: await Promise.all(targets.targets(clusters).map((t) => clusterStatus(t, desired?.byCluster.get(t.name) ?? [], state))),
+      clusters: await Promise.all(
+        targets.targets(clusters).map((t) => {
+          const seen = report.clusters.find((c) => c.cluster === t.name)?.observation;
+          return clusterStatus(t, desired?.byCluster.get(t.name) ?? [], state, seen);
+        }),
+      ),
     };
     return { status, blocked, report };
   }

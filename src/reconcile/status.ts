@@ -1,7 +1,8 @@
 // What `berth status`, the API and the page show: per cluster and release,
 // desired vs deployed version, health, last action, last error.
+import pLimit from "p-limit";
 import type { ReleaseSpec } from "../model/types.ts";
-import type { ClusterTarget } from "./cluster.ts";
+import { observe, type ClusterTarget, type Observation } from "./cluster.ts";
 import { readBook, type ActionRecord } from "./memo.ts";
 import type { RuntimeState } from "./runtime-state.ts";
 
@@ -38,47 +39,53 @@ export interface StatusSnapshot {
   clusters: ClusterStatus[];
 }
 
-export async function clusterStatus(target: ClusterTarget, desired: ReleaseSpec[], runtime?: RuntimeState): Promise<ClusterStatus> {
+/** Status of one cluster; `seen` (a dry run's observation) spares listing its releases again. */
+export async function clusterStatus(target: ClusterTarget, desired: ReleaseSpec[], runtime?: RuntimeState, seen?: Observation): Promise<ClusterStatus> {
   const rt = runtime?.clusters[target.name];
   const base = { name: target.name, paused: target.paused, ...(rt?.since ? { since: rt.since } : {}) };
   try {
-    await target.kube.ping();
-    const [observed, memos] = await Promise.all([target.kube.listReleases(), target.kube.listMemos()]);
+    const { observed, books } = seen ?? (await observe(target));
     const names = new Map<string, { spec?: ReleaseSpec; namespace: string }>();
     for (const d of desired) names.set(`${d.namespace}/${d.name}`, { spec: d, namespace: d.namespace });
     for (const o of observed) if (o.managed && !names.has(`${o.namespace}/${o.name}`)) names.set(`${o.namespace}/${o.name}`, { namespace: o.namespace });
-    const releases: ReleaseStatus[] = [];
-    for (const [key, { spec, namespace }] of [...names].sort(([a], [b]) => a.localeCompare(b))) {
-      const name = key.slice(namespace.length + 1);
-      const obs = observed.find((o) => o.namespace === namespace && o.name === name);
-      const latest = obs?.revisions.at(-1);
-      const deployed = obs && [...obs.revisions].reverse().find((r) => r.status === "deployed");
-      const book = readBook(memos.get(key));
-      const last = book.records.at(-1);
-      const lastFailure = [...book.records].reverse().find((r) => r.result === "failed");
-      let health: ReleaseStatus["health"] = "absent";
-      let healthMessage: string | undefined;
-      if (deployed && spec) {
-        const h = await target.kube.healthy(spec.workloadKind, namespace, name);
-        health = h.healthy ? "healthy" : "unhealthy";
-        healthMessage = h.message;
-      } else if (deployed) {
-        health = "unknown";
-      }
-      releases.push({
-        name,
-        namespace,
-        ...((spec?.application ?? obs?.application) ? { application: spec?.application ?? obs?.application } : {}),
-        ...(spec ? { desiredVersion: spec.component.version } : {}),
-        ...(deployed?.version ? { deployedVersion: deployed.version } : {}),
-        ...(latest ? { helmRevision: latest.revision, helmStatus: latest.status } : {}),
-        health,
-        ...(healthMessage ? { healthMessage } : {}),
-        suspended: Boolean(book.memo.suspendedDigest),
-        ...(last ? { lastAction: { action: last.action, at: last.at, result: last.result, commit: last.commit, ...(last.fromVersion ? { fromVersion: last.fromVersion } : {}), ...(last.toVersion ? { toVersion: last.toVersion } : {}) } } : {}),
-        ...(last?.result === "failed" && lastFailure?.error ? { lastError: lastFailure.error } : {}),
-      });
-    }
+    // Health is one read per release: a few at a time, in a stable order.
+    const limit = pLimit(8);
+    const sorted = [...names].sort(([a], [b]) => a.localeCompare(b));
+    const releases = await Promise.all(
+      sorted.map(([key, { spec, namespace }]) =>
+        limit(async (): Promise<ReleaseStatus> => {
+          const name = key.slice(namespace.length + 1);
+          const obs = observed.find((o) => o.namespace === namespace && o.name === name);
+          const latest = obs?.revisions.at(-1);
+          const deployed = obs && [...obs.revisions].reverse().find((r) => r.status === "deployed");
+          const book = books.get(key) ?? readBook(undefined);
+          const last = book.records.at(-1);
+          const lastFailure = [...book.records].reverse().find((r) => r.result === "failed");
+          let health: ReleaseStatus["health"] = "absent";
+          let healthMessage: string | undefined;
+          if (deployed && spec) {
+            const h = await target.kube.healthy(spec.workloadKind, namespace, name);
+            health = h.healthy ? "healthy" : "unhealthy";
+            healthMessage = h.message;
+          } else if (deployed) {
+            health = "unknown";
+          }
+          return {
+            name,
+            namespace,
+            ...((spec?.application ?? obs?.application) ? { application: spec?.application ?? obs?.application } : {}),
+            ...(spec ? { desiredVersion: spec.component.version } : {}),
+            ...(deployed?.version ? { deployedVersion: deployed.version } : {}),
+            ...(latest ? { helmRevision: latest.revision, helmStatus: latest.status } : {}),
+            health,
+            ...(healthMessage ? { healthMessage } : {}),
+            suspended: Boolean(book.memo.suspendedDigest),
+            ...(last ? { lastAction: { action: last.action, at: last.at, result: last.result, commit: last.commit, ...(last.fromVersion ? { fromVersion: last.fromVersion } : {}), ...(last.toVersion ? { toVersion: last.toVersion } : {}) } } : {}),
+            ...(last?.result === "failed" && lastFailure?.error ? { lastError: lastFailure.error } : {}),
+          };
+        }),
+      ),
+    );
     return { ...base, reachable: true, releases };
   } catch (err) {
     return { ...base, reachable: false, error: (err as Error).message, releases: [] };
