@@ -28,6 +28,9 @@ async function withCluster(ctx: CliContext, f: Flags, fn: (x: { target: ClusterT
   }
 }
 
+/** The namespace git places a release in on that cluster now, if it does. */
+const nsOf = (desired: DesiredRevision, cluster: string, release: string) => desired.byCluster.get(cluster)?.find((s) => s.name === release)?.namespace;
+
 const releaseCmd = (program: Command, name: string) =>
   addSourceFlags(program.command(`${name} <RELEASE>`))
     .requiredOption("--cluster <NAME>", "the cluster")
@@ -38,8 +41,8 @@ export const registerReleaseOps: RegisterCommand = (program, ctx) => {
     .description("every action berth took on a release: commit, versions, steps, result, Helm revision")
     .option("--output <FORMAT>", "text or json", "text")
     .action(async (release: string, f: Flags) => {
-      await withCluster(ctx, f, async ({ target }) => {
-        const rel = await findRelease(target, release, f.namespace);
+      await withCluster(ctx, f, async ({ target, desired }) => {
+        const rel = await findRelease(target, release, f.namespace, nsOf(desired, target.name, release));
         if (f.output === "json") {
           ctx.stdout.write(`${JSON.stringify(rel.book.records, null, 2)}\n`);
           return;
@@ -60,7 +63,7 @@ export const registerReleaseOps: RegisterCommand = (program, ctx) => {
     .action(async (release: string, f: Flags) => {
       const revision = positiveInt("--to", f.to, 0);
       await withCluster(ctx, f, async ({ target, desired }) => {
-        const rel = await findRelease(target, release, f.namespace);
+        const rel = await findRelease(target, release, f.namespace, nsOf(desired, target.name, release));
         const spec = desired.byCluster.get(target.name)?.find((s) => s.name === rel.name && s.namespace === rel.namespace);
         await manualRollback(target, spec, rel, revision, desired.commit, positiveInt("--helm-timeout", f.helmTimeout, 300) * 1000);
         ctx.stdout.write(`rolled back ${rel.name} on ${target.name} to revision ${revision}; automatic reconciliation is suspended until git changes it or \`berth resume ${rel.name} --cluster ${target.name}\`\n`);
@@ -70,8 +73,8 @@ export const registerReleaseOps: RegisterCommand = (program, ctx) => {
   releaseCmd(program, "resume")
     .description("lift the suspension set by `berth rollback`")
     .action(async (release: string, f: Flags) => {
-      await withCluster(ctx, f, async ({ target }) => {
-        const rel = await findRelease(target, release, f.namespace);
+      await withCluster(ctx, f, async ({ target, desired }) => {
+        const rel = await findRelease(target, release, f.namespace, nsOf(desired, target.name, release));
         await resume(target, rel);
         ctx.stdout.write(`resumed ${rel.name} on ${target.name}; the next reconcile brings it back to git\n`);
       });

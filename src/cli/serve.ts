@@ -80,7 +80,8 @@ export async function startServe(o: ServeOptions): Promise<ServeHandle> {
     const c = clusters.find((x) => x.metadata.name === cluster);
     if (!c) throw new HttpError(404, `no cluster ${cluster}; there are ${clusters.map((x) => x.metadata.name).join(", ") || "none yet"}`);
     try {
-      const rel = await findRelease(targets.targets([c])[0]!, release, namespace);
+      const desired = (s?.snapshot?.report.desired ?? s?.lastRun?.desired)?.byCluster.get(cluster)?.find((r) => r.name === release);
+      const rel = await findRelease(targets.targets([c])[0]!, release, namespace, desired?.namespace);
       return { cluster, release: rel.name, namespace: rel.namespace, suspended: Boolean(rel.book.memo.suspendedDigest), records: rel.book.records };
     } catch (err) {
       if (err instanceof BerthError && err.code === "INVALID_INPUT") throw new HttpError(404, err.message);

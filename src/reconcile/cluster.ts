@@ -97,7 +97,9 @@ export async function reconcileCluster(target: ClusterTarget, input: ClusterRunI
     log.warn({ err: (err as Error).message }, "cluster unreachable");
     return { cluster: target.name, reachable: false, error: (err as Error).message, releases: [] };
   }
-  const byName = new Map(plan.releases.map((r) => [r.name, r]));
+  // Desired release names are unique on a cluster (`<application>-<entry>`); an
+  // orphan of the same name in another namespace is a different release.
+  const desiredByName = new Map(plan.releases.filter((r) => r.desired).map((r) => [r.name, r]));
   const unchanged = (r: PlannedRelease): ReleaseResult => ({
     name: r.name,
     namespace: r.namespace,
@@ -132,15 +134,15 @@ export async function reconcileCluster(target: ClusterTarget, input: ClusterRunI
   for (const ns of namespaces.sort()) await target.kube.ensureNamespace(ns);
 
   const limit = pLimit(input.concurrency ?? 4);
-  const running = new Map<string, Promise<ReleaseResult>>();
+  const running = new Map<string, Promise<ReleaseResult>>(); // by namespace/name
   const run = async (r: PlannedRelease): Promise<ReleaseResult> => {
-    const needs = await Promise.all(r.needs.map((n) => running.get(n)!));
+    const needs = await Promise.all(r.needs.map((n) => running.get(key(desiredByName.get(n)!.namespace, n))!));
     if (changes(r.action)) {
       for (const need of needs) {
         if (need.outcome === "failed" || need.outcome === "blocked") {
           return { ...unchanged(r), outcome: "blocked", reason: `needs ${need.name}, which ${need.outcome === "failed" ? "failed" : "is blocked"}: ${need.reason}` };
         }
-        const spec = byName.get(need.name)?.desired;
+        const spec = desiredByName.get(need.name)?.desired;
         if (spec) {
           const h = await target.kube.waitHealthy(spec.workloadKind, spec.namespace, spec.name, input.healthTimeoutMs ?? 120_000);
           if (!h.healthy) return { ...unchanged(r), outcome: "blocked", reason: `needs ${need.name}, which is not healthy: ${h.message}` };
@@ -153,7 +155,7 @@ export async function reconcileCluster(target: ClusterTarget, input: ClusterRunI
     return limit(() => reconcileRelease(ctx, r, { book, prune, ...(input.retry ? { retry: input.retry } : {}) }));
   };
   // plan.releases lists dependencies before dependents, so every need is already running.
-  for (const r of plan.releases) running.set(r.name, run(r));
+  for (const r of plan.releases) running.set(key(r.namespace, r.name), run(r));
   const releases = await Promise.all(running.values());
   return { cluster: target.name, reachable: true, plan, releases };
 }

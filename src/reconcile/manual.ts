@@ -12,7 +12,12 @@ export interface FoundRelease {
   book: ReleaseBook;
 }
 
-export async function findRelease(target: ClusterTarget, name: string, namespace?: string): Promise<FoundRelease> {
+/**
+ * The release `name` berth owns on the cluster. Names are unique per namespace
+ * only: `namespace` picks one, else the namespace git places it in now
+ * (`desiredNamespace`), else the name must be unambiguous.
+ */
+export async function findRelease(target: ClusterTarget, name: string, namespace?: string, desiredNamespace?: string): Promise<FoundRelease> {
   const [observed, memos] = await Promise.all([target.kube.listReleases(), target.kube.listMemos()]);
   const candidates = new Set<string>();
   for (const o of observed) if (o.name === name && o.managed && (!namespace || o.namespace === namespace)) candidates.add(o.namespace);
@@ -23,6 +28,9 @@ export async function findRelease(target: ClusterTarget, name: string, namespace
   if (candidates.size === 0) {
     const known = [...new Set(observed.filter((o) => o.managed).map((o) => o.name))].sort().join(", ");
     throw new BerthError("INVALID_INPUT", `no release ${name} managed by berth on cluster ${target.name}${known ? `; it has ${known}` : ""}`);
+  }
+  if (candidates.size > 1 && desiredNamespace && candidates.has(desiredNamespace)) {
+    return { namespace: desiredNamespace, name, book: readBook(memos.get(`${desiredNamespace}/${name}`)) };
   }
   if (candidates.size > 1) {
     throw new BerthError("INVALID_INPUT", `release ${name} exists in several namespaces on cluster ${target.name} (${[...candidates].join(", ")}); give --namespace`);
