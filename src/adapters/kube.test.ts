@@ -1,6 +1,9 @@
-import { describe, expect, it } from "vitest";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
 import type { V1Secret } from "@kubernetes/client-node";
-import { decodeRelease, encodeRelease, groupReleases, LABELS } from "./kube.ts";
+import { createKube, decodeRelease, encodeRelease, groupReleases, LABELS, loadKubeConfig } from "./kube.ts";
 
 const secret = (ns: string, name: string, rev: number, status: string, extra: Record<string, string> = {}): V1Secret => ({
   metadata: { name: `sh.helm.release.v1.${name}.v${rev}`, namespace: ns, labels: { owner: "helm", name, version: String(rev), status, ...extra } },
@@ -35,5 +38,34 @@ describe("release storage encoding", () => {
   it("round-trips helm's base64(gzip(json)) inside secret data", () => {
     const rel = { name: "x", info: { status: "pending-upgrade" }, version: 3 };
     expect(decodeRelease(encodeRelease(rel))).toEqual(rel);
+  });
+});
+
+describe("kubeconfig errors", () => {
+  const dir = mkdtempSync(join(tmpdir(), "berth-kubeconfig-"));
+  const path = join(dir, "config");
+  writeFileSync(
+    path,
+    [
+      "apiVersion: v1",
+      "kind: Config",
+      "clusters: [{ name: c, cluster: { server: https://127.0.0.1:1 } }]",
+      "users: [{ name: u, user: { token: t } }]",
+      "contexts: [{ name: east, context: { cluster: c, user: u } }]",
+      "current-context: east",
+    ].join("\n"),
+  );
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("names the contexts a kubeconfig has when the Cluster asks for another", () => {
+    expect(() => loadKubeConfig({ cluster: "x", kubeconfigPath: path, context: "west" })).toThrow("context west is not in it; it has east");
+    expect(loadKubeConfig({ cluster: "x", kubeconfigPath: path, context: "east" }).getCurrentContext()).toBe("east");
+  });
+
+  it("makes only that cluster unreachable, naming where its access is declared and what would be right", async () => {
+    const kube = createKube({ cluster: "prod", kubeconfigPath: join(dir, "missing"), context: "east", declaredAt: "clusters/prod.yaml:5:3 spec.kubeconfig" });
+    await expect(kube.ping()).rejects.toThrow(
+      /clusters\/prod.yaml:5:3 spec.kubeconfig: cannot load kubeconfig .*missing \(context east\): ENOENT.*; set spec.kubeconfig.path to a readable kubeconfig/,
+    );
   });
 });

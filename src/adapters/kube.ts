@@ -80,6 +80,8 @@ export interface KubeOptions {
   inCluster?: boolean;
   /** Per-request bound, so an unreachable cluster fails instead of hanging. */
   requestTimeoutMs?: number;
+  /** Where the access was declared (`clusters/prod.yaml:5:3 spec.kubeconfig`), for error messages. */
+  declaredAt?: string;
 }
 
 export function loadKubeConfig(o: KubeOptions): k8s.KubeConfig {
@@ -87,7 +89,14 @@ export function loadKubeConfig(o: KubeOptions): k8s.KubeConfig {
   if (o.inCluster) kc.loadFromCluster();
   else if (o.kubeconfigPath) kc.loadFromFile(o.kubeconfigPath);
   else kc.loadFromDefault();
-  if (o.context) kc.setCurrentContext(o.context);
+  if (o.context) {
+    // client-node accepts any name here and fails later with "No active cluster!"
+    if (!kc.getContextObject(o.context)) {
+      const known = kc.getContexts().map((c) => c.name);
+      throw new Error(`context ${o.context} is not in it; it has ${known.length ? known.join(", ") : "no contexts"}`);
+    }
+    kc.setCurrentContext(o.context);
+  }
   return kc;
 }
 
@@ -101,7 +110,11 @@ export function createKube(o: KubeOptions): KubeClient {
     kc = loadKubeConfig(o);
   } catch (err) {
     // A missing or broken kubeconfig makes this one cluster unreachable, not the whole run.
-    return unreachableKube(o.cluster, `cannot load kubeconfig${o.kubeconfigPath ? ` ${o.kubeconfigPath}` : ""}${o.context ? ` (context ${o.context})` : ""}: ${(err as Error).message}`);
+    const what = o.inCluster ? "in-cluster credentials" : `kubeconfig ${o.kubeconfigPath ?? "(default)"}${o.context ? ` (context ${o.context})` : ""}`;
+    const fix = o.inCluster
+      ? "inCluster works only inside a Pod with a ServiceAccount token"
+      : "set spec.kubeconfig.path to a readable kubeconfig and spec.kubeconfig.context to one of its contexts";
+    return unreachableKube(o.cluster, `${o.declaredAt ? `${o.declaredAt}: ` : ""}cannot load ${what}: ${(err as Error).message}; ${fix}`);
   }
   const core = kc.makeApiClient(k8s.CoreV1Api);
   const apps = kc.makeApiClient(k8s.AppsV1Api);

@@ -4,6 +4,7 @@ import { homedir } from "node:os";
 import { createHelm, type HelmClient } from "../adapters/helm.ts";
 import { createKube, type KubeClient } from "../adapters/kube.ts";
 import type { Logger } from "../log.ts";
+import { where } from "../model/issue.ts";
 import type { Cluster } from "../model/types.ts";
 import { canonicalJson } from "../plan/digest.ts";
 import type { ClusterTarget } from "./cluster.ts";
@@ -45,6 +46,7 @@ export function createTargetCache(o: TargetOptions): TargetCache {
             ...(access.context ? { context: access.context } : {}),
             ...(access.inCluster ? { inCluster: true } : {}),
             ...(o.requestTimeoutMs ? { requestTimeoutMs: o.requestTimeoutMs } : {}),
+            declaredAt: `${where(c.origin, ["spec", "kubeconfig"])} spec.kubeconfig`,
           });
           const helm = createHelm({
             binary: o.helmBinary,
