@@ -4,7 +4,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
-import { BerthError } from "../errors.ts";
+import { BerthError, UsageError } from "../errors.ts";
 
 export interface Snapshot {
   /** The directory inside the snapshot that corresponds to `dir`. */
@@ -23,10 +23,14 @@ async function git(cwd: string, args: string[]): Promise<string> {
 }
 
 /** Extracts `rev` of the repository holding `dir`; `dir` may be a subfolder. */
-export async function snapshotRevision(dir: string, rev: string): Promise<Snapshot> {
-  const top = await git(dir, ["rev-parse", "--show-toplevel"]);
+export async function snapshotRevision(dir: string, rev: string, flag = "revision"): Promise<Snapshot> {
+  const top = await git(dir, ["rev-parse", "--show-toplevel"]).catch(() => {
+    throw new UsageError(`${flag} ${rev}: ${dir} is not inside a git work tree; run berth diff in a clone of the definitions repository`);
+  });
   const prefix = await git(dir, ["rev-parse", "--show-prefix"]);
-  const commit = await git(top, ["rev-parse", "--verify", "--end-of-options", `${rev}^{commit}`]);
+  const commit = await git(top, ["rev-parse", "--verify", "--quiet", "--end-of-options", `${rev}^{commit}`]).catch(() => {
+    throw new UsageError(`${flag} ${rev}: no such commit in ${top}; give a branch, tag or commit SHA (git log --oneline lists them)`);
+  });
   const tmp = await mkdtemp(join(tmpdir(), "berth-rev-"));
   try {
     await execa("git", ["archive", "--format=tar", commit], { cwd: top }).pipe("tar", ["-x", "-C", tmp]);

@@ -12,9 +12,9 @@ import { renderRepo, type Rendered } from "../render/output.ts";
 import type { CliContext } from "./context.ts";
 import { EXIT } from "./exit.ts";
 
-async function renderAt(dir: string, rev: string | undefined): Promise<Rendered> {
+async function renderAt(dir: string, rev: string | undefined, flag: string): Promise<Rendered> {
   if (rev === undefined) return renderRepo(await loadRepo(dir));
-  const snap = await snapshotRevision(dir, rev);
+  const snap = await snapshotRevision(dir, rev, flag);
   try {
     return renderRepo(await loadRepo(snap.dir));
   } finally {
@@ -35,8 +35,8 @@ export function registerDiff(program: Command, ctx: CliContext): void {
         throw new UsageError(`--format must be text or markdown, not "${opts.format}"`);
       }
       const root = resolve(ctx.cwd, dir);
-      const base = await renderAt(root, opts.base);
-      const head = await renderAt(root, opts.head);
+      const base = await renderAt(root, opts.base, "--base");
+      const head = await renderAt(root, opts.head, "--head");
       const d = diffRendered(base, head);
       ctx.stdout.write(opts.format === "markdown" ? formatMarkdown(d) : formatText(d));
       ctx.setExitCode(hasChanges(d) ? EXIT.changes : EXIT.ok);
