@@ -72,6 +72,11 @@ try {
   const firstMs = Date.now() - t;
   const outcomes = first.clusters.flatMap((c) => c.releases.map((r) => r.outcome));
   const applied = outcomes.filter((o) => o === "applied").length;
+  if (applied < total) {
+    // A benchmark of a run that did not apply is no figure: say why and stop.
+    const why = first.clusters.flatMap((c) => [...(c.error ? [`${c.cluster}: ${c.error}`] : []), ...c.releases.filter((r) => r.outcome !== "applied").map((r) => `${c.cluster}/${r.name}: ${r.outcome} ${r.reason}`)]);
+    throw new Error(`first sync applied ${applied} of ${total} releases:\n${why.slice(0, 5).join("\n")}`);
+  }
   t = Date.now();
   const noop = await rec.runOnce();
   const noopMs = Date.now() - t;

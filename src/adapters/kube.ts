@@ -102,6 +102,25 @@ export function loadKubeConfig(o: KubeOptions): k8s.KubeConfig {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * Asks the API server for metadata only (a PartialObjectMetadataList): the
+ * state of a release is in its storage Secrets' labels, and their payloads
+ * (chart, manifest, values: tens of KiB each) would cost memory and time on
+ * every loop. The list parses as a V1SecretList whose items have no data.
+ */
+const METADATA_ONLY: k8s.ConfigurationOptions = {
+  middleware: [
+    {
+      pre: (ctx) => {
+        ctx.setHeaderParam("Accept", "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1, application/json;q=0.9");
+        return new k8s.Observable(Promise.resolve(ctx));
+      },
+      post: (res) => new k8s.Observable(Promise.resolve(res)),
+    },
+  ],
+  middlewareMergeStrategy: "append",
+};
+
 const statusCode = (err: unknown): number | undefined => (err as { code?: number }).code;
 
 export function createKube(o: KubeOptions): KubeClient {
@@ -150,14 +169,15 @@ export function createKube(o: KubeOptions): KubeClient {
       await call("reach the API server", () => version.getCode(), ms);
     },
     async listReleases() {
-      const list = await call("list Helm release storage", () => core.listSecretForAllNamespaces({ labelSelector: "owner=helm" }));
-      return groupReleases(list.items);
+      const list = await call("list Helm release storage", () => core.listSecretForAllNamespaces({ labelSelector: "owner=helm" }, METADATA_ONLY));
+      // an empty PartialObjectMetadataList comes with `items: null`
+      return groupReleases(list.items ?? []);
     },
     async getRelease(namespace, name) {
       const list = await call("read Helm release storage", () =>
-        core.listNamespacedSecret({ namespace, labelSelector: `owner=helm,name=${name}` }),
+        core.listNamespacedSecret({ namespace, labelSelector: `owner=helm,name=${name}` }, METADATA_ONLY),
       );
-      return groupReleases(list.items)[0];
+      return groupReleases(list.items ?? [])[0];
     },
     async listMemos() {
       const list = await call("list berth memos", () => core.listConfigMapForAllNamespaces({ labelSelector: `${LABELS.memo}=true` }));
