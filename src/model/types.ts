@@ -212,7 +212,16 @@ export interface ReleaseSpec {
   /** How health is read for the main object. */
   workloadKind: WorkloadDefinitionSpec["workloadKind"] | "External";
   external?: External;
+  /**
+   * Where each `requires` entry (by component) and upgrade step (by `stepKey`)
+   * is declared, as `file:line:col field`, so a blocked release says what to
+   * edit. Not part of what the release is: no digest, metadata file or diff sees it.
+   */
+  declared?: { requires: Record<string, string>; upgrades: Record<string, string> };
 }
+
+/** The key of an upgrade step in `ReleaseSpec.declared.upgrades`. */
+export const stepKey = (s: { from: string; to: string }): string => `${s.from}\u0000${s.to}`;
 
 /** A rendered chart: its files by path relative to the chart directory. */
 export interface RenderedChart {

@@ -27,6 +27,12 @@ describe("buildGraph", () => {
     expect(g.unmet.get("shop-api")).toBe(reason);
   });
 
+  it("says where an unmet requires is declared", () => {
+    const declared = { requires: { redis: "components/api.yaml:12:21 spec.requires.redis" }, upgrades: {} };
+    const g = buildGraph([spec("shop-api", { requires: [{ component: "redis", range: ">=7.0.0 <8" }], declared })]);
+    expect(g.unmet.get("shop-api")).toBe('requires redis ">=7.0.0 <8" on cluster east; no release of it is placed there (components/api.yaml:12:21 spec.requires.redis)');
+  });
+
   it("lets an external stand-in satisfy requires", () => {
     const g = buildGraph([
       spec("shop-api", { requires: [{ component: "redis", range: ">=7.0.0 <8" }] }),

@@ -37,7 +37,8 @@ export function buildGraph(specs: ReleaseSpec[]): ReleaseGraph {
         const seen = others.length
           ? `; found ${others.map((o) => `${o.name} at ${o.component.version}`).join(", ")}`
           : "; no release of it is placed there";
-        unmet.set(s.name, `requires ${r.component} "${r.range}" on cluster ${s.cluster}${seen}`);
+        const at = s.declared?.requires[r.component];
+        unmet.set(s.name, `requires ${r.component} "${r.range}" on cluster ${s.cluster}${seen}${at ? ` (${at})` : ""}`);
       }
       for (const o of found) edges.add(o.name);
     }

@@ -59,7 +59,7 @@ export function decide(i: DecideInput): Action {
   const from = state.deployed.version;
   if (!from || semver.gte(target, from)) {
     if (!from) return { kind: "upgrade", to: target, steps: [] };
-    const path = upgradePath(desired.upgrades, from, target);
+    const path = upgradePath(desired.upgrades, from, target, desired.declared?.upgrades);
     return path.ok ? { kind: "upgrade", from, to: target, steps: path.steps } : { kind: "blocked", reason: path.reason };
   }
   const back = [...(i.observed?.revisions ?? [])]

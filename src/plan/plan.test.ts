@@ -97,7 +97,7 @@ describe("planCluster: one release", () => {
       [api("1.1.0", { upgrades: [{ from: ">=1.0.5 <1.1.0", to: "1.1.0", run: { image: "m" } }] })],
       [obs([rev(1, "deployed", "1.0.0")])],
       "OutOfSync",
-      'blocked: no upgrade path from 1.0.0 to 1.1.0: the step to 1.1.0 accepts ">=1.0.5 <1.1.0", but the version reached is 1.0.0',
+      'blocked: no upgrade path from 1.0.0 to 1.1.0: the step to 1.1.0 accepts ">=1.0.5 <1.1.0", but the version reached is 1.0.0; widen its from to include 1.0.0, or declare a step to 1.1.0 from 1.0.0',
     ],
   ])("%s", (_, desired, observed, state, action) => {
     const r = only(plan(desired, observed));

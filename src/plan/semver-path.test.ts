@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { UpgradeStep } from "../model/types.ts";
+import { stepKey, type UpgradeStep } from "../model/types.ts";
 import { rollbackSteps, upgradePath } from "./semver-path.ts";
 
 const step = (from: string, to: string, rb = true): UpgradeStep => ({
@@ -29,8 +29,16 @@ describe("upgradePath", () => {
     const r = upgradePath(steps, "2.9.0", "3.0.6");
     expect(r).toEqual({
       ok: false,
-      reason: 'no upgrade path from 2.9.0 to 3.0.6: the step to 3.0.6 accepts ">=3.0.0 <3.0.6", but the version reached is 2.9.0',
+      reason:
+        'no upgrade path from 2.9.0 to 3.0.6: the step to 3.0.6 accepts ">=3.0.0 <3.0.6", but the version reached is 2.9.0; ' +
+        "widen its from to include 2.9.0, or declare a step to 3.0.6 from 2.9.0",
     });
+  });
+
+  it("names where the step that refuses is declared", () => {
+    const declared = { [stepKey(steps.find((s) => s.to === "3.0.6")!)]: "components/api-3.0.6.yaml:9:15 spec.upgrades[0].from" };
+    const r = upgradePath(steps, "2.9.0", "3.0.6", declared);
+    expect(!r.ok && r.reason).toContain('accepts ">=3.0.0 <3.0.6" (components/api-3.0.6.yaml:9:15 spec.upgrades[0].from), but');
   });
 
   it("picks, among several steps to one version, the one whose range holds", () => {

@@ -1,6 +1,6 @@
 // Which declared steps a version move runs. Pure.
 import semver from "semver";
-import type { StepSpec, UpgradeStep } from "../model/types.ts";
+import { stepKey, type StepSpec, type UpgradeStep } from "../model/types.ts";
 import type { RememberedStep } from "./observed.ts";
 
 export type PathResult<T> = { ok: true; steps: T[] } | { ok: false; reason: string };
@@ -12,7 +12,12 @@ export type PathResult<T> = { ok: true; steps: T[] } | { ok: false; reason: stri
  * version means there is no declared path: the upgrade is blocked rather than
  * skipping a migration.
  */
-export function upgradePath(steps: UpgradeStep[], deployed: string, target: string): PathResult<UpgradeStep> {
+export function upgradePath(
+  steps: UpgradeStep[],
+  deployed: string,
+  target: string,
+  declared: Readonly<Record<string, string>> = {},
+): PathResult<UpgradeStep> {
   const crossed = steps.filter((s) => semver.gt(s.to, deployed) && semver.lte(s.to, target));
   const tos = [...new Set(crossed.map((s) => s.to))].sort(semver.compare);
   const path: UpgradeStep[] = [];
@@ -21,10 +26,12 @@ export function upgradePath(steps: UpgradeStep[], deployed: string, target: stri
     const candidates = crossed.filter((s) => s.to === to);
     const step = candidates.find((s) => semver.satisfies(current, s.from, { includePrerelease: true }));
     if (!step) {
-      const accepted = candidates.map((s) => `"${s.from}"`).join(" or ");
+      const accepted = candidates.map((s) => `"${s.from}"${declared[stepKey(s)] ? ` (${declared[stepKey(s)]})` : ""}`).join(" or ");
       return {
         ok: false,
-        reason: `no upgrade path from ${deployed} to ${target}: the step to ${to} accepts ${accepted}, but the version reached is ${current}`,
+        reason:
+          `no upgrade path from ${deployed} to ${target}: the step to ${to} accepts ${accepted}, but the version reached is ${current}; ` +
+          `widen its from to include ${current}, or declare a step to ${to} from ${current}`,
       };
     }
     path.push(step);

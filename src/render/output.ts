@@ -30,7 +30,8 @@ export function releaseValuesFile(r: ReleaseSpec): string {
 
 /** The release without its values: what the reconciler needs beside them. */
 export function releaseMeta(r: ReleaseSpec): Record<string, unknown> {
-  const { values: _values, ...meta } = r;
+  // where things are declared is for messages: moving a line changes no release
+  const { values: _values, declared: _declared, ...meta } = r;
   return meta;
 }
 

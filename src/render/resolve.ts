@@ -7,7 +7,10 @@
 // built-in `external` chart (an ExternalName Service, see external-chart.ts).
 import semver from "semver";
 import { ValidationError, type Issue } from "../errors.ts";
+import { where } from "../model/issue.ts";
+import { formatPath } from "../model/origin.ts";
 import { clustersFor, overlaysFor, pickVersion } from "../model/select.ts";
+import { stepKey } from "../model/types.ts";
 import type {
   AppComponentEntry,
   Application,
@@ -150,6 +153,10 @@ export function resolveRelease(o: ResolveOptions): ReleaseSpec | undefined {
       .sort((a, b) => cmp(a.component, b.component)),
     upgrades: upgradeSteps(versions, component.spec.version),
     workloadKind: workload.spec.workloadKind,
+    declared: {
+      requires: Object.fromEntries(Object.keys(component.spec.requires ?? {}).map((c) => [c, declaredAt(component, ["spec", "requires", c])])),
+      upgrades: upgradeOrigins(versions, component.spec.version),
+    },
   };
 }
 
@@ -210,18 +217,31 @@ export function schemaDefaults(schema: JsonSchema | undefined): JsonObject | und
   return out;
 }
 
-/** Every step declared by versions of the component up to `picked`, sorted by `to`. */
-export function upgradeSteps(versions: Component[], picked: string): UpgradeStep[] {
-  const seen = new Map<string, UpgradeStep>();
+/** Every step declared by versions of the component up to `picked`, with the Component that declares it. */
+function declaredSteps(versions: Component[], picked: string): Map<string, { step: UpgradeStep; at: string }> {
+  const seen = new Map<string, { step: UpgradeStep; at: string }>();
   for (const c of versions) {
     if (semver.gt(c.spec.version, picked)) continue;
-    for (const s of c.spec.upgrades ?? []) {
-      if (!semver.valid(s.to) || semver.gt(s.to, picked)) continue;
-      seen.set(`${s.from}\u0000${s.to}`, clone(s));
-    }
+    (c.spec.upgrades ?? []).forEach((s, i) => {
+      if (!semver.valid(s.to) || semver.gt(s.to, picked)) return;
+      seen.set(stepKey(s), { step: s, at: declaredAt(c, ["spec", "upgrades", i, "from"]) });
+    });
   }
-  return [...seen.values()].sort((a, b) => semver.compare(a.to, b.to) || cmp(a.from, b.from));
+  return seen;
 }
+
+/** Every step declared by versions of the component up to `picked`, sorted by `to`. */
+export function upgradeSteps(versions: Component[], picked: string): UpgradeStep[] {
+  return [...declaredSteps(versions, picked).values()]
+    .map(({ step }) => clone(step))
+    .sort((a, b) => semver.compare(a.to, b.to) || cmp(a.from, b.from));
+}
+
+function upgradeOrigins(versions: Component[], picked: string): Record<string, string> {
+  return Object.fromEntries([...declaredSteps(versions, picked)].map(([k, { at }]) => [k, at]));
+}
+
+const declaredAt = (c: Component, path: (string | number)[]) => `${where(c.origin, path)} ${formatPath(path)}`;
 
 function fieldPath(p: (string | number)[]): string {
   return p.map((x, i) => (typeof x === "number" ? `[${x}]` : i === 0 ? x : `.${x}`)).join("");

@@ -212,7 +212,8 @@ describe.each([
       }
       expect(await allRevisions()).toEqual(before);
       const status = await berth(["status", "--source", repo.url, "--helm", helmBin(), "--cache-dir", cache]);
-      expect(status.out).toContain(`${P}b-web: blocked: requires search ">=2.0.0" on cluster east; found ${P}b-search at 1.0.0`);
+      expect(status.out).toContain(`${P}b-web: blocked: requires search ">=2.0.0" on cluster east; found ${P}b-search at 1.0.0 (components/web.yaml:`);
+      expect(status.out).toMatch(/\(components\/web\.yaml:\d+:\d+ spec\.requires\.search\)/);
     });
 
     it("never applies an invalid commit; the next valid one is applied", async () => {
