@@ -26,7 +26,8 @@ export function upgradePath(
     const candidates = crossed.filter((s) => s.to === to);
     const step = candidates.find((s) => semver.satisfies(current, s.from, { includePrerelease: true }));
     if (!step) {
-      const accepted = candidates.map((s) => `"${s.from}"${declared[stepKey(s)] ? ` (${declared[stepKey(s)]})` : ""}`).join(" or ");
+      const at = (s: UpgradeStep) => declared[stepKey(s)];
+      const accepted = candidates.map((s) => `"${s.from}"${at(s) ? ` (${at(s)})` : ""}`).join(" or ");
       return {
         ok: false,
         reason:

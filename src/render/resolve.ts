@@ -65,7 +65,7 @@ export function resolveRelease(o: ResolveOptions): ReleaseSpec | undefined {
   const { repo, app, cluster, entry } = o;
   const at = (path: (string | number)[], message: string) => {
     const p = ["spec", "components", o.index, ...path];
-    o.issues.push({ file: app.origin.file, ...app.origin.pos(p), path: fieldPath(p), message });
+    o.issues.push({ file: app.origin.file, ...app.origin.pos(p), path: formatPath(p), message });
   };
   const patches = o.overlays
     .map((ov) => ({ ov, patch: ov.spec.components[entry.name] }))
@@ -144,6 +144,7 @@ export function resolveRelease(o: ResolveOptions): ReleaseSpec | undefined {
   }
   values = fillTraitDefaults(values, traits);
 
+  const steps = declaredSteps(versions, component.spec.version);
   return {
     ...base,
     chart: { name: workload.metadata.name, version: workload.spec.version },
@@ -151,11 +152,11 @@ export function resolveRelease(o: ResolveOptions): ReleaseSpec | undefined {
     requires: Object.entries(component.spec.requires ?? {})
       .map(([c, range]) => ({ component: c, range }))
       .sort((a, b) => cmp(a.component, b.component)),
-    upgrades: upgradeSteps(versions, component.spec.version),
+    upgrades: upgradeSteps(steps),
     workloadKind: workload.spec.workloadKind,
     declared: {
       requires: Object.fromEntries(Object.keys(component.spec.requires ?? {}).map((c) => [c, declaredAt(component, ["spec", "requires", c])])),
-      upgrades: upgradeOrigins(versions, component.spec.version),
+      upgrades: Object.fromEntries([...steps].map(([k, { at }]) => [k, at])),
     },
   };
 }
@@ -230,21 +231,14 @@ function declaredSteps(versions: Component[], picked: string): Map<string, { ste
   return seen;
 }
 
-/** Every step declared by versions of the component up to `picked`, sorted by `to`. */
-export function upgradeSteps(versions: Component[], picked: string): UpgradeStep[] {
-  return [...declaredSteps(versions, picked).values()]
+/** The declared steps as the release carries them, sorted by `to`. */
+function upgradeSteps(steps: ReturnType<typeof declaredSteps>): UpgradeStep[] {
+  return [...steps.values()]
     .map(({ step }) => clone(step))
     .sort((a, b) => semver.compare(a.to, b.to) || cmp(a.from, b.from));
 }
 
-function upgradeOrigins(versions: Component[], picked: string): Record<string, string> {
-  return Object.fromEntries([...declaredSteps(versions, picked)].map(([k, { at }]) => [k, at]));
-}
-
 const declaredAt = (c: Component, path: (string | number)[]) => `${where(c.origin, path)} ${formatPath(path)}`;
 
-function fieldPath(p: (string | number)[]): string {
-  return p.map((x, i) => (typeof x === "number" ? `[${x}]` : i === 0 ? x : `.${x}`)).join("");
-}
 const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 const byName = (a: { metadata: { name: string } }, b: { metadata: { name: string } }) => cmp(a.metadata.name, b.metadata.name);
