@@ -1,6 +1,6 @@
 // Checks a git revision out into a temporary directory with `git archive`,
 // so rendering an old commit never touches the work tree or the index.
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
@@ -24,6 +24,7 @@ async function git(cwd: string, args: string[]): Promise<string> {
 
 /** Extracts `rev` of the repository holding `dir`; `dir` may be a subfolder. */
 export async function snapshotRevision(dir: string, rev: string, flag = "revision"): Promise<Snapshot> {
+  if (!(await stat(dir).catch(() => undefined))?.isDirectory()) throw new UsageError(`${dir} is not a directory; give the definitions repository's folder`);
   const top = await git(dir, ["rev-parse", "--show-toplevel"]).catch(() => {
     throw new UsageError(`${flag} ${rev}: ${dir} is not inside a git work tree; run berth diff in a clone of the definitions repository`);
   });

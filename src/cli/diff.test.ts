@@ -68,6 +68,7 @@ describe("berth diff", () => {
     { name: "unknown revision", args: ["diff", "--base", "no-such-rev", "defs"], code: 2, err: /--base no-such-rev: no such commit in .*; give a branch, tag or commit SHA/ },
     { name: "unknown head revision", args: ["diff", "--base", "HEAD", "--head", "v9", "defs"], code: 2, err: /--head v9: no such commit/ },
     { name: "not in a git work tree", args: ["diff", "--base", "HEAD", tmpdir()], code: 2, err: /is not inside a git work tree/ },
+    { name: "no such directory", args: ["diff", "--base", "HEAD", "no-such-dir"], code: 2, err: /no-such-dir is not a directory/ },
     { name: "bad format", args: ["diff", "--base", "HEAD", "--format", "html", "defs"], code: 2, err: /text or markdown/ },
     { name: "missing --base", args: ["diff", "defs"], code: 2, err: /--base/ },
   ])("$name exits $code", async ({ args, code, err }) => {
