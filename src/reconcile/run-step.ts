@@ -1,7 +1,7 @@
 // Runs one declared upgrade or rollback step as a Kubernetes Job and waits for it.
 import { createHash } from "node:crypto";
 import type { StepSpec } from "../model/types.ts";
-import { LABELS } from "../adapters/kube.ts";
+import { LABELS } from "../model/labels.ts";
 import type { ActionContext } from "./context.ts";
 import type { StepRecord } from "./memo.ts";
 

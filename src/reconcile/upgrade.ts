@@ -1,6 +1,6 @@
 // install and upgrade: the declared steps on the semver path, then
 // `helm upgrade --install --wait`; a failure is remediated at once.
-import { LABELS } from "../adapters/kube.ts";
+import { LABELS } from "../model/labels.ts";
 import { versionToLabel } from "../plan/digest.ts";
 import type { Action } from "../plan/action.ts";
 import { lastGoodRevision } from "../plan/state.ts";

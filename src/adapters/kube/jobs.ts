@@ -1,0 +1,94 @@
+// Declared upgrade and rollback steps run as Kubernetes Jobs. A Job's name is
+// its identity: creating one that exists means a restarted berth resumes
+// waiting for it rather than running the step twice.
+import type * as k8s from "@kubernetes/client-node";
+import { httpStatus, sleep, type Call } from "./call.ts";
+
+export interface JobSpec {
+  namespace: string;
+  name: string;
+  image: string;
+  command?: string[];
+  args?: string[];
+  env?: Record<string, string>;
+  labels: Record<string, string>;
+  timeoutMs: number;
+}
+
+export interface JobResult {
+  succeeded: boolean;
+  logs: string;
+  message: string;
+}
+
+export interface JobRunner {
+  runJob(spec: JobSpec): Promise<JobResult>;
+}
+
+export function jobRunner(core: k8s.CoreV1Api, batch: k8s.BatchV1Api, call: Call): JobRunner {
+  async function jobLogs(namespace: string, job: string): Promise<string> {
+    try {
+      const pods = await call("list step pods", () => core.listNamespacedPod({ namespace, labelSelector: `job-name=${job}` }));
+      const parts: string[] = [];
+      for (const p of pods.items) {
+        const name = p.metadata?.name ?? "";
+        try {
+          parts.push(await call("read step logs", () => core.readNamespacedPodLog({ name, namespace, tailLines: 200 })));
+        } catch {
+          // A node without a kubelet (or a pod that never started) has no logs; say so in the record.
+          const st = p.status?.containerStatuses?.[0]?.state;
+          parts.push(`[no logs from ${name}; phase ${p.status?.phase ?? "unknown"}${st?.terminated ? `, exit ${st.terminated.exitCode}` : ""}]`);
+        }
+      }
+      return parts.join("\n");
+    } catch {
+      return "";
+    }
+  }
+
+  return {
+    async runJob(spec) {
+      const body: k8s.V1Job = {
+        metadata: { name: spec.name, namespace: spec.namespace, labels: spec.labels },
+        spec: {
+          backoffLimit: 0,
+          ttlSecondsAfterFinished: 86_400,
+          activeDeadlineSeconds: Math.ceil(spec.timeoutMs / 1000),
+          template: {
+            metadata: { labels: spec.labels },
+            spec: {
+              restartPolicy: "Never",
+              containers: [
+                {
+                  name: "step",
+                  image: spec.image,
+                  ...(spec.command ? { command: spec.command } : {}),
+                  ...(spec.args ? { args: spec.args } : {}),
+                  env: Object.entries(spec.env ?? {}).map(([name, value]) => ({ name, value })),
+                },
+              ],
+            },
+          },
+        },
+      };
+      try {
+        await call("create step job", () => batch.createNamespacedJob({ namespace: spec.namespace, body }));
+      } catch (err) {
+        // The same step of the same move already exists: a restarted berth waits for it instead of running it twice.
+        if (httpStatus(err) !== 409) throw err;
+      }
+      const deadline = Date.now() + spec.timeoutMs;
+      for (;;) {
+        const job = await call("read step job", () => batch.readNamespacedJob({ name: spec.name, namespace: spec.namespace }));
+        const conds = job.status?.conditions ?? [];
+        const done = conds.find((c) => (c.type === "Complete" || c.type === "Failed") && c.status === "True");
+        if (done) {
+          const logs = await jobLogs(spec.namespace, spec.name);
+          return { succeeded: done.type === "Complete", logs, message: done.message ?? done.reason ?? done.type };
+        }
+        if (Date.now() > deadline) return { succeeded: false, logs: await jobLogs(spec.namespace, spec.name), message: `did not finish within ${spec.timeoutMs} ms` };
+        await sleep(500);
+      }
+    },
+  };
+}
