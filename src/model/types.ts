@@ -10,6 +10,7 @@ export const KINDS = [
   "Cluster",
   "WorkloadDefinition",
   "TraitDefinition",
+  "Project",
 ] as const;
 export type Kind = (typeof KINDS)[number];
 
@@ -102,6 +103,8 @@ export interface Placement {
 }
 
 export interface ApplicationSpec {
+  /** The Project whose limits apply (required when berth runs with --require-project). */
+  project?: string;
   namespace: string;
   components: AppComponentEntry[];
   placement?: Placement;
@@ -139,6 +142,20 @@ export interface ClusterSpec {
   helm?: { maxHistory?: number };
 }
 
+/** What a team's Applications may touch (DESIGN.md "Project"). */
+export interface ProjectSpec {
+  /** Clusters its Applications may be placed on; default: all. */
+  clusters?: { names?: string[]; selector?: Record<string, string> };
+  /** Namespace globs (`shop`, `shop-*`) its Applications may deploy into. */
+  namespaces: string[];
+  /** Cluster-scoped kinds its charts may create (e.g. ClusterRole); default none. */
+  clusterScoped?: string[];
+  /** ChartRepositories its chart Components may use; default: all. */
+  repositories?: string[];
+  /** The ServiceAccount berth impersonates on each cluster for this Project's helm and kube calls. */
+  impersonate?: { serviceAccount: string; namespace: string };
+}
+
 export interface WorkloadDefinitionSpec {
   version: string; // becomes the chart version
   description?: string;
@@ -169,6 +186,7 @@ export type Component = Doc<"Component", ComponentSpec>;
 export type Application = Doc<"Application", ApplicationSpec>;
 export type Overlay = Doc<"Overlay", OverlaySpec>;
 export type Cluster = Doc<"Cluster", ClusterSpec>;
+export type Project = Doc<"Project", ProjectSpec>;
 export type WorkloadDefinition = Doc<"WorkloadDefinition", WorkloadDefinitionSpec> & {
   builtin: boolean;
   /** Template file contents by relative path, read by the loader (render stays pure). */
@@ -188,6 +206,7 @@ export interface Repo {
   clusters: Cluster[];
   workloads: WorkloadDefinition[]; // built-ins merged with the repo's own
   traits: TraitDefinition[];
+  projects: Project[];
 }
 
 /**
@@ -209,6 +228,12 @@ export interface ReleaseSpec {
   requires: { component: string; range: string }[];
   /** Every upgrade step declared by versions of this component up to the picked one, sorted by `to`. */
   upgrades: UpgradeStep[];
+  /**
+   * The limits of the release's Project, checked on the rendered manifest
+   * before helm runs, and the identity helm and kube calls impersonate.
+   * Not part of what the release is: the digest does not see it.
+   */
+  project?: ReleaseProject;
   /** How health is read for the main object. */
   workloadKind: WorkloadDefinitionSpec["workloadKind"] | "External";
   external?: External;
@@ -218,6 +243,15 @@ export interface ReleaseSpec {
    * edit. Not part of what the release is: no digest, metadata file or diff sees it.
    */
   declared?: { requires: Record<string, string>; upgrades: Record<string, string> };
+}
+
+/** A Project as a release carries it at runtime. */
+export interface ReleaseProject {
+  name: string;
+  namespaces: string[];
+  clusterScoped: string[];
+  /** Kubernetes user to act as: `system:serviceaccount:<namespace>:<name>`, with its groups. */
+  impersonate?: { user: string; groups: string[] };
 }
 
 /** The key of an upgrade step in `ReleaseSpec.declared.upgrades`. */

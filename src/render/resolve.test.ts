@@ -39,6 +39,7 @@ function repo(o: {
   const overlays: Overlay[] = (o.overlays ?? []).map((x) => doc("Overlay", x.name, { application: "app", ...x.spec }));
   return {
     root: "/repo",
+    projects: [],
     components: o.components,
     applications: [app],
     overlays,

@@ -38,6 +38,7 @@ export function emptyBroken(): Record<Kind, Set<string>> {
     Cluster: new Set(),
     WorkloadDefinition: new Set(),
     TraitDefinition: new Set(),
+    Project: new Set(),
   };
 }
 
