@@ -9,6 +9,9 @@ export function labelsMatch(selector: Record<string, string>, labels: Record<str
   return Object.entries(selector).every(([k, v]) => labels?.[k] === v);
 }
 
+/** The Helm release an application entry renders: `<application>-<entry>`. */
+export const releaseName = (application: string, entry: string): string => `${application}-${entry}`;
+
 const byName = <T extends { metadata: { name: string } }>(a: T, b: T) =>
   a.metadata.name < b.metadata.name ? -1 : a.metadata.name > b.metadata.name ? 1 : 0;
 

@@ -8,10 +8,11 @@ import { duplicateRules } from "./rules/duplicates.ts";
 import { fieldRules } from "./rules/fields.ts";
 import { healthRules } from "./rules/health.ts";
 import { referenceRules } from "./rules/references.ts";
+import { releaseNameRules } from "./rules/release-names.ts";
 import { valueRules } from "./rules/values.ts";
 import type { Kind } from "./types.ts";
 
-const RULES: Rule[] = [fieldRules, duplicateRules, healthRules, referenceRules, valueRules, cycleRules];
+const RULES: Rule[] = [fieldRules, duplicateRules, healthRules, referenceRules, releaseNameRules, valueRules, cycleRules];
 
 /**
  * Issues of a repository whose documents already match their kind's schema.

@@ -9,7 +9,7 @@ import semver from "semver";
 import { ValidationError, type Issue } from "../errors.ts";
 import { where } from "../model/issue.ts";
 import { formatPath } from "../model/origin.ts";
-import { clustersFor, overlaysFor, pickVersion } from "../model/select.ts";
+import { clustersFor, overlaysFor, pickVersion, releaseName } from "../model/select.ts";
 import { stepKey } from "../model/types.ts";
 import type {
   AppComponentEntry,
@@ -83,13 +83,13 @@ export function resolveRelease(o: ResolveOptions): ReleaseSpec | undefined {
   }
 
   const base: Omit<ReleaseSpec, "chart" | "values" | "upgrades" | "requires" | "workloadKind"> = {
-    name: `${app.metadata.name}-${entry.name}`,
+    name: releaseName(app.metadata.name, entry.name),
     cluster: cluster.metadata.name,
     application: app.metadata.name,
     entry: entry.name,
     namespace: app.spec.namespace,
     component: { name: component.metadata.name, version: component.spec.version },
-    dependsOn: (entry.dependsOn ?? []).map((d) => `${app.metadata.name}-${d}`).sort(),
+    dependsOn: (entry.dependsOn ?? []).map((d) => releaseName(app.metadata.name, d)).sort(),
   };
   const identity = {
     application: app.metadata.name,

@@ -87,6 +87,17 @@ const cases: Case[] = [
   { name: "duplicate cluster name", files: { "more/c.yaml": cluster("prod-hk") }, file: "more/c.yaml", line: 4, message: /duplicate Cluster "prod-hk": also defined at clusters\/prod.yaml:4:9/ },
   { name: "duplicate component version", files: { "components/api-copy.yaml": B[API5] ?? "" }, file: "components/api-copy.yaml", line: 4, message: /duplicate Component "api" version 3.0.5: also defined at components\/api-3.0.5.yaml:4:9/ },
   { name: "duplicate entry name", files: edit(B, APP, "- name: jobs", "- name: api"), file: APP, line: 19, message: /duplicate entry name "api": also used by spec.components\[1\]/ },
+  {
+    // app `a` entry `b-web` and app `a-b` entry `web` both render release a-b-web in namespace x
+    name: "two applications render one release name",
+    files: {
+      "apps/a.yaml": `${H}kind: Application\nmetadata: { name: a }\nspec:\n  namespace: x\n  components:\n    - { name: b-web, component: jobs, version: "^1.0.0" }\n`,
+      "apps/a-b.yaml": `${H}kind: Application\nmetadata: { name: a-b }\nspec:\n  namespace: x\n  components:\n    - { name: web, component: jobs, version: "^1.0.0" }\n`,
+    },
+    file: "apps/a.yaml",
+    line: 7,
+    message: /spec.components\[0\].name: application "a" entry "b-web" and application "a-b" entry "web" \(apps\/a-b.yaml:7:15\) both render release "a-b-web" on clusters prod-fra, prod-hk \(both in namespace x\).*rename one of the two entries/,
+  },
   // --- health
   { name: "missing startup probe", files: edit(B, API5, "      startup: { httpGet: { path: /startz, port: http } }\n", ""), file: API5, line: 11, message: /workload "webservice" requires liveness, readiness and startup probes; missing: startup/ },
   { name: "equal probes", files: edit(B, API5, "path: /readyz", "path: /livez"), file: API5, line: 13, message: /readiness probe is identical to the liveness probe/ },

@@ -3,6 +3,7 @@
 import semver from "semver";
 import type { Issue } from "../../errors.ts";
 import { issueAt, type FieldPath } from "../issue.ts";
+import { releaseName } from "../select.ts";
 import type { Origin } from "../types.ts";
 import type { Rule } from "./context.ts";
 
@@ -100,7 +101,7 @@ export const fieldRules: Rule = ({ docs }) => {
       const at = ["spec", "components", i];
       checkName(out, app.origin, [...at, "name"], e.name);
       checkRange(out, app.origin, [...at, "version"], e.version);
-      const release = `${app.metadata.name}-${e.name}`;
+      const release = releaseName(app.metadata.name, e.name);
       if (release.length > MAX_RELEASE_NAME && DNS_LABEL.test(e.name))
         out.push(issueAt(app.origin, [...at, "name"], `release name ${JSON.stringify(release)} (<application>-<entry>) is ${release.length} characters; Helm allows at most ${MAX_RELEASE_NAME}: shorten the application or entry name`));
     });
