@@ -24,7 +24,8 @@ export function isHiddenPath(root: string, path: string): boolean {
 export function watchFiles(root: string, opts: FileWatchOptions): FileWatch {
   const debounceMs = opts.debounceMs ?? 300;
   let timer: NodeJS.Timeout | undefined;
-  const watcher = watch(root, { ignoreInitial: true, ignored: (p) => isHiddenPath(root, p) });
+  // followSymlinks off: a link's own change is seen, but what it points at (maybe `/`) is never walked
+  const watcher = watch(root, { ignoreInitial: true, followSymlinks: false, ignored: (p) => isHiddenPath(root, p) });
   watcher.on("all", () => {
     clearTimeout(timer);
     timer = setTimeout(opts.onChange, debounceMs);

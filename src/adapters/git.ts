@@ -1,6 +1,7 @@
 // The one place berth runs git. A thin layer over simple-git: each method is
 // one or two git commands, and every failure becomes a GitError whose command
-// and stderr have URL credentials redacted.
+// and stderr have URL credentials redacted. Every URL, path or ref given on a
+// command line comes after `--` (or `--end-of-options`), so none is read as an option.
 import { mkdir, rm } from "node:fs/promises";
 import { simpleGit, type SimpleGit } from "simple-git";
 import { GitError } from "../errors.ts";
@@ -93,7 +94,8 @@ export function createGitClient(opts: GitClientOptions = {}): GitClient {
       // exactly this fetch's commit whatever the ref kind, and FETCH_HEAD
       // (which records the URL, credentials included) is never written.
       const target = "refs/berth/fetched";
-      const args = ["fetch", "--quiet", "--depth", "1", "--no-tags", "--no-write-fetch-head", url, `+${ref}:${target}`];
+      // `--` ends the options: a URL or ref that starts with `-` is then a name, never a git option.
+      const args = ["fetch", "--quiet", "--depth", "1", "--no-tags", "--no-write-fetch-head", "--", url, `+${ref}:${target}`];
       const hint = /^[0-9a-f]{7,39}$/.test(ref)
         ? "a commit must be given as its full 40-character SHA"
         : "check that the URL is reachable and the ref exists";
@@ -102,7 +104,7 @@ export function createGitClient(opts: GitClientOptions = {}): GitClient {
     },
 
     async addWorktree(repoDir, path, sha) {
-      await run(repoDir, ["worktree", "add", "--quiet", "--force", "--detach", path, sha]);
+      await run(repoDir, ["worktree", "add", "--quiet", "--force", "--detach", "--", path, sha]);
     },
 
     async removeWorktree(repoDir, path) {

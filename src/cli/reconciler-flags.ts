@@ -9,7 +9,7 @@ import { loadRepo } from "../model/load.ts";
 import { renderRepo } from "../render/output.ts";
 import { createReconciler, type Reconciler } from "../reconcile/loop.ts";
 import type { Renderer } from "../reconcile/revision.ts";
-import { openSource, type GitSource } from "../reconcile/source.ts";
+import { checkSourceArgs, openSource, type GitSource } from "../reconcile/source.ts";
 
 export interface SourceFlags {
   source?: string;
@@ -42,6 +42,7 @@ export function positiveInt(flag: string, v: string | undefined, fallback: numbe
 
 export async function openFromFlags(f: SourceFlags, cwd: string): Promise<GitSource> {
   const src = f.source ?? cwd;
+  checkSourceArgs(src, f.ref); // before a relative path is joined to cwd, which would hide a leading "-"
   return openSource(src.startsWith("/") || /^[a-z]+:\/\//i.test(src) || src.includes("@") ? src : join(cwd, src), {
     ...(f.ref ? { ref: f.ref } : {}),
     cacheDir: join(f.cacheDir!, "sources"),

@@ -2,10 +2,11 @@
 // reads the built-in definitions and schemas shipped with berth, and the
 // template files definitions name; everything else is buildRepo (pure).
 import { lstat, readdir, readFile, realpath } from "node:fs/promises";
-import { readFileSync, realpathSync, statSync } from "node:fs";
+import { constants, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import pLimit from "p-limit";
+import { resolveInsideSync } from "../adapters/inside-root.ts";
 import { buildRepo, type SourceFile, type TemplateReader } from "./build.ts";
 import { MAX_FILE_BYTES } from "./parse.ts";
 import type { SchemaSet } from "./schemas.ts";
@@ -67,7 +68,8 @@ export async function readYamlTree(root: string, under = ""): Promise<SourceFile
 async function readSource(full: string, path: string): Promise<SourceFile> {
   const st = await lstat(full);
   if (st.size > MAX_FILE_BYTES) return { path, size: st.size };
-  return { path, text: await readFile(full, "utf8") };
+  // O_NOFOLLOW: a file swapped for a symlink after the walk saw it is refused, not followed
+  return { path, text: await readFile(full, { encoding: "utf8", flag: constants.O_RDONLY | constants.O_NOFOLLOW }) };
 }
 
 async function readBuiltins(pkg: string): Promise<SourceFile[]> {
@@ -98,16 +100,12 @@ async function readSchemaFiles(pkg: string): Promise<SchemaSet> {
 export function templateReader(repoRoot: string, pkgRoot: string): TemplateReader {
   return ({ builtin, path }) => {
     const root = builtin ? pkgRoot : repoRoot;
-    const full = join(root, ...path.split("/"));
-    let real: string;
-    try {
-      real = realpathSync(full);
-    } catch {
-      return { error: `file ${path} does not exist` };
-    }
-    const rel = relative(root, real);
-    if (rel === ".." || rel.startsWith(`..${sep}`) || rel === "" || /^[A-Za-z]:/.test(rel))
+    const where = resolveInsideSync(root, join(root, ...path.split("/")));
+    if ("missing" in where) return { error: `file ${path} does not exist` };
+    // the target is never opened, so its bytes reach neither the chart nor this message
+    if ("outside" in where)
       return { error: `${path} is a symlink leading outside ${builtin ? "the berth package" : "the repository"}; templates must live inside it` };
+    const real = where.real;
     const st = statSync(real);
     if (!st.isFile()) return { error: `${path} is not a file` };
     if (st.size > MAX_FILE_BYTES) return { error: `${path} is ${st.size} bytes, over the limit of ${MAX_FILE_BYTES}` };

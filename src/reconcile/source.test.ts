@@ -26,6 +26,8 @@ describe("contentHash", () => {
     ["content matters", m({ a: "1" }), m({ a: "2" }), false],
     ["paths matter", m({ a: "1" }), m({ b: "1" }), false],
     ["boundaries matter", m({ a: "bc" }), m({ ab: "c" }), false],
+    ["a symlink is not a file holding its target text", new Map([["a", { link: "b" }]]), m({ a: "b" }), false],
+    ["a symlink's target matters", new Map([["a", { link: "b" }]]), new Map([["a", { link: "c" }]]), false],
   ])("%s", (_what, x, y, same) => expect(contentHash(x) === contentHash(y)).toBe(same));
 });
 

@@ -7,7 +7,7 @@ import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { redactCredentials, UsageError } from "../errors.ts";
 import { createGitClient, type GitClient } from "../adapters/git.ts";
-import { isDirectory, listDirs, listFiles, readFiles, removeTree, writeSnapshot } from "../adapters/local-tree.ts";
+import { isDirectory, isSymlinkEntry, listDirs, listFiles, readFiles, removeTree, writeSnapshot, type TreeEntry } from "../adapters/local-tree.ts";
 
 export interface Revision {
   /** A commit SHA; for a local directory with uncommitted edits `<sha>-dirty-<hash>`, outside git `local-<hash>`. */
@@ -59,16 +59,34 @@ export function isGitUrl(src: string): boolean {
   return URL_LIKE.test(src) || SCP_LIKE.test(src);
 }
 
+// A source or ref that git could read as an option (`--upload-pack=…`), or a
+// URL whose host or user does (`ssh://-oProxyCommand=…`). git.ts also puts `--`
+// before every positional argument; this refuses them with a message instead.
+const OPTION_LIKE = /^-|:\/\/-|@-/;
+
+/** Refuses a `--source` or `--ref` that git would take for an option. */
+export function checkSourceArgs(src: string, ref?: string): void {
+  if (OPTION_LIKE.test(src)) {
+    throw new UsageError(
+      `--source ${JSON.stringify(src)}: looks like a command-line option, not a directory or git URL; give a directory (./defs, /srv/defs) or a URL (file://, https://, ssh://, git@host:org/repo.git) whose host and user do not start with "-"`,
+    );
+  }
+  if (ref?.startsWith("-")) {
+    throw new UsageError(`--ref ${JSON.stringify(ref)}: a ref cannot start with "-"; give a branch (main), a tag (v1.2.0) or a full 40-character commit SHA`);
+  }
+}
+
 export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   return join(env.XDG_CACHE_HOME || join(homedir(), ".cache"), "berth", "sources");
 }
 
-/** A stable, content-only id of a set of files: sha256 over sorted (path, length, bytes). */
-export function contentHash(files: ReadonlyMap<string, Uint8Array>): string {
+/** A stable, content-only id of a set of files: sha256 over sorted (path, length, bytes); a symlink counts as its target text. */
+export function contentHash(files: ReadonlyMap<string, TreeEntry>): string {
   const h = createHash("sha256");
   for (const path of [...files.keys()].sort()) {
-    const data = files.get(path) as Uint8Array;
-    h.update(`${path}\0${data.length}\0`).update(data);
+    const entry = files.get(path) as TreeEntry;
+    if (isSymlinkEntry(entry)) h.update(`${path}\0link\0${entry.link}\0`);
+    else h.update(`${path}\0${entry.length}\0`).update(entry);
   }
   return h.digest("hex");
 }
@@ -79,6 +97,7 @@ export function contentHash(files: ReadonlyMap<string, Uint8Array>): string {
  * `ref` is given — then the committed ref is fetched from it like a remote.
  */
 export async function openSource(src: string, opts: SourceOptions = {}): Promise<GitSource> {
+  checkSourceArgs(src, opts.ref);
   const git = opts.git ?? createGitClient();
   const o = { ...opts, git, cacheDir: opts.cacheDir ?? defaultCacheDir() };
   if (isGitUrl(src)) return createRemoteSource(src, o);
@@ -177,6 +196,8 @@ export function createRemoteSource(url: string, opts: Resolved): GitSource {
  * the cache rather than the directory itself: the content then matches its id
  * exactly, and stays put while berth validates and applies it even if the
  * deployer keeps saving. Hidden entries are left out, as the loader skips them.
+ * Symlinks are copied as links, never followed (see adapters/local-tree.ts), so
+ * nothing outside `dir` is read into a snapshot.
  */
 export function createLocalSource(dir: string, opts: Resolved): GitSource {
   const { git } = opts;

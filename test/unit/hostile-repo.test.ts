@@ -1,0 +1,189 @@
+// A repository written by an attacker with commit rights: what it may try, and
+// that berth refuses it with file:line (or the flag) instead of reading,
+// running or crashing. One `describe` per concern; append new concerns below.
+import { existsSync } from "node:fs";
+import { lstat, mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
+import { simpleGit } from "simple-git";
+import { afterEach, describe, expect, it } from "vitest";
+import { createGitClient } from "../../src/adapters/git.ts";
+import { GitError } from "../../src/errors.ts";
+import { loadRepo } from "../../src/model/load.ts";
+import { openSource } from "../../src/reconcile/source.ts";
+import { runBerth } from "../support/cli.ts";
+import { commitFiles, createBareRepo, removeRepo, type GitFixture } from "../support/git.ts";
+import { BASE_REPO } from "./fixtures/base-repo.ts";
+import { edit } from "./helpers/temp-repo.ts";
+
+const cleanups: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0)) await c();
+});
+
+async function tempDir(prefix: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), `berth-hostile-${prefix}-`));
+  cleanups.push(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+async function writeTree(dir: string, files: Record<string, string | null>): Promise<void> {
+  for (const [path, text] of Object.entries(files)) {
+    if (text === null) continue;
+    await mkdir(join(dir, path, ".."), { recursive: true });
+    await writeFile(join(dir, path), text);
+  }
+}
+
+/** Every regular file under `dir` (symlinks are listed, never followed) whose bytes contain `needle`. */
+async function filesContaining(dir: string, needle: string): Promise<string[]> {
+  const hits: string[] = [];
+  const walk = async (d: string): Promise<void> => {
+    for (const e of await readdir(d, { withFileTypes: true })) {
+      const full = join(d, e.name);
+      if (e.isDirectory()) await walk(full);
+      else if (e.isFile() && (await readFile(full)).includes(needle)) hits.push(relative(dir, full));
+    }
+  };
+  await walk(dir);
+  return hits;
+}
+
+/** A file outside every tree under test, holding bytes no test output may contain. */
+async function secretOutside(): Promise<{ dir: string; file: string; bytes: string }> {
+  const dir = await tempDir("outside");
+  const bytes = `SECRET-${Math.random().toString(36).slice(2)}`;
+  const file = join(dir, "hostname");
+  await writeFile(file, `kind: ConfigMap\ndata: { stolen: ${bytes} }\n`);
+  return { dir, file, bytes };
+}
+
+const WEB = "definitions/workloads/webservice.yaml";
+const TEMPLATES = "definitions/workloads/templates";
+/** The base repository with webservice's template replaced by `templates/link.yaml`. */
+const LINKED = { ...BASE_REPO, ...edit(BASE_REPO, WEB, "- templates/deployment.yaml", "- templates/link.yaml") };
+const REFUSED = /definitions\/workloads\/webservice\.yaml:10:7 spec\.templates\[0\]: template "templates\/link\.yaml": .*symlink leading outside the repository/;
+
+async function gitInit(dir: string): Promise<void> {
+  const g = simpleGit({ baseDir: dir, config: ["user.name=t", "user.email=t@berth.invalid", "commit.gpgsign=false"] });
+  await g.init();
+  await g.add(["-A", "."]);
+  await g.commit("defs");
+}
+
+describe("symlinks leading out of the definitions tree", () => {
+  it.each([
+    { kind: "a git work tree", git: true },
+    { kind: "a plain directory", git: false },
+  ])("a local-directory source ($kind) keeps a template symlink as a link and never reads its target", async ({ git }) => {
+    const secret = await secretOutside();
+    const dir = await tempDir("local");
+    await writeTree(dir, LINKED);
+    await symlink(secret.file, join(dir, TEMPLATES, "link.yaml"));
+    if (git) await gitInit(dir);
+    const cache = await tempDir("cache");
+
+    const rev = await (await openSource(dir, { cacheDir: cache })).fetch();
+    expect((await lstat(join(rev.dir, TEMPLATES, "link.yaml"))).isSymbolicLink()).toBe(true);
+    await expect(loadRepo(rev.dir)).rejects.toThrow(REFUSED);
+
+    const plan = await runBerth(["plan", `--source=${dir}`, `--cache-dir=${cache}`]);
+    expect(plan.code).toBe(1);
+    expect(plan.err).toMatch(REFUSED);
+    expect(plan.err).not.toContain(secret.bytes);
+    expect(await filesContaining(cache, secret.bytes)).toEqual([]);
+  });
+
+  it("a local-directory source does not read tracked files through a folder swapped for a symlink", async () => {
+    // git lists `templates/deployment.yaml` from its index; the folder on disk is now a link to elsewhere
+    const secret = await secretOutside();
+    await writeFile(join(secret.dir, "deployment.yaml"), await readFile(secret.file));
+    const dir = await tempDir("local");
+    await writeTree(dir, BASE_REPO);
+    await gitInit(dir);
+    await rm(join(dir, TEMPLATES), { recursive: true });
+    await symlink(secret.dir, join(dir, TEMPLATES));
+    const cache = await tempDir("cache");
+
+    const plan = await runBerth(["plan", `--source=${dir}`, `--cache-dir=${cache}`]);
+    expect(plan.code).toBe(1);
+    expect(plan.err).toMatch(/webservice\.yaml:10:7 spec\.templates\[0\]: template "templates\/deployment\.yaml": .*symlink leading outside the repository/);
+    expect(plan.err).not.toContain(secret.bytes);
+    expect(await filesContaining(cache, secret.bytes)).toEqual([]);
+  });
+
+  it("a remote git source refuses a committed template symlink, absolute or ../ relative", async () => {
+    const secret = await secretOutside();
+    const repo: GitFixture = await createBareRepo();
+    cleanups.push(() => removeRepo(repo));
+    await commitFiles(repo, {
+      ...LINKED,
+      [WEB]: (LINKED[WEB] as string).replace("- templates/link.yaml", "- templates/link.yaml\n    - templates/up.yaml"),
+    });
+    await symlink(secret.file, join(repo.workDir, TEMPLATES, "link.yaml"));
+    await symlink(`${"../".repeat(12)}${secret.file.slice(1)}`, join(repo.workDir, TEMPLATES, "up.yaml"));
+    await commitFiles(repo, {}, { message: "links" });
+    const cache = await tempDir("cache");
+
+    const plan = await runBerth(["plan", `--source=${repo.url}`, `--cache-dir=${cache}`]);
+    expect(plan.code).toBe(1);
+    expect(plan.err).toMatch(REFUSED);
+    expect(plan.err).toMatch(/spec\.templates\[1\]: template "templates\/up\.yaml": .*symlink leading outside the repository/);
+    expect(plan.err).not.toContain(secret.bytes);
+    expect(await filesContaining(cache, secret.bytes)).toEqual([]);
+  });
+
+  it("berth render refuses a template symlink and writes nothing of its target", async () => {
+    const secret = await secretOutside();
+    const dir = await tempDir("render");
+    await writeTree(dir, LINKED);
+    await symlink(secret.file, join(dir, TEMPLATES, "link.yaml"));
+    const out = await tempDir("out");
+
+    const r = await runBerth(["render", dir, "--out", out]);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(REFUSED);
+    expect(r.err).not.toContain(secret.bytes);
+    expect(await filesContaining(out, secret.bytes)).toEqual([]);
+  });
+});
+
+describe("a --source or --ref that git would read as an option", () => {
+  it.each([
+    "--upload-pack=touch PWNED",
+    "--recurse-submodules=yes@x:y",
+    "-oProxyCommand=touch@PWNED:x",
+    "ssh://-oProxyCommand=touch PWNED/repo.git",
+    "git@-oProxyCommand=touch:PWNED",
+  ])("berth plan --source=%s is a usage error before any git or cluster work", async (src) => {
+    const dir = await tempDir("opt");
+    const pwned = join(dir, "pwned");
+    const cache = join(dir, "cache");
+    const r = await runBerth(["plan", `--source=${src.replace("PWNED", pwned)}`, `--cache-dir=${cache}`]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/^error: --source ".*": looks like a command-line option, not a directory or git URL; give a directory .* or a URL/);
+    expect(existsSync(pwned)).toBe(false);
+    expect(existsSync(cache)).toBe(false); // refused before a clone was even started
+  });
+
+  it("berth plan --ref=-… is a usage error that says what a ref is", async () => {
+    const repo = await createBareRepo();
+    cleanups.push(() => removeRepo(repo));
+    await commitFiles(repo, BASE_REPO);
+    const dir = await tempDir("opt");
+    const r = await runBerth(["plan", `--source=${repo.url}`, "--ref=--upload-pack=touch x", `--cache-dir=${join(dir, "cache")}`]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/^error: --ref "--upload-pack=touch x": a ref cannot start with "-"; give a branch \(main\), a tag \(v1\.2\.0\) or a full 40-character commit SHA/);
+  });
+
+  it("the git adapter passes the URL after `--`, so git never parses it as an option", async () => {
+    const dir = await tempDir("opt");
+    const git = createGitClient();
+    await git.initBare(join(dir, "repo.git"));
+    const err = await git.fetchCommit(join(dir, "repo.git"), "--recurse-submodules=yes", "HEAD").catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(GitError);
+    expect((err as GitError).command).toContain("--no-write-fetch-head -- --recurse-submodules=yes +HEAD:refs/berth/fetched");
+    // git took it as a repository path, not as the option (which it would have rejected as a bad value)
+    expect((err as GitError).stderr).not.toMatch(/bad recurse-submodules argument/);
+  });
+});
