@@ -3,6 +3,7 @@
 // storage, berth's memos, step Jobs, health. "Nothing changed" costs no helm process.
 import * as k8s from "@kubernetes/client-node";
 import { KubeError } from "../errors.ts";
+import { appRecordStore, type AppRecordStore } from "./kube/app-records.ts";
 import { makeCall, httpStatus } from "./kube/call.ts";
 import { healthReader, type HealthReader } from "./kube/health.ts";
 import { helmStorage, type HelmStorage } from "./kube/helm-storage.ts";
@@ -16,7 +17,7 @@ export type { JobSpec, JobResult } from "./kube/jobs.ts";
 export type { DeployedManifest } from "./kube/helm-storage.ts";
 export { decodeRelease, encodeRelease, groupReleases } from "./kube/helm-storage.ts";
 
-export interface KubeClient extends HelmStorage, MemoStore, JobRunner, HealthReader {
+export interface KubeClient extends HelmStorage, MemoStore, AppRecordStore, JobRunner, HealthReader {
   readonly cluster: string;
   /** Fails fast (timeout) when the API server cannot be reached. */
   ping(timeoutMs?: number): Promise<void>;
@@ -77,6 +78,7 @@ export function createKube(o: KubeOptions): KubeClient {
     cluster: o.cluster,
     ...helmStorage(o.cluster, core, call),
     ...memoStore(core, call),
+    ...appRecordStore(core, call),
     ...jobRunner(core, batch, call),
     ...healthReader(apps, batch, call),
     async ping(ms = 5_000) {
@@ -126,6 +128,8 @@ function unreachableKube(cluster: string, message: string): KubeClient {
     getRelease: fail,
     listMemos: fail,
     writeMemo: fail,
+    listAppRecords: fail,
+    writeAppRecord: fail,
     ensureNamespace: fail,
     markRevisionFailed: fail,
     runJob: fail,

@@ -1,5 +1,5 @@
 // The labels berth puts on what it owns: Helm storage Secrets (through
-// `helm --labels`), memo ConfigMaps, step Jobs, namespaces.
+// `helm --labels`), memo ConfigMaps, application records, step Jobs, namespaces.
 export const LABELS = {
   managed: "berth.dev/managed",
   digest: "berth.dev/digest",
@@ -9,4 +9,6 @@ export const LABELS = {
   memo: "berth.dev/memo",
   release: "berth.dev/release",
   step: "berth.dev/step",
+  /** A ConfigMap holding berth's record of one application on a cluster (kube/app-records.ts). */
+  appRecord: "berth.dev/app-record",
 } as const;

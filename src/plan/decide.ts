@@ -2,7 +2,8 @@
 import semver from "semver";
 import type { ReleaseSpec } from "../model/types.ts";
 import type { Action } from "./action.ts";
-import type { ObservedRelease, ReleaseMemo } from "./observed.ts";
+import { latestRevision, type ObservedRelease, type ReleaseMemo } from "./observed.ts";
+import { pruneReason, type PruneDecision } from "./prune.ts";
 import { rollbackSteps, upgradePath } from "./semver-path.ts";
 import type { ReleaseState } from "./state.ts";
 
@@ -20,6 +21,8 @@ export interface DecideInput {
   digest?: string;
   observed?: ObservedRelease;
   memo: ReleaseMemo;
+  /** An orphan's: whether its application prunes (see prune.ts); without it, the release's own label. */
+  prune?: PruneDecision;
   now: number; // ms since epoch
   retry: RetryPolicy;
 }
@@ -31,10 +34,13 @@ export function backoffMs(failures: number, p: RetryPolicy): number {
 export function decide(i: DecideInput): Action {
   const { state, desired, memo } = i;
   switch (state.name) {
-    case "Orphaned":
-      return i.observed?.prune
-        ? { kind: "uninstall", reason: "no longer declared in git and its application prunes" }
-        : { kind: "none", reason: "no longer declared in git; kept (prune is off)" };
+    case "Orphaned": {
+      // Gone already (after an uninstall in this attempt): nothing left to prune.
+      if (!i.observed || latestRevision(i.observed)?.status === "uninstalled") return { kind: "none", reason: "no longer declared in git; not on the cluster" };
+      const p = i.prune ?? { prune: i.observed.prune, source: "label" };
+      const reason = pruneReason(p, i.observed.application);
+      return p.prune ? { kind: "uninstall", reason } : { kind: "none", reason };
+    }
     case "Unmanaged":
       return { kind: "blocked", reason: `${state.reason}; berth never touches a release it does not own` };
     case "Locked":

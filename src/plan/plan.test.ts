@@ -4,6 +4,7 @@ import { describeAction } from "./action.ts";
 import { releaseDigest } from "./digest.ts";
 import type { HelmStatus, ObservedRelease, ObservedRevision, ReleaseMemo } from "./observed.ts";
 import { planCluster, type PlanInput } from "./plan.ts";
+import { pruneDecider } from "./prune.ts";
 import { spec } from "./test-specs.ts";
 
 const NOW = Date.parse("2026-11-23T12:00:00Z");
@@ -41,6 +42,8 @@ function plan(desired: ReleaseSpec[], observed: ObservedRelease[], over: Partial
     desired,
     observed,
     memos: new Map(memo ? [["shop/shop-api", { failures: 0, steps: [], ...memo }]] : []),
+    // no application declared, no record: each orphan's own label decides
+    prune: pruneDecider({ declared: new Map(), recorded: new Map() }),
     allowEmpty: false,
     now: NOW,
     ...over,
@@ -151,7 +154,9 @@ describe("planCluster: orphans and prune", () => {
     ],
     ["an empty target when the repository allows it", [], true, true, "uninstall: no longer declared in git and its application prunes"],
   ])("%s", (_, desired, prune, allowEmpty, action) => {
-    const p = plan(desired, [orphan(prune)], { allowEmpty });
+    // application shop is in the revision, with this prune setting (its label says the same)
+    const declared = new Map([["shop", { prune, namespace: "shop" }]]);
+    const p = plan(desired, [orphan(prune)], { allowEmpty, prune: pruneDecider({ declared, recorded: new Map() }) });
     const r = p.releases.find((x) => x.name === "old-web")!;
     expect(describeAction(r.action)).toBe(action);
   });

@@ -5,6 +5,7 @@ import { buildGraph, type ReleaseGraph } from "./dag.ts";
 import { DEFAULT_RETRY, decide, type RetryPolicy } from "./decide.ts";
 import { releaseDigest } from "./digest.ts";
 import { emptyMemo, type ObservedRelease, type ReleaseMemo } from "./observed.ts";
+import type { PruneDecider, PruneDecision } from "./prune.ts";
 import { observeState, type ReleaseState } from "./state.ts";
 
 export interface PlanInput {
@@ -15,6 +16,8 @@ export interface PlanInput {
   /** Every release berth found on the cluster (managed or not, for names it cares about). */
   observed: ObservedRelease[];
   memos: ReadonlyMap<string, ReleaseMemo>;
+  /** Whether an orphan's application prunes: the revision's setting, else the cluster's record (prune.ts pruneDecider). */
+  prune: PruneDecider;
   /** Whether the repository allows a revision that places nothing on this cluster to prune everything. */
   allowEmpty: boolean;
   now: number;
@@ -30,6 +33,8 @@ export interface PlannedRelease {
   observed?: ObservedRelease;
   state: ReleaseState;
   action: Action;
+  /** An orphan's prune decision, kept so that a replan after an action decides alike. */
+  prune?: PruneDecision;
   /** Releases that must be healthy before this one acts. */
   needs: string[];
 }
@@ -70,7 +75,8 @@ export function planCluster(input: PlanInput): ClusterPlan {
   for (const observed of orphans.sort((a, b) => a.name.localeCompare(b.name))) {
     const state = observeState(undefined, undefined, observed);
     if (state.name === "Orphaned" && observed.revisions.at(-1)?.status === "uninstalled") continue;
-    let action = decide({ state, observed, memo: emptyMemo(), now: input.now, retry: input.retry ?? DEFAULT_RETRY });
+    const prune = input.prune(observed);
+    let action = decide({ state, observed, memo: emptyMemo(), prune, now: input.now, retry: input.retry ?? DEFAULT_RETRY });
     if (action.kind === "uninstall" && input.desired.length === 0 && !input.allowEmpty) {
       action = {
         kind: "blocked",
@@ -85,6 +91,7 @@ export function planCluster(input: PlanInput): ClusterPlan {
       observed,
       state,
       action,
+      prune,
       needs: [],
     });
   }
@@ -111,6 +118,7 @@ export function replanRelease(prev: PlannedRelease, i: ReplanInput): PlannedRele
     ...(prev.digest ? { digest: prev.digest } : {}),
     ...(i.observed ? { observed: i.observed } : {}),
     memo: i.memo,
+    ...(prev.prune ? { prune: prev.prune } : {}),
     now: i.now,
     retry: i.retry ?? DEFAULT_RETRY,
   });

@@ -1,4 +1,4 @@
-// One cluster at one revision: observe (two list calls), plan, then act in
+// One cluster at one revision: observe (three list calls), plan, then act in
 // dependency order with bounded parallelism. Nothing to change -> no helm call.
 import pLimit from "p-limit";
 import type { HelmClient } from "../adapters/helm.ts";
@@ -8,6 +8,7 @@ import type { ReleaseSpec } from "../model/types.ts";
 import { changes } from "../plan/action.ts";
 import type { RetryPolicy } from "../plan/decide.ts";
 import { planCluster, type ClusterPlan, type PlannedRelease } from "../plan/plan.ts";
+import { newestRecords, pruneDecider, recordWrites, type AppDeclaration, type AppRecord } from "../plan/prune.ts";
 import type { ActionContext } from "./context.ts";
 import { readBook, type ReleaseBook } from "./memo.ts";
 import type { ObservedRelease } from "../plan/observed.ts";
@@ -25,8 +26,8 @@ export interface ClusterTarget {
 export interface ClusterRunInput {
   commit: string;
   desired: ReleaseSpec[];
-  /** Whether an application prunes (releases remember it as a label). */
-  pruneOf(application: string): boolean;
+  /** Every application of the revision (placed here or not): its prune setting decides for its orphans, and releases carry it as a label. */
+  applications: ReadonlyMap<string, AppDeclaration>;
   /** Applications held back on this cluster (their canary failed), with the reason. */
   heldApps?: ReadonlyMap<string, string>;
   chartDir(chart: { name: string; version: string }): Promise<string>;
@@ -40,10 +41,11 @@ export interface ClusterRunInput {
   dryRun?: boolean;
 }
 
-/** What one observation of a cluster saw: the releases in Helm's storage and berth's books. */
+/** What one observation of a cluster saw: the releases in Helm's storage, berth's books and its application records. */
 export interface Observation {
   observed: ObservedRelease[];
   books: Map<string, ReleaseBook>;
+  records: AppRecord[];
 }
 
 export interface ClusterResult {
@@ -60,21 +62,23 @@ export interface ClusterResult {
 
 const key = (ns: string, name: string) => `${ns}/${name}`;
 
-/** Two list calls: Helm's release storage and berth's books. The whole observation of a cluster. */
+/** Three list calls: Helm's release storage, berth's books and application records. The whole observation of a cluster. */
 export async function observe(target: ClusterTarget): Promise<Observation> {
   await target.kube.ping();
-  const [observed, memos] = await Promise.all([target.kube.listReleases(), target.kube.listMemos()]);
-  return { observed, books: new Map([...memos].map(([k, v]) => [k, readBook(v)])) };
+  const [observed, memos, records] = await Promise.all([target.kube.listReleases(), target.kube.listMemos(), target.kube.listAppRecords()]);
+  return { observed, books: new Map([...memos].map(([k, v]) => [k, readBook(v)])), records };
 }
 
-export async function observeAndPlan(target: ClusterTarget, input: Pick<ClusterRunInput, "desired" | "retry" | "heldApps">) {
-  const { observed, books } = await observe(target);
+export async function observeAndPlan(target: ClusterTarget, input: Pick<ClusterRunInput, "desired" | "retry" | "heldApps" | "applications">) {
+  const { observed, books, records } = await observe(target);
+  const recorded = newestRecords(records);
   const plan = planCluster({
     cluster: target.name,
     paused: target.paused,
     desired: input.desired,
     observed,
     memos: new Map([...books].map(([k, b]) => [k, b.memo])),
+    prune: pruneDecider({ declared: input.applications, recorded }),
     allowEmpty: target.allowEmpty,
     now: Date.now(),
     ...(input.retry ? { retry: input.retry } : {}),
@@ -83,7 +87,7 @@ export async function observeAndPlan(target: ClusterTarget, input: Pick<ClusterR
     const held = r.application ? input.heldApps?.get(r.application) : undefined;
     if (held && changes(r.action)) r.action = { kind: "blocked", reason: held };
   }
-  return { plan, books, observed };
+  return { plan, books, observed, records, recorded };
 }
 
 export async function reconcileCluster(target: ClusterTarget, input: ClusterRunInput): Promise<ClusterResult> {
@@ -91,12 +95,18 @@ export async function reconcileCluster(target: ClusterTarget, input: ClusterRunI
   let plan: ClusterPlan;
   let books: Map<string, ReleaseBook>;
   let observed: ObservedRelease[];
+  let records: AppRecord[];
+  let recorded: Map<string, AppRecord>;
   try {
-    ({ plan, books, observed } = await observeAndPlan(target, input));
+    ({ plan, books, observed, records, recorded } = await observeAndPlan(target, input));
   } catch (err) {
     log.warn({ err: (err as Error).message }, "cluster unreachable");
     return { cluster: target.name, reachable: false, error: (err as Error).message, releases: [] };
   }
+  // Before any action, and even when no release changes: a revision that only
+  // switches `prune` must be remembered for when its application leaves git.
+  // A paused cluster is never changed, records included.
+  if (!input.dryRun && !target.paused) await writeRecords(target, input, observed, recorded, log);
   // Desired release names are unique on a cluster (`<application>-<entry>`); an
   // orphan of the same name in another namespace is a different release.
   const desiredByName = new Map(plan.releases.filter((r) => r.desired).map((r) => [r.name, r]));
@@ -115,7 +125,7 @@ export async function reconcileCluster(target: ClusterTarget, input: ClusterRunI
       reachable: true,
       plan,
       releases: plan.releases.map(unchanged),
-      ...(input.dryRun ? { observation: { observed, books } } : {}),
+      ...(input.dryRun ? { observation: { observed, books, records } } : {}),
     };
   }
 
@@ -151,11 +161,34 @@ export async function reconcileCluster(target: ClusterTarget, input: ClusterRunI
     }
     if (!changes(r.action)) return unchanged(r);
     const book = books.get(key(r.namespace, r.name)) ?? readBook(undefined);
-    const prune = r.application ? input.pruneOf(r.application) : false;
+    const prune = r.application ? (input.applications.get(r.application)?.prune ?? false) : false;
     return limit(() => reconcileRelease(ctx, r, { book, prune, ...(input.retry ? { retry: input.retry } : {}) }));
   };
   // plan.releases lists dependencies before dependents, so every need is already running.
   for (const r of plan.releases) running.set(key(r.namespace, r.name), run(r));
   const releases = await Promise.all(running.values());
   return { cluster: target.name, reachable: true, plan, releases };
+}
+
+/**
+ * Writes the application records this revision changes (plan/prune.ts
+ * recordWrites: none when the cluster already says it). A failed write only
+ * warns: this pass decides from the revision itself, and the next pass writes again.
+ */
+async function writeRecords(
+  target: ClusterTarget,
+  input: Pick<ClusterRunInput, "applications" | "commit">,
+  observed: ObservedRelease[],
+  recorded: ReadonlyMap<string, AppRecord>,
+  log: Logger,
+): Promise<void> {
+  const writtenAt = new Date().toISOString();
+  for (const w of recordWrites({ declared: input.applications, recorded, observed })) {
+    try {
+      await target.kube.writeAppRecord({ ...w, commit: input.commit, writtenAt });
+      log.info({ application: w.application, namespace: w.namespace, prune: w.prune }, "recorded the application's prune setting");
+    } catch (err) {
+      log.warn({ application: w.application, err: (err as Error).message }, "could not record the application's prune setting; retried next pass");
+    }
+  }
 }

@@ -8,7 +8,7 @@ import type { Logger } from "../log.ts";
 import type { RetryPolicy } from "../plan/decide.ts";
 import type { GitSource, Revision } from "./source.ts";
 import { reconcileCluster, type ClusterResult, type ClusterTarget } from "./cluster.ts";
-import { canaries, chartKey, loadRevision, pruneOf, type DesiredRevision, type Renderer } from "./revision.ts";
+import { canaries, chartKey, declaredApps, loadRevision, type DesiredRevision, type Renderer } from "./revision.ts";
 import { markCluster, readState, writeState, type RuntimeState } from "./runtime-state.ts";
 import { createTargetCache } from "./targets.ts";
 import { clusterStatus, type StatusSnapshot } from "./status.ts";
@@ -137,12 +137,13 @@ export function createReconciler(o: ReconcilerOptions): Reconciler {
     const first = all.filter((t) => canaryNames.has(t.name));
     const rest = all.filter((t) => !canaryNames.has(t.name));
 
+    const applications = declaredApps(desired.repo);
     const run = async (t: ClusterTarget, heldApps?: Map<string, string>): Promise<ClusterResult> => {
       const t0 = Date.now();
       const r = await reconcileCluster(t, {
         commit: desired.commit,
         desired: desired.byCluster.get(t.name) ?? [],
-        pruneOf: pruneOf(desired.repo),
+        applications,
         ...(heldApps ? { heldApps } : {}),
         chartDir: (c) => charts.dirFor(desired.charts.get(chartKey(c))!),
         log: o.log.child({ revision: desired.commit }),

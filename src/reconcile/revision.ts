@@ -1,5 +1,6 @@
 // One git revision -> what every cluster should run: load, validate, resolve, render.
 import type { ReleaseSpec, RenderedChart, Repo } from "../model/types.ts";
+import type { AppDeclaration } from "../plan/prune.ts";
 
 export interface DesiredRevision {
   commit: string;
@@ -24,10 +25,9 @@ export async function loadRevision(commit: string, dir: string, r: Renderer): Pr
   return { commit, repo, byCluster, charts: new Map(rendered.charts.map((c) => [chartKey(c), c])) };
 }
 
-/** Whether an application prunes releases git no longer declares. */
-export function pruneOf(repo: Repo): (application: string) => boolean {
-  const apps = new Map(repo.applications.map((a) => [a.metadata.name, a.spec.prune === true]));
-  return (application) => apps.get(application) ?? false;
+/** Every application of the revision: whether it prunes releases git no longer declares, and its namespace. */
+export function declaredApps(repo: Repo): Map<string, AppDeclaration> {
+  return new Map(repo.applications.map((a) => [a.metadata.name, { prune: a.spec.prune === true, namespace: a.spec.namespace }]));
 }
 
 /** Canary clusters per application, from placement.rollout. */
