@@ -30,8 +30,9 @@ export function releaseValuesFile(r: ReleaseSpec): string {
 
 /** The release without its values: what the reconciler needs beside them. */
 export function releaseMeta(r: ReleaseSpec): Record<string, unknown> {
-  // where things are declared is for messages: moving a line changes no release
-  const { values: _values, declared: _declared, ...meta } = r;
+  // where things are declared is for messages: moving a line changes no release;
+  // the Project is a limit on the release, checked before helm runs, not part of it
+  const { values: _values, declared: _declared, project: _project, ...meta } = r;
   return meta;
 }
 

@@ -8,9 +8,13 @@ import type {
   ComponentSpec,
   Overlay,
   OverlaySpec,
+  Project,
+  ProjectSpec,
   Repo,
 } from "../model/types.ts";
+import { releaseDigest } from "../plan/digest.ts";
 import { builtins, doc } from "../../test/unit/render/fixture.ts";
+import { outputFiles, releaseMeta } from "./output.ts";
 import { resolveReleases } from "./resolve.ts";
 
 const defs = builtins();
@@ -34,12 +38,14 @@ function repo(o: {
   entries: AppComponentEntry[];
   overlays?: { name: string; spec: Omit<OverlaySpec, "application"> }[];
   clusters?: Cluster[];
+  projects?: Project[];
+  project?: string;
 }): Repo {
-  const app: Application = doc("Application", "app", { namespace: "app", components: o.entries });
+  const app: Application = doc("Application", "app", { namespace: "app", components: o.entries, ...(o.project ? { project: o.project } : {}) });
   const overlays: Overlay[] = (o.overlays ?? []).map((x) => doc("Overlay", x.name, { application: "app", ...x.spec }));
   return {
     root: "/repo",
-    projects: [],
+    projects: o.projects ?? [],
     components: o.components,
     applications: [app],
     overlays,
@@ -243,5 +249,52 @@ describe("resolveReleases: release shape", () => {
       ["a", { env: "dev" }],
       ["b", { env: "prod" }],
     ]);
+  });
+});
+
+describe("resolveReleases: the release's Project", () => {
+  const project = (spec: ProjectSpec): Project => doc("Project", "team", spec);
+  const entries = [{ name: "api", component: "api", version: "1.0.0" }];
+  const withProject = (spec: ProjectSpec) => repo({ components: [component("api", "1.0.0")], entries, projects: [project(spec)], project: "team" });
+
+  it.each<[string, ProjectSpec, ReturnType<typeof only>["project"]]>([
+    ["limits only", { namespaces: ["app", "app-*"] }, { name: "team", namespaces: ["app", "app-*"], clusterScoped: [] }],
+    ["cluster-scoped kinds, sorted", { namespaces: ["app"], clusterScoped: ["ClusterRoleBinding", "ClusterRole"] }, { name: "team", namespaces: ["app"], clusterScoped: ["ClusterRole", "ClusterRoleBinding"] }],
+    [
+      "impersonation as the ServiceAccount and its groups",
+      { namespaces: ["app"], impersonate: { serviceAccount: "berth-team", namespace: "team-system" } },
+      {
+        name: "team",
+        namespaces: ["app"],
+        clusterScoped: [],
+        impersonate: {
+          user: "system:serviceaccount:team-system:berth-team",
+          groups: ["system:serviceaccounts", "system:serviceaccounts:team-system", "system:authenticated"],
+        },
+      },
+    ],
+  ])("%s", (_n, spec, want) => {
+    expect(only(withProject(spec)).project).toEqual(want);
+  });
+
+  it("an external release carries its Project too", () => {
+    const r = withProject({ namespaces: ["app"] });
+    r.overlays = [doc("Overlay", "o", { application: "app", clusters: ["c1"], components: { api: { external: { host: "h.example", port: 1 } } } })];
+    expect(only(r).project?.name).toBe("team");
+  });
+
+  it("an application without a project has none", () => {
+    expect(only(repo({ components: [component("api", "1.0.0")], entries })).project).toBeUndefined();
+  });
+
+  it("is not part of what the release is: digest, rendered files and diff metadata stay the same", () => {
+    const plain = repo({ components: [component("api", "1.0.0")], entries });
+    const limited = withProject({ namespaces: ["app"], impersonate: { serviceAccount: "sa", namespace: "app" } });
+    const [a, b] = [only(plain), only(limited)];
+    expect(b.project).toBeDefined();
+    expect(releaseDigest(b)).toBe(releaseDigest(a));
+    expect(releaseMeta(b)).toEqual(releaseMeta(a));
+    const files = (rs: ReturnType<typeof resolveReleases>) => outputFiles({ charts: [], releases: rs });
+    expect(files([b])).toEqual(files([a]));
   });
 });

@@ -20,6 +20,8 @@ import type {
   JsonObject,
   JsonSchema,
   Overlay,
+  Project,
+  ReleaseProject,
   ReleaseSpec,
   Repo,
   TraitDefinition,
@@ -91,6 +93,9 @@ export function resolveRelease(o: ResolveOptions): ReleaseSpec | undefined {
     component: { name: component.metadata.name, version: component.spec.version },
     dependsOn: (entry.dependsOn ?? []).map((d) => releaseName(app.metadata.name, d)).sort(),
   };
+  // validation has already refused an unknown project; a release without one keeps today's shape
+  const project = repo.projects.find((p) => p.metadata.name === app.spec.project);
+  if (app.spec.project !== undefined && project) base.project = releaseProject(project);
   const identity = {
     application: app.metadata.name,
     cluster: { name: cluster.metadata.name, labels: { ...(cluster.metadata.labels ?? {}) } },
@@ -159,6 +164,27 @@ export function resolveRelease(o: ResolveOptions): ReleaseSpec | undefined {
       upgrades: Object.fromEntries([...steps].map(([k, { at }]) => [k, at])),
     },
   };
+}
+
+/**
+ * A Project as the runtime checks and impersonates it. The groups are those
+ * the API server gives a ServiceAccount's token, so RBAC bound to any of them
+ * applies as it would to the ServiceAccount itself.
+ */
+export function releaseProject(p: Project): ReleaseProject {
+  const out: ReleaseProject = {
+    name: p.metadata.name,
+    namespaces: [...p.spec.namespaces],
+    clusterScoped: [...(p.spec.clusterScoped ?? [])].sort(),
+  };
+  const sa = p.spec.impersonate;
+  if (sa) {
+    out.impersonate = {
+      user: `system:serviceaccount:${sa.namespace}:${sa.serviceAccount}`,
+      groups: ["system:serviceaccounts", `system:serviceaccounts:${sa.namespace}`, "system:authenticated"],
+    };
+  }
+  return out;
 }
 
 function componentLayer(c: Component): JsonObject {
