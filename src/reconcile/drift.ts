@@ -3,6 +3,7 @@
 // the API server fills in, status, and controllers' metadata are never drift.
 // Fields an autoscaler owns (replicas) are skipped.
 import { parseAllDocuments } from "yaml";
+import { isClusterScopedKind } from "../model/cluster-scoped.ts";
 
 export interface ManifestObject {
   apiVersion: string;
@@ -66,8 +67,7 @@ function withNamespace(o: ManifestObject, ns: string, clusterScoped: (kind: stri
   return { ...o, metadata: { ...o.metadata, namespace: ns } };
 }
 
-const CLUSTER_SCOPED = new Set(["Namespace", "ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition", "PersistentVolume", "StorageClass", "PriorityClass", "IngressClass", "MutatingWebhookConfiguration", "ValidatingWebhookConfiguration", "APIService"]);
-export const isClusterScoped = (kind: string) => CLUSTER_SCOPED.has(kind);
+export const isClusterScoped = isClusterScopedKind;
 
 /** `Kind/name` of every workload whose replicas an autoscaler owns. */
 export function autoscaledTargets(objects: ManifestObject[], autoscalerOn: boolean): Set<string> {
