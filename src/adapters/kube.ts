@@ -2,7 +2,7 @@
 // interface per cluster, composed from one module per concern (kube/): Helm's
 // storage, berth's memos, step Jobs, health. "Nothing changed" costs no helm process.
 import * as k8s from "@kubernetes/client-node";
-import { KubeError } from "../errors.ts";
+import { BerthError, KubeError } from "../errors.ts";
 import { appRecordStore, type AppRecordStore } from "./kube/app-records.ts";
 import { makeCall, httpStatus } from "./kube/call.ts";
 import { healthReader, type HealthReader } from "./kube/health.ts";
@@ -38,8 +38,13 @@ export interface KubeOptions {
   /** Where the access was declared (`clusters/prod.yaml:5:3 spec.kubeconfig`), for error messages. */
   declaredAt?: string;
 }
+  /** The operator's --insecure-kubeconfig-exec: let the user's exec / auth-provider plugin run. */
+  allowExec?: boolean;
 
 export function loadKubeConfig(o: KubeOptions): k8s.KubeConfig {
+/** The flag that lets credential plugins run; never settable from git. */
+export const EXEC_FLAG = "--insecure-kubeconfig-exec (or BERTH_INSECURE_KUBECONFIG_EXEC=1)";
+
   const kc = new k8s.KubeConfig();
   if (o.inCluster) kc.loadFromCluster();
   else if (o.kubeconfigPath) kc.loadFromFile(o.kubeconfigPath);
@@ -53,19 +58,32 @@ export function loadKubeConfig(o: KubeOptions): k8s.KubeConfig {
     kc.setCurrentContext(o.context);
   }
   return kc;
+  if (!o.allowExec) refuseCredentialPlugin(kc);
 }
 
 export function createKube(o: KubeOptions): KubeClient {
+/**
+ * client-node and helm run a user's `exec` command (and the gcp/azure
+ * auth-provider's `cmd-path`) as berth's own user on every request; a kubeconfig
+ * may come from anywhere, so they run only when the operator says so.
+ */
+function refuseCredentialPlugin(kc: k8s.KubeConfig): void {
+  const user = kc.getCurrentUser();
+  if (!user) return;
+  const kind = user.exec ? "an exec credential plugin (users[].user.exec)" : user.authProvider ? "an auth-provider plugin (users[].user.auth-provider)" : undefined;
+  if (!kind) return;
+  throw new BerthError(
+    "INVALID_INPUT",
+    `its user ${user.name} runs ${kind}, which berth does not run unless the operator starts it with ${EXEC_FLAG}; use a token or client certificate, or start berth with that flag`,
+  );
+}
+
   let kc: k8s.KubeConfig;
   try {
     kc = loadKubeConfig(o);
   } catch (err) {
     // A missing or broken kubeconfig makes this one cluster unreachable, not the whole run.
-    const what = o.inCluster ? "in-cluster credentials" : `kubeconfig ${o.kubeconfigPath ?? "(default)"}${o.context ? ` (context ${o.context})` : ""}`;
-    const fix = o.inCluster
-      ? "inCluster works only inside a Pod with a ServiceAccount token"
-      : "set spec.kubeconfig.path to a readable kubeconfig and spec.kubeconfig.context to one of its contexts";
-    return unreachableKube(o.cluster, `${o.declaredAt ? `${o.declaredAt}: ` : ""}cannot load ${what}: ${(err as Error).message}; ${fix}`);
+    return unreachableKube(o.cluster, accessFailure(o, err));
   }
   const core = kc.makeApiClient(k8s.CoreV1Api);
   const apps = kc.makeApiClient(k8s.AppsV1Api);
@@ -117,7 +135,20 @@ export function createKube(o: KubeOptions): KubeClient {
   };
 }
 
-function unreachableKube(cluster: string, message: string): KubeClient {
+/** Why a cluster's access cannot be used, with where it was declared and what would be right. */
+export function accessFailure(o: KubeOptions, err: unknown): string {
+  const at = o.declaredAt ? `${o.declaredAt}: ` : "";
+  const what = o.inCluster ? "in-cluster credentials" : `kubeconfig ${o.kubeconfigPath ?? "(default)"}${o.context ? ` (context ${o.context})` : ""}`;
+  // A refusal says its own fix; a read or parse failure gets the general one.
+  if (err instanceof BerthError) return `${at}${what}: ${err.message}`;
+  const fix = o.inCluster
+    ? "inCluster works only inside a Pod with a ServiceAccount token"
+    : "set spec.kubeconfig.path to a readable kubeconfig and spec.kubeconfig.context to one of its contexts";
+  return `${at}cannot load ${what}: ${(err as Error).message}; ${fix}`;
+}
+
+/** A client whose every call fails with `message` (the cluster cannot be reached as declared). */
+export function unreachableKube(cluster: string, message: string): KubeClient {
   const fail = async (): Promise<never> => {
     throw new KubeError(cluster, message);
   };

@@ -3,11 +3,11 @@
 // (in-cluster credentials) or on the one a kubeconfig names.
 import type { Command } from "commander";
 import { readFileSync } from "node:fs";
+import { homedir } from "node:os";
 import { loadKubeConfig } from "../adapters/kube.ts";
 import { UsageError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { startLeaderElection, type LeaderElection } from "../reconcile/leader.ts";
-import { expandPath } from "../reconcile/targets.ts";
 import { positiveInt } from "./reconciler-flags.ts";
 
 export interface LeaderFlags {
@@ -17,6 +17,8 @@ export interface LeaderFlags {
   leaseKubeconfig?: string;
   leaseContext?: string;
   leaseDuration?: string;
+  /** From the source flags: the same exec rule as every Cluster's kubeconfig. */
+  insecureKubeconfigExec?: boolean;
 }
 
 export function addLeaderFlags(cmd: Command): Command {
@@ -45,12 +47,21 @@ export function leaderFromFlags(f: LeaderFlags, log: Logger, env: NodeJS.Process
   const durationS = positiveInt("--lease-duration", f.leaseDuration, 15);
   if (durationS < 3) throw new UsageError(`--lease-duration must be at least 3 seconds (renewals happen every second), got ${durationS}`);
   const inCluster = !f.leaseKubeconfig && Boolean(env.KUBERNETES_SERVICE_HOST);
-  const kubeConfig = loadKubeConfig({
-    cluster: "lease",
-    ...(f.leaseKubeconfig ? { kubeconfigPath: expandPath(f.leaseKubeconfig, env) } : {}),
-    ...(f.leaseContext ? { context: f.leaseContext } : {}),
-    ...(inCluster ? { inCluster: true } : {}),
-  });
+  // The operator's own flag (the shell has expanded it); only `~/` is left for berth.
+  const path = f.leaseKubeconfig?.startsWith("~/") ? homedir() + f.leaseKubeconfig.slice(1) : f.leaseKubeconfig;
+  let kubeConfig;
+  try {
+    kubeConfig = loadKubeConfig({
+      cluster: "lease",
+      ...(path ? { kubeconfigPath: path } : {}),
+      ...(f.leaseContext ? { context: f.leaseContext } : {}),
+      ...(inCluster ? { inCluster: true } : {}),
+      allowExec: f.insecureKubeconfigExec === true,
+    });
+  } catch (err) {
+    const what = path ? `--lease-kubeconfig ${path}` : inCluster ? "in-cluster credentials" : "the default kubeconfig";
+    throw new UsageError(`${what}${f.leaseContext ? ` (--lease-context ${f.leaseContext})` : ""}: ${(err as Error).message}`);
+  }
   const durationMs = durationS * 1000;
   return startLeaderElection({
     kubeConfig,

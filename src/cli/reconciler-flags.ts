@@ -1,7 +1,7 @@
 // Flags shared by the commands that reach clusters, and the wiring from flags
 // to a Reconciler (the composition of adapters happens here, not in the core).
 import type { Command } from "commander";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { homedir } from "node:os";
 import { UsageError } from "../errors.ts";
 import type { Logger } from "../log.ts";
@@ -10,6 +10,7 @@ import { renderRepo } from "../render/output.ts";
 import { createReconciler, type Reconciler } from "../reconcile/loop.ts";
 import type { Renderer } from "../reconcile/revision.ts";
 import { checkSourceArgs, openSource, type GitSource } from "../reconcile/source.ts";
+import { defaultKubeconfigDirs, type KubeconfigPolicy } from "../reconcile/targets.ts";
 
 export interface SourceFlags {
   source?: string;
@@ -19,6 +20,8 @@ export interface SourceFlags {
   cluster?: string;
   concurrency?: string;
   helmTimeout?: string;
+  kubeconfigDir?: string[];
+  insecureKubeconfigExec?: boolean;
 }
 
 export function addSourceFlags(cmd: Command): Command {
@@ -28,7 +31,36 @@ export function addSourceFlags(cmd: Command): Command {
     .option("--helm <PATH>", "helm binary (Helm 4 or 3)", process.env.BERTH_HELM ?? "helm")
     .option("--cache-dir <DIR>", "where sources, charts and state are kept", process.env.BERTH_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME || join(homedir(), ".cache"), "berth"))
     .option("--concurrency <N>", "releases acted on at once per cluster", "4")
-    .option("--helm-timeout <SECONDS>", "how long one helm install/upgrade may wait for health", "300");
+    .option("--helm-timeout <SECONDS>", "how long one helm install/upgrade may wait for health", "300")
+    .option(
+      "--kubeconfig-dir <DIR>",
+      "a directory Clusters' spec.kubeconfig.path may point into (repeatable; default $BERTH_KUBECONFIG_DIRS, colon-separated, else ~/.kube)",
+      (v: string, prev: string[] | undefined) => [...(prev ?? []), v],
+    )
+    .option(
+      "--insecure-kubeconfig-exec",
+      "let kubeconfigs run exec / auth-provider credential plugins as berth's user (default: refused; also BERTH_INSECURE_KUBECONFIG_EXEC=1)",
+      process.env.BERTH_INSECURE_KUBECONFIG_EXEC === "1",
+    );
+}
+
+/**
+ * What a Cluster in git may point berth's credentials at: the operator's
+ * directories, never the definitions source or berth's cache (git writes both).
+ */
+export function kubeconfigPolicy(f: SourceFlags, source: GitSource, cwd: string, env: NodeJS.ProcessEnv = process.env): KubeconfigPolicy {
+  const home = homedir();
+  const dirs = f.kubeconfigDir?.length
+    ? f.kubeconfigDir.map((d) => resolve(cwd, d === "~" || d.startsWith("~/") ? home + d.slice(1) : d))
+    : defaultKubeconfigDirs(env, home);
+  return {
+    dirs,
+    deny: [
+      { dir: f.cacheDir!, what: `berth's --cache-dir ${f.cacheDir!}` },
+      ...(source.kind === "local" ? [{ dir: source.location, what: `the definitions source ${source.location}` }] : []),
+    ],
+    allowExec: f.insecureKubeconfigExec === true,
+  };
 }
 
 export const defaultRenderer: Renderer = { load: (dir) => loadRepo(dir), render: renderRepo };
@@ -49,8 +81,9 @@ export async function openFromFlags(f: SourceFlags, cwd: string): Promise<GitSou
   });
 }
 
-export function reconcilerFromFlags(f: SourceFlags, source: GitSource, log: Logger): Reconciler {
+export function reconcilerFromFlags(f: SourceFlags, source: GitSource, log: Logger, cwd = process.cwd()): Reconciler {
   return createReconciler({
+    kubeconfig: kubeconfigPolicy(f, source, cwd),
     source,
     renderer: defaultRenderer,
     log,

@@ -8,7 +8,7 @@ import type { Cluster } from "../model/types.ts";
 import { createReconciler, type Reconciler } from "../reconcile/loop.ts";
 import { findRelease } from "../reconcile/manual.ts";
 import type { GitSource } from "../reconcile/source.ts";
-import { createTargetCache } from "../reconcile/targets.ts";
+import { createTargetCache, type KubeconfigPolicy } from "../reconcile/targets.ts";
 import type { ReleaseHistory } from "../server/api.ts";
 import { createMetrics, type Metrics } from "../server/metrics.ts";
 import { HttpError } from "../server/router.ts";
@@ -16,7 +16,7 @@ import { driftSchedule } from "../reconcile/drift-schedule.ts";
 import { startService, type LeaderHook, type ServiceOptions } from "../server/service.ts";
 import type { ServeState } from "../server/state.ts";
 import { addLeaderFlags, leaderFromFlags, type LeaderFlags } from "./leader-flags.ts";
-import { addSourceFlags, defaultRenderer, openFromFlags, positiveInt, type SourceFlags } from "./reconciler-flags.ts";
+import { addSourceFlags, defaultRenderer, kubeconfigPolicy, openFromFlags, positiveInt, type SourceFlags } from "./reconciler-flags.ts";
 
 export type { LeaderHook };
 
@@ -35,6 +35,8 @@ export interface ServeOptions {
   helmTimeoutMs?: number;
   /** Environment for kubeconfig path expansion. */
   env?: NodeJS.ProcessEnv;
+  /** What Clusters' kubeconfigs may reach (--kubeconfig-dir, --insecure-kubeconfig-exec). */
+  kubeconfig?: KubeconfigPolicy;
   /** Leader election: only the leader reconciles; absent, this replica always leads. */
   leader?: LeaderHook;
   /** Metrics registry to feed (the drift engine calls metrics.setDrift). */
@@ -65,11 +67,11 @@ export async function startServe(o: ServeOptions): Promise<ServeHandle> {
     helmBinary: o.helmBinary,
     ...(o.concurrency ? { concurrency: o.concurrency } : {}),
     ...(o.helmTimeoutMs ? { helmTimeoutMs: o.helmTimeoutMs } : {}),
-    ...(o.env ? { env: o.env } : {}),
+    ...(o.kubeconfig ? { kubeconfig: o.kubeconfig } : {}),
     onHelmCall: metrics.onHelmCall,
   });
   // History reads the release's record on its cluster; the clusters are those of the latest snapshot.
-  const targets = createTargetCache({ helmBinary: o.helmBinary, log: o.log, ...(o.env ? { env: o.env } : {}) });
+  const targets = createTargetCache({ helmBinary: o.helmBinary, log: o.log, ...(o.kubeconfig ? { kubeconfig: o.kubeconfig } : {}) });
   const held: { state?: ServeState; clusters: Cluster[] } = { clusters: [] };
   async function history(cluster: string, release: string, namespace?: string): Promise<ReleaseHistory> {
     // The newest revision's clusters; while the source is down, the last ones known.
@@ -175,6 +177,7 @@ export const registerServe: RegisterCommand = (program, ctx) => {
           cacheDir: f.cacheDir!,
           helmBinary: f.helm ?? "helm",
           log: ctx.log,
+          kubeconfig: kubeconfigPolicy(f, source, ctx.cwd),
           port,
           host: f.host,
           intervalMs: positiveInt("--interval", f.interval, 30) * 1000,

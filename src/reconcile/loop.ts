@@ -10,7 +10,7 @@ import type { GitSource, Revision } from "./source.ts";
 import { reconcileCluster, type ClusterResult, type ClusterTarget } from "./cluster.ts";
 import { canaries, chartKey, declaredApps, loadRevision, type DesiredRevision, type Renderer } from "./revision.ts";
 import { markCluster, readState, writeState, type RuntimeState } from "./runtime-state.ts";
-import { createTargetCache } from "./targets.ts";
+import { createTargetCache, type KubeconfigPolicy } from "./targets.ts";
 import { clusterStatus, type StatusSnapshot } from "./status.ts";
 import { checkDrift, driftPolicyOf, type DriftPolicy, type DriftReport } from "./drift-check.ts";
 
@@ -28,6 +28,8 @@ export interface ReconcilerOptions {
   healthTimeoutMs?: number;
   retry?: RetryPolicy;
   env?: NodeJS.ProcessEnv;
+  /** What Clusters' kubeconfigs may reach (the operator's flags). */
+  kubeconfig?: KubeconfigPolicy;
   onHelmCall?: (cluster: string, verb: string, ms: number, ok: boolean) => void;
 }
 
@@ -77,7 +79,7 @@ export function createReconciler(o: ReconcilerOptions): Reconciler {
   const targets = createTargetCache({
     helmBinary: o.helmBinary,
     log: o.log,
-    ...(o.env ? { env: o.env } : {}),
+    ...(o.kubeconfig ? { kubeconfig: o.kubeconfig } : {}),
     ...(o.onHelmCall ? { onHelmCall: o.onHelmCall } : {}),
   });
   const charts = createChartStore(join(o.cacheDir, "charts"));

@@ -1,26 +1,105 @@
 // Cluster objects -> one kube client and one helm client per cluster, kept
-// across loops while the cluster's access does not change.
+// across loops while the cluster's access does not change. A Cluster comes
+// from git; what it may point berth's credentials at is the operator's call.
+import { realpathSync } from "node:fs";
 import { homedir } from "node:os";
+import { isAbsolute, relative, resolve, sep } from "node:path";
 import { createHelm, type HelmClient } from "../adapters/helm.ts";
-import { createKube, type KubeClient } from "../adapters/kube.ts";
+import { accessFailure, createKube, loadKubeConfig, unreachableKube, type KubeClient, type KubeOptions } from "../adapters/kube.ts";
+import { BerthError, KubeError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { where } from "../model/issue.ts";
 import type { Cluster } from "../model/types.ts";
 import { canonicalJson } from "../plan/digest.ts";
 import type { ClusterTarget } from "./cluster.ts";
 
+/** What the operator lets a Cluster's spec.kubeconfig reach (flags, never git). */
+export interface KubeconfigPolicy {
+  /** --kubeconfig-dir: a kubeconfig path must resolve (symlinks followed) inside one of these. */
+  dirs: string[];
+  /** Never inside these, even when an allowed dir holds them: the definitions source and berth's --cache-dir. */
+  deny: { dir: string; what: string }[];
+  /** --insecure-kubeconfig-exec: exec and auth-provider credential plugins may run. */
+  allowExec: boolean;
+}
+
+export const DIR_FLAG = "--kubeconfig-dir DIR (or BERTH_KUBECONFIG_DIRS=DIR:DIR)";
+
+/** The operator's default: ~/.kube, or BERTH_KUBECONFIG_DIRS (colon-separated). */
+export function defaultKubeconfigDirs(env: NodeJS.ProcessEnv = process.env, home = homedir()): string[] {
+  const raw = env.BERTH_KUBECONFIG_DIRS;
+  const dirs = raw ? raw.split(":").filter(Boolean) : ["~/.kube"];
+  return dirs.map((d) => expandHome(d, home));
+}
+
+const expandHome = (p: string, home: string) => (p === "~" || p.startsWith("~/") ? home + p.slice(1) : p);
+
+/** A path's real location; a missing path keeps its spelling (nothing can be inside it). */
+function real(p: string): string {
+  try {
+    return realpathSync(p);
+  } catch {
+    return resolve(p);
+  }
+}
+
+const inside = (dir: string, p: string) => {
+  const r = relative(dir, p);
+  return r === "" || (!r.startsWith(`..${sep}`) && r !== ".." && !isAbsolute(r));
+};
+
+/**
+ * The file a kubeconfig path really names, or a BerthError saying why berth
+ * will not read it. Only `~/` is expanded (berth's own home); `$VAR` is not,
+ * so no value from berth's environment reaches a path or an error about it.
+ */
+export function resolveKubeconfigPath(raw: string, policy: Pick<KubeconfigPolicy, "dirs" | "deny">, home = homedir()): string {
+  const refuse = (m: string) => new BerthError("INVALID_INPUT", m);
+  if (raw.includes("$")) {
+    throw refuse(
+      `path ${JSON.stringify(raw)} has a "$": nothing in a kubeconfig path is expanded from the environment; write the path itself, absolute or under ~/ (berth's home), inside a directory the operator allows with ${DIR_FLAG}`,
+    );
+  }
+  const p = expandHome(raw, home);
+  if (p.startsWith("~")) throw refuse(`path ${JSON.stringify(raw)}: only ~/ (the home of berth's own user) is expanded, not ~user; write an absolute path`);
+  if (!isAbsolute(p)) {
+    throw refuse(`path ${JSON.stringify(raw)} is relative, so it would depend on the directory berth runs in; write an absolute path or one under ~/`);
+  }
+  let file: string;
+  try {
+    file = realpathSync(p);
+  } catch (err) {
+    throw refuse(`cannot read kubeconfig ${raw}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}; set spec.kubeconfig.path to a kubeconfig inside ${policy.dirs.join(", ") || "an allowed directory"}`);
+  }
+  const shown = file === p ? raw : `${raw} (which resolves to ${file})`;
+  for (const d of policy.deny) {
+    if (inside(real(d.dir), file)) {
+      throw refuse(`kubeconfig ${shown} is inside ${d.what}, which git can write; berth reads kubeconfigs only from the operator's directories (${DIR_FLAG})`);
+    }
+  }
+  if (!policy.dirs.some((d) => inside(real(d), file))) {
+    throw refuse(
+      `kubeconfig ${shown} is outside the directories the operator allows (${policy.dirs.join(", ") || "none"}); put it in one of them or start berth with ${DIR_FLAG}`,
+    );
+  }
+  return file;
+}
+
 export interface TargetOptions {
   helmBinary: string;
   log: Logger;
-  env?: NodeJS.ProcessEnv;
+  /** What spec.kubeconfig may reach; default: ~/.kube (or BERTH_KUBECONFIG_DIRS), no exec plugins. */
+  kubeconfig?: KubeconfigPolicy;
   onHelmCall?: (cluster: string, verb: string, ms: number, ok: boolean) => void;
   requestTimeoutMs?: number;
 }
 
-/** `~` and `$VAR`/`${VAR}` in a kubeconfig path, so one repository serves several machines. */
-export function expandPath(p: string, env: NodeJS.ProcessEnv = process.env): string {
-  const withHome = p === "~" || p.startsWith("~/") ? homedir() + p.slice(1) : p;
-  return withHome.replace(/\$\{(\w+)\}|\$(\w+)/g, (_, a: string | undefined, b: string | undefined) => env[(a ?? b)!] ?? "");
+/** A helm client that refuses every call: the cluster's kubeconfig must not reach helm. */
+function refusedHelm(cluster: string, message: string): HelmClient {
+  const fail = async (): Promise<never> => {
+    throw new KubeError(cluster, message);
+  };
+  return { calls: 0, upgradeInstall: fail, rollback: fail, uninstall: fail };
 }
 
 export interface TargetCache {
@@ -30,33 +109,58 @@ export interface TargetCache {
 }
 
 export function createTargetCache(o: TargetOptions): TargetCache {
+  const policy = o.kubeconfig ?? { dirs: defaultKubeconfigDirs(), deny: [], allowExec: false };
   const cache = new Map<string, { key: string; kube: KubeClient; helm: HelmClient }>();
+
+  /** The clients for one Cluster's access; both refuse when the access is not allowed. */
+  function clients(c: Cluster): { kube: KubeClient; helm: HelmClient; refused?: true } {
+    const name = c.metadata.name;
+    const access = c.spec.kubeconfig ?? {};
+    // inCluster wins over a path (loadKubeConfig reads only the ServiceAccount then).
+    const byPath = Boolean(access.path) && !access.inCluster;
+    const declared: KubeOptions = {
+      cluster: name,
+      ...(access.path ? { kubeconfigPath: access.path } : {}),
+      ...(access.context ? { context: access.context } : {}),
+      ...(access.inCluster ? { inCluster: true } : {}),
+      ...(o.requestTimeoutMs ? { requestTimeoutMs: o.requestTimeoutMs } : {}),
+      declaredAt: byPath ? `${where(c.origin, ["spec", "kubeconfig", "path"])} spec.kubeconfig.path` : `${where(c.origin, ["spec", "kubeconfig"])} spec.kubeconfig`,
+      allowExec: policy.allowExec,
+    };
+    let opts = declared;
+    try {
+      if (byPath) opts = { ...declared, kubeconfigPath: resolveKubeconfigPath(access.path!, policy) };
+      // Before either client exists: client-node and helm would both run an exec plugin.
+      loadKubeConfig(opts);
+    } catch (err) {
+      const message = accessFailure(declared, err);
+      return { kube: unreachableKube(name, message), helm: refusedHelm(name, message), refused: true };
+    }
+    return {
+      kube: createKube(opts),
+      helm: createHelm({
+        binary: o.helmBinary,
+        ...(byPath ? { kubeconfig: opts.kubeconfigPath! } : {}),
+        ...(access.context ? { context: access.context } : {}),
+        log: o.log.child({ cluster: name }),
+        onCall: (verb, ms, ok) => o.onHelmCall?.(name, verb, ms, ok),
+      }),
+    };
+  }
+
   return {
     targets(clusters) {
       return clusters.map((c) => {
         const name = c.metadata.name;
         const access = c.spec.kubeconfig ?? {};
-        const kubeconfigPath = access.path ? expandPath(access.path, o.env) : undefined;
-        const key = canonicalJson({ kubeconfigPath, context: access.context, inCluster: access.inCluster });
+        const key = canonicalJson({ path: access.path, context: access.context, inCluster: access.inCluster });
         let entry = cache.get(name);
         if (!entry || entry.key !== key) {
-          const kube = createKube({
-            cluster: name,
-            ...(kubeconfigPath ? { kubeconfigPath } : {}),
-            ...(access.context ? { context: access.context } : {}),
-            ...(access.inCluster ? { inCluster: true } : {}),
-            ...(o.requestTimeoutMs ? { requestTimeoutMs: o.requestTimeoutMs } : {}),
-            declaredAt: `${where(c.origin, ["spec", "kubeconfig"])} spec.kubeconfig`,
-          });
-          const helm = createHelm({
-            binary: o.helmBinary,
-            ...(kubeconfigPath ? { kubeconfig: kubeconfigPath } : {}),
-            ...(access.context ? { context: access.context } : {}),
-            log: o.log.child({ cluster: name }),
-            onCall: (verb, ms, ok) => o.onHelmCall?.(name, verb, ms, ok),
-          });
-          entry = { key, kube, helm };
-          cache.set(name, entry);
+          const made = clients(c);
+          entry = { key, kube: made.kube, helm: made.helm };
+          // A refusal is looked at again next pass (the operator may have fixed the file).
+          if (made.refused) cache.delete(name);
+          else cache.set(name, entry);
         }
         return {
           name,
