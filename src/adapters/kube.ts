@@ -37,14 +37,14 @@ export interface KubeOptions {
   requestTimeoutMs?: number;
   /** Where the access was declared (`clusters/prod.yaml:5:3 spec.kubeconfig`), for error messages. */
   declaredAt?: string;
-}
   /** The operator's --insecure-kubeconfig-exec: let the user's exec / auth-provider plugin run. */
   allowExec?: boolean;
+}
 
-export function loadKubeConfig(o: KubeOptions): k8s.KubeConfig {
 /** The flag that lets credential plugins run; never settable from git. */
 export const EXEC_FLAG = "--insecure-kubeconfig-exec (or BERTH_INSECURE_KUBECONFIG_EXEC=1)";
 
+export function loadKubeConfig(o: KubeOptions): k8s.KubeConfig {
   const kc = new k8s.KubeConfig();
   if (o.inCluster) kc.loadFromCluster();
   else if (o.kubeconfigPath) kc.loadFromFile(o.kubeconfigPath);
@@ -57,11 +57,10 @@ export const EXEC_FLAG = "--insecure-kubeconfig-exec (or BERTH_INSECURE_KUBECONF
     }
     kc.setCurrentContext(o.context);
   }
-  return kc;
   if (!o.allowExec) refuseCredentialPlugin(kc);
+  return kc;
 }
 
-export function createKube(o: KubeOptions): KubeClient {
 /**
  * client-node and helm run a user's `exec` command (and the gcp/azure
  * auth-provider's `cmd-path`) as berth's own user on every request; a kubeconfig
@@ -78,6 +77,7 @@ function refuseCredentialPlugin(kc: k8s.KubeConfig): void {
   );
 }
 
+export function createKube(o: KubeOptions): KubeClient {
   let kc: k8s.KubeConfig;
   try {
     kc = loadKubeConfig(o);
