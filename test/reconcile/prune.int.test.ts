@@ -1,7 +1,10 @@
 // Prune is opt-in, and a revision that places nothing on a cluster removes nothing unless allowed.
+// Whether an orphan is pruned follows the revision being applied (or, for an
+// application gone from git, the last revision that declared it), not the label
+// its release got when it was last applied.
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { commitFiles, createBareRepo, removeRepo, type GitFixture } from "../support/git.ts";
-import { berth, clusterFiles, revisions, tempCacheDir, workerComponent } from "./fixture.ts";
+import { commitFiles, createBareRepo, removeRepo, type FileTree, type GitFixture } from "../support/git.ts";
+import { berth, clusterFiles, kubeFor, revisions, tempCacheDir, workerComponent } from "./fixture.ts";
 
 const clusters = inject("clusters");
 const binaries = inject("binaries");
@@ -54,5 +57,88 @@ describe("prune", () => {
     });
     expect((await once()).code).toBe(0);
     expect(await revisions(west, "rt-prune", "pr-a")).toEqual([]);
+  });
+});
+
+/** An Application `name` in namespace `rt-<name>` whose entries use Components `<name>-<entry>`. */
+const appOf = (name: string, prune: boolean, entries: string[]) => `apiVersion: berth.dev/v1alpha1
+kind: Application
+metadata: { name: ${name} }
+spec:
+  namespace: rt-${name}
+  prune: ${prune}
+  components:
+${entries.map((e) => `    - { name: ${e}, component: ${name}-${e}, version: "^1.0.0" }`).join("\n")}
+`;
+
+/** A repository of its own, on the west cluster, with the Components `<app>-<entry>` of every entry given. */
+async function ownRepo(apps: Record<string, string[]>) {
+  const r = await createBareRepo();
+  const c = await tempCacheDir();
+  const files: FileTree = { ...clusterFiles([west]) };
+  for (const [app, entries] of Object.entries(apps)) for (const e of entries) files[`components/${app}-${e}.yaml`] = workerComponent(`${app}-${e}`, "1.0.0");
+  await commitFiles(r, files);
+  const run = async () => {
+    const res = await berth(["reconcile", "--once", "--source", r.url, "--helm", binaries.helm, "--cache-dir", c, "--helm-timeout", "30"]);
+    expect(res.code, res.out + res.err).toBe(0);
+    return res;
+  };
+  return { repo: r, run };
+}
+
+const own: GitFixture[] = [];
+const namespaces = ["rt-pra", "rt-prb", "rt-prc", "rt-prk"];
+afterAll(async () => {
+  for (const r of own) await removeRepo(r);
+  const { core } = kubeFor(west);
+  for (const name of namespaces) await core.deleteNamespace({ name }).catch(() => undefined);
+});
+
+describe("prune follows the revision, not the release's label", () => {
+  it("(a) an application switched to prune: false keeps the component it removes in the same commit", async () => {
+    const { repo: r, run } = await ownRepo({ pra: ["a", "b"] });
+    own.push(r);
+    await commitFiles(r, { "apps/pra.yaml": appOf("pra", true, ["a", "b"]) });
+    await run();
+    expect(await revisions(west, "rt-pra", "pra-b")).toEqual([{ revision: 1, status: "deployed" }]);
+    await commitFiles(r, { "apps/pra.yaml": appOf("pra", false, ["a"]) });
+    const res = await run();
+    expect(res.out).toMatch(/pra-b\s+unchanged\s+no longer declared in git; kept \(prune is off\)/);
+    expect(await revisions(west, "rt-pra", "pra-b")).toEqual([{ revision: 1, status: "deployed" }]);
+  });
+
+  it("(b) an application switched to prune: true (nothing else changed) prunes the component removed next", async () => {
+    const { repo: r, run } = await ownRepo({ prb: ["a", "b"] });
+    own.push(r);
+    await commitFiles(r, { "apps/prb.yaml": appOf("prb", false, ["a", "b"]) });
+    await run();
+    await commitFiles(r, { "apps/prb.yaml": appOf("prb", true, ["a", "b"]) });
+    expect((await run()).out).toMatch(/helm calls: 0;/);
+    await commitFiles(r, { "apps/prb.yaml": appOf("prb", true, ["a"]) });
+    await run();
+    expect(await revisions(west, "rt-prb", "prb-b")).toEqual([]);
+    expect((await revisions(west, "rt-prb", "prb-a")).length).toBe(1);
+  });
+
+  it("(c) an application removed from git follows the last revision that declared it, even one that changed only prune", async () => {
+    const { repo: r, run } = await ownRepo({ prc: ["a"], prk: ["k"] });
+    own.push(r);
+    // prk stays in git throughout, so the revision that removes prc still places releases on the cluster
+    await commitFiles(r, { "apps/prc.yaml": appOf("prc", false, ["a"]), "apps/prk.yaml": appOf("prk", false, ["k"]) });
+    await run();
+    await commitFiles(r, { "apps/prc.yaml": appOf("prc", true, ["a"]) });
+    // no release changes, so no helm call and no release label moves: the cluster records the setting instead
+    expect((await run()).out).toMatch(/helm calls: 0;/);
+    const records = () => kubeFor(west).core.listNamespacedConfigMap({ namespace: "rt-prc", labelSelector: "berth.dev/app-record=true" });
+    const recs = await records();
+    expect(recs.items.map((c) => [c.metadata?.name, c.data?.prune])).toEqual([["berth-app-prc", "true"]]);
+    // a pass that changes nothing writes nothing more
+    expect((await run()).out).toMatch(/helm calls: 0;/);
+    expect((await records()).items.map((c) => c.metadata?.resourceVersion)).toEqual(recs.items.map((c) => c.metadata?.resourceVersion));
+    await commitFiles(r, { "apps/prc.yaml": null });
+    const res = await run();
+    expect(res.out).toMatch(/prc-a\s+applied\s+uninstall/);
+    expect(await revisions(west, "rt-prc", "prc-a")).toEqual([]);
+    expect((await revisions(west, "rt-prk", "prk-k")).length).toBe(1);
   });
 });
