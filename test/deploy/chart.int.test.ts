@@ -27,7 +27,7 @@ afterAll(async () => {
 describe("deploy/berth", () => {
   it.each([
     ["default values", []],
-    ["every option on", ["--set", "source.url=https://git.example.com/defs.git", "--set", "webhook.secret=s", "--set", "serviceMonitor.enabled=true", "--set", "leaderElection.enabled=true", "--set", "replicaCount=2", "--set", "kubeconfigSecret=kc"]],
+    ["every option on", ["--set", "source.url=https://git.example.com/defs.git", "--set", "webhook.secret=s", "--set", "serviceMonitor.enabled=true", "--set", "leaderElection.enabled=true", "--set", "replicaCount=2", "--set", "kubeconfigSecret=kc", "--set", "rbac.impersonate=true", "--set", "requireProject=true"]],
   ])("helm lint --strict passes with %s", async (_n, extra) => {
     const r = await helm(["lint", "--strict", CHART, ...extra]);
     expect(r.stdout + r.stderr).toContain("1 chart(s) linted, 0 chart(s) failed");
@@ -41,6 +41,22 @@ describe("deploy/berth", () => {
     const r = await helm(["template", "berth", CHART, ...extra]);
     expect(r.exitCode).not.toBe(0);
     expect(r.stderr).toMatch(message);
+  });
+
+  it("confines Cluster kubeconfigs to the mounted Secret, and impersonates ServiceAccounts only when asked", async () => {
+    const args = async (extra: string[]) => {
+      const r = await helm(["template", "berth", CHART, "--set", "source.url=x", ...extra]);
+      const docs = parseAllDocuments(r.stdout).map((d) => d.toJS());
+      const dep = docs.find((d) => d?.kind === "Deployment") as { spec: { template: { spec: { containers: Array<{ args: string[] }> } } } };
+      const role = docs.find((d) => d?.kind === "ClusterRole") as { rules: Array<{ resources: string[]; verbs: string[] }> };
+      return { args: dep.spec.template.spec.containers[0]!.args, impersonates: role.rules.some((x) => x.verbs.includes("impersonate")) };
+    };
+    const plain = await args([]);
+    expect(plain.args.some((a) => a.startsWith("--kubeconfig-dir"))).toBe(false);
+    expect(plain.impersonates).toBe(false);
+    const on = await args(["--set", "kubeconfigSecret=kc", "--set", "rbac.impersonate=true", "--set", "requireProject=true"]);
+    expect(on.args).toEqual(expect.arrayContaining(["--kubeconfig-dir=/etc/berth/kubeconfigs", "--require-project"]));
+    expect(on.impersonates).toBe(true);
   });
 
   it("renders a ServiceMonitor only when asked", async () => {
@@ -101,6 +117,9 @@ describe("deploy/berth", () => {
     ["create", "leases.coordination.k8s.io", NS, "yes"],
     ["create", "leases.coordination.k8s.io", "kube-system", "no"],
     ["create", "clusterroles.rbac.authorization.k8s.io", undefined, "no"],
+    // impersonation is opt-in (rbac.impersonate), and never of groups
+    ["impersonate", "serviceaccounts", undefined, "no"],
+    ["impersonate", "groups", undefined, "no"],
   ])("the service account may %s %s (%s): %s", async (verb, resource, ns, want) => {
     expect(await canI(verb, resource, ns)).toBe(want);
   });
