@@ -64,6 +64,8 @@ try {
     helmBinary: helm,
     concurrency: Number(values.concurrency),
     helmTimeoutMs: 300_000,
+    // The clusters' kubeconfigs are under `base`, the operator's directory here.
+    kubeconfig: { dirs: [base], deny: [{ dir: cacheDir, what: "berth's cache dir" }], allowExec: false },
   });
 
   peakRss = 0;

@@ -2,7 +2,7 @@
 import { execa } from "execa";
 import { mkdtemp, readdir, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { ensureBinaries } from "../test/cluster/harness.ts";
 import { commitFiles, createBareRepo } from "../test/support/git.ts";
 import { run } from "../src/cli/index.ts";
@@ -44,7 +44,9 @@ const repo = await createBareRepo({ baseDir: await mkdtemp(join(tmpdir(), "berth
 await commitFiles(repo, files, { message: "examples/shop" });
 process.stderr.write(`git remote: ${repo.url}\n\n`);
 
-const common = ["--source", repo.url, "--helm", binaries.helm, "--helm-timeout", "120", "--cache-dir", await mkdtemp(join(tmpdir(), "berth-demo-cache-"))];
+// The local clusters' kubeconfigs are where berth may read them (it reads none from elsewhere).
+const kubeconfigDirs = [...new Set(Object.values(kubeconfigs).map((k) => dirname(k)))].flatMap((d) => ["--kubeconfig-dir", d]);
+const common = ["--source", repo.url, "--helm", binaries.helm, "--helm-timeout", "120", "--cache-dir", await mkdtemp(join(tmpdir(), "berth-demo-cache-")), ...kubeconfigDirs];
 process.stdout.write(`$ berth reconcile --once --source ${repo.url}\n`);
 const code = await run(["reconcile", "--once", ...common]);
 process.stdout.write(`\n$ berth status --source ${repo.url}\n`);

@@ -69,3 +69,38 @@ describe("kubeconfig errors", () => {
     );
   });
 });
+
+describe("credential plugins", () => {
+  const dir = mkdtempSync(join(tmpdir(), "berth-kubeconfig-"));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const write = (name: string, user: string) => {
+    const path = join(dir, name);
+    writeFileSync(
+      path,
+      [
+        "apiVersion: v1",
+        "kind: Config",
+        "clusters: [{ name: c, cluster: { server: https://127.0.0.1:1 } }]",
+        `users: [{ name: u, user: ${user} }, { name: other, user: { exec: { apiVersion: client.authentication.k8s.io/v1, command: touch } } }]`,
+        "contexts: [{ name: east, context: { cluster: c, user: u } }, { name: west, context: { cluster: c, user: other } }]",
+        "current-context: east",
+      ].join("\n"),
+    );
+    return path;
+  };
+
+  it.each([
+    ["exec", "{ exec: { apiVersion: client.authentication.k8s.io/v1, command: touch, args: [x] } }", /its user u runs an exec credential plugin .*--insecure-kubeconfig-exec/],
+    ["a gcp auth-provider", "{ auth-provider: { name: gcp, config: { cmd-path: touch } } }", /its user u runs an auth-provider plugin .*gcp.*--insecure-kubeconfig-exec/],
+  ])("refuses %s unless the operator allows it", (name, user, msg) => {
+    const path = write(name, user);
+    expect(() => loadKubeConfig({ cluster: "x", kubeconfigPath: path })).toThrow(msg);
+    expect(loadKubeConfig({ cluster: "x", kubeconfigPath: path, allowExec: true }).getCurrentUser()?.name).toBe("u");
+  });
+
+  it("looks only at the user of the context berth uses; tokenFile (reads a file, runs nothing) is no plugin", () => {
+    const path = write("token-file", "{ auth-provider: { name: tokenFile, config: { tokenFile: /dev/null } } }");
+    expect(loadKubeConfig({ cluster: "x", kubeconfigPath: path }).getCurrentUser()?.name).toBe("u");
+    expect(() => loadKubeConfig({ cluster: "x", kubeconfigPath: path, context: "west" })).toThrow(/its user other runs an exec credential plugin/);
+  });
+});

@@ -69,7 +69,9 @@ export function loadKubeConfig(o: KubeOptions): k8s.KubeConfig {
 function refuseCredentialPlugin(kc: k8s.KubeConfig): void {
   const user = kc.getCurrentUser();
   if (!user) return;
-  const kind = user.exec ? "an exec credential plugin (users[].user.exec)" : user.authProvider ? "an auth-provider plugin (users[].user.auth-provider)" : undefined;
+  // `tokenFile` is client-node's own in-cluster provider: it reads the ServiceAccount token and runs nothing.
+  const provider = (user.authProvider as { name?: string } | undefined)?.name;
+  const kind = user.exec ? "an exec credential plugin (users[].user.exec)" : user.authProvider && provider !== "tokenFile" ? `an auth-provider plugin (users[].user.auth-provider ${provider ?? ""})` : undefined;
   if (!kind) return;
   throw new BerthError(
     "INVALID_INPUT",

@@ -1,6 +1,6 @@
 import type { TestProject } from "vitest/node";
 import { ensureBinaries, startCluster, type Binaries, type LocalCluster } from "./harness.ts";
-import { reapStaleRuns } from "./state.ts";
+import { reapStaleRuns, runsBaseDir } from "./state.ts";
 
 /** A cluster as tests see it (see harness.ts for what runs inside). */
 export interface ProvidedCluster {
@@ -55,5 +55,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
     clusters.map((c) => ({ name: c.name, kubeconfig: c.kubeconfigPath, server: c.server })),
   );
   project.provide("binaries", binaries);
+  // berth reads kubeconfigs only from the operator's directories; the test clusters' are the operator's here.
+  // Set before vitest forks the workers, so they (and the CLIs they spawn) inherit it.
+  process.env.BERTH_KUBECONFIG_DIRS = [runsBaseDir(), process.env.BERTH_KUBECONFIG_DIRS].filter(Boolean).join(":");
   return teardown;
 }

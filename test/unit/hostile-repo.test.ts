@@ -187,3 +187,109 @@ describe("a --source or --ref that git would read as an option", () => {
     expect((err as GitError).stderr).not.toMatch(/bad recurse-submodules argument/);
   });
 });
+
+describe("a Cluster's kubeconfig: exec plugins, paths, and the environment", () => {
+  const KUBECONFIG_LINE = /clusters\/prod\.yaml:7:\d+ spec\.kubeconfig\.path: /;
+  /** A kubeconfig whose user runs `touch <marker>` as its credential plugin (client-node and helm would both run it). */
+  const execKubeconfig = (marker: string) =>
+    [
+      "apiVersion: v1",
+      "kind: Config",
+      "clusters: [{ name: c, cluster: { server: 'https://127.0.0.1:1' } }]",
+      `users: [{ name: u, user: { exec: { apiVersion: client.authentication.k8s.io/v1, command: touch, args: ['${marker}'] } } }]`,
+      "contexts: [{ name: prod-hk, context: { cluster: c, user: u } }]",
+      "current-context: prod-hk",
+      "",
+    ].join("\n");
+  /** The base repository with prod-hk's kubeconfig at `path`, plus extra files. */
+  const repoWith = (path: string, extra: Record<string, string> = {}) => ({
+    ...BASE_REPO,
+    ...edit(BASE_REPO, "clusters/prod.yaml", "{ path: ~/.kube/config, context: prod-hk }", `{ path: "${path}", context: prod-hk }`),
+    ...extra,
+  });
+  const commands = (src: string, cache: string, more: string[]) => [
+    ["plan", `--source=${src}`, `--cache-dir=${cache}`, ...more],
+    ["status", `--source=${src}`, `--cache-dir=${cache}`, ...more],
+    ["reconcile", "--once", `--source=${src}`, `--cache-dir=${cache}`, "--helm=/nonexistent/helm", ...more],
+  ];
+
+  it("an exec plugin in an allowed dir never runs without --insecure-kubeconfig-exec: plan, status and reconcile --once name file:line and the flag", async () => {
+    const kube = await tempDir("kube");
+    const marker = join(kube, "marker");
+    await writeFile(join(kube, "config"), execKubeconfig(marker));
+    const dir = await tempDir("local");
+    await writeTree(dir, repoWith(join(kube, "config")));
+    const cache = await tempDir("cache");
+    for (const args of commands(dir, cache, [`--kubeconfig-dir=${kube}`])) {
+      const r = await runBerth(args);
+      expect(r.out + r.err).toMatch(KUBECONFIG_LINE);
+      expect(r.out + r.err).toMatch(/its user u runs an exec credential plugin .*unless the operator starts it with --insecure-kubeconfig-exec/);
+      expect(existsSync(marker)).toBe(false);
+    }
+  });
+
+  it("with --insecure-kubeconfig-exec the plugin of a kubeconfig in an allowed dir runs", async () => {
+    const kube = await tempDir("kube");
+    const marker = join(kube, "marker");
+    await writeFile(join(kube, "config"), execKubeconfig(marker));
+    const dir = await tempDir("local");
+    await writeTree(dir, repoWith(join(kube, "config")));
+    await runBerth(["plan", `--source=${dir}`, `--cache-dir=${await tempDir("cache")}`, `--kubeconfig-dir=${kube}`, "--insecure-kubeconfig-exec"]);
+    expect(existsSync(marker)).toBe(true);
+  });
+
+  it("a kubeconfig committed to the repository is refused even when an allowed dir holds the source and the flag is given", async () => {
+    const parent = await tempDir("parent");
+    const dir = join(parent, "defs");
+    const marker = join(parent, "marker");
+    await writeTree(dir, repoWith(join(dir, "clusters", "kubeconfig"), { "clusters/kubeconfig": execKubeconfig(marker) }));
+    const cache = await tempDir("cache");
+    for (const args of commands(dir, cache, [`--kubeconfig-dir=${parent}`, "--insecure-kubeconfig-exec"])) {
+      const r = await runBerth(args);
+      expect(r.out + r.err).toMatch(KUBECONFIG_LINE);
+      expect(r.out + r.err).toMatch(/clusters\/kubeconfig is inside the definitions source .*, which git can write; berth reads kubeconfigs only from the operator's directories \(--kubeconfig-dir/);
+      expect(existsSync(marker)).toBe(false);
+    }
+  });
+
+  it("a kubeconfig inside berth's --cache-dir (where a remote repository lands) is refused", async () => {
+    const parent = await tempDir("parent");
+    const cache = join(parent, "cache");
+    const marker = join(parent, "marker");
+    await mkdir(cache, { recursive: true });
+    await writeFile(join(cache, "kubeconfig"), execKubeconfig(marker));
+    const repo: GitFixture = await createBareRepo();
+    cleanups.push(() => removeRepo(repo));
+    await commitFiles(repo, repoWith(join(cache, "kubeconfig")));
+    const r = await runBerth(["plan", `--source=${repo.url}`, `--cache-dir=${cache}`, `--kubeconfig-dir=${parent}`, "--insecure-kubeconfig-exec"]);
+    expect(r.out).toMatch(KUBECONFIG_LINE);
+    expect(r.out).toMatch(/is inside berth's --cache-dir/);
+    expect(existsSync(marker)).toBe(false);
+  });
+
+  it("a relative path is refused: it would depend on the directory berth runs in", async () => {
+    const dir = await tempDir("local");
+    const marker = join(dir, "marker");
+    await writeTree(dir, repoWith("clusters/kubeconfig", { "clusters/kubeconfig": execKubeconfig(marker) }));
+    // run from inside the source, where the relative path would name the committed file
+    const r = await runBerth(["plan", "--source=.", `--cache-dir=${await tempDir("cache")}`, `--kubeconfig-dir=${dir}`, "--insecure-kubeconfig-exec"], dir);
+    expect(r.out).toMatch(KUBECONFIG_LINE);
+    expect(r.out).toMatch(/path "clusters\/kubeconfig" is relative, so it would depend on the directory berth runs in; write an absolute path/);
+    expect(existsSync(marker)).toBe(false);
+  });
+
+  it("${VAR} in a path is not expanded: berth's environment never reaches output, status or the cache", async () => {
+    const value = `VALUE-${Math.random().toString(36).slice(2)}`;
+    process.env.BERTH_HOSTILE_TEST_SECRET = value;
+    cleanups.push(async () => delete process.env.BERTH_HOSTILE_TEST_SECRET);
+    const dir = await tempDir("local");
+    await writeTree(dir, repoWith("/tmp/${BERTH_HOSTILE_TEST_SECRET}/kubeconfig"));
+    const cache = await tempDir("cache");
+    for (const args of [...commands(dir, cache, []), ["status", `--source=${dir}`, `--cache-dir=${cache}`, "--output=json"]]) {
+      const r = await runBerth(args);
+      expect(r.out + r.err).toMatch(/nothing in a kubeconfig path is expanded from the environment; write the path itself/);
+      expect(r.out + r.err).not.toContain(value);
+    }
+    expect(await filesContaining(cache, value)).toEqual([]);
+  });
+});
