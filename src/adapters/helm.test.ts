@@ -41,6 +41,34 @@ describe("helm adapter", () => {
     expect(helm.calls).toBe(3);
   });
 
+  it("acts as the Project's identity on every call when told to", async () => {
+    const r = await recorder();
+    const who = { user: "system:serviceaccount:shop:berth-shop", groups: ["system:serviceaccounts", "system:serviceaccounts:shop"] };
+    const helm = createHelm({ binary: r.bin, kubeconfig: "/k/east", log, impersonate: who });
+    await helm.uninstall({ release: "x", namespace: "shop", timeoutMs: 1000 });
+    const args = await r.args();
+    expect(args).toContain("--kube-as-user=system:serviceaccount:shop:berth-shop");
+    expect(args.filter((a) => a.startsWith("--kube-as-group="))).toEqual(["--kube-as-group=system:serviceaccounts", "--kube-as-group=system:serviceaccounts:shop"]);
+    const own = await recorder();
+    await createHelm({ binary: own.bin, log }).uninstall({ release: "x", namespace: "shop", timeoutMs: 1000 });
+    expect((await own.args()).some((a) => a.startsWith("--kube-as"))).toBe(false);
+  });
+
+  it("template returns what helm prints, with values by a private file, CRDs included", async () => {
+    const r = await recorder(`echo "kind: ConfigMap"; echo "---"; echo "kind: Secret"`);
+    const helm = createHelm({ binary: r.bin, log });
+    const out = await helm.template({ release: "shop-api", namespace: "shop", chartDir: "/charts/x", values: { password: "s3cret" }, isUpgrade: true, timeoutMs: 1000 });
+    expect(out).toBe("kind: ConfigMap\n---\nkind: Secret\n");
+    const args = await r.args();
+    expect(args.slice(0, 3)).toEqual(["template", "shop-api", "/charts/x"]);
+    expect(args).toEqual(expect.arrayContaining(["--namespace", "shop", "--include-crds", "--is-upgrade"]));
+    expect(args.join(" ")).not.toContain("s3cret");
+    expect(JSON.parse(await r.values())).toEqual({ password: "s3cret" });
+    await helm.template({ release: "shop-api", namespace: "shop", chartDir: "/charts/x", values: {}, isUpgrade: false, timeoutMs: 1000 });
+    expect(await r.args()).not.toContain("--is-upgrade");
+    expect(helm.calls).toBe(2);
+  });
+
   it("passes no Helm 4 flag to Helm 3", async () => {
     const r = await recorder("", "v3.22.0");
     const helm = createHelm({ binary: r.bin, log });

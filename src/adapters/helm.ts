@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { HelmError } from "../errors.ts";
 import type { JsonObject } from "../model/types.ts";
+import type { Impersonation } from "./kube/impersonate.ts";
 import type { Logger } from "../log.ts";
 
 export interface UpgradeOptions {
@@ -27,6 +28,16 @@ export interface RollbackOptions {
   maxHistory?: number;
 }
 
+export interface TemplateOptions {
+  release: string;
+  namespace: string;
+  chartDir: string;
+  values: JsonObject;
+  /** Render as an upgrade (`.Release.IsUpgrade`) rather than a first install. */
+  isUpgrade: boolean;
+  timeoutMs: number;
+}
+
 export interface UninstallOptions {
   release: string;
   namespace: string;
@@ -38,6 +49,8 @@ export interface HelmClient {
   upgradeInstall(o: UpgradeOptions): Promise<void>;
   rollback(o: RollbackOptions): Promise<void>;
   uninstall(o: UninstallOptions): Promise<void>;
+  /** `helm template --include-crds`: the manifest an install would apply (hooks and CRDs included), without touching the cluster. */
+  template(o: TemplateOptions): Promise<string>;
   /** Helm calls made so far (a no-op reconcile must make none). */
   readonly calls: number;
 }
@@ -52,6 +65,8 @@ export interface HelmOptions {
   /** Extra time helm gets beyond its own --timeout before berth terminates it (default: half of it, at most 30 s). */
   slackMs?: number;
   onCall?: (verb: string, ms: number, ok: boolean) => void;
+  /** Act as this identity on the cluster (`--kube-as-user` / `--kube-as-group`), so the API server's RBAC decides. */
+  impersonate?: Impersonation;
 }
 
 const secs = (ms: number) => `${Math.max(1, Math.ceil(ms / 1000))}s`;
@@ -62,9 +77,12 @@ export function createHelm(opts: HelmOptions): HelmClient {
   const base = [
     ...(opts.kubeconfig ? ["--kubeconfig", opts.kubeconfig] : []),
     ...(opts.context ? ["--kube-context", opts.context] : []),
+    // `--flag=value`: a value is never read as a flag of its own
+    ...(opts.impersonate ? [`--kube-as-user=${opts.impersonate.user}`, ...opts.impersonate.groups.map((g) => `--kube-as-group=${g}`)] : []),
   ];
 
-  async function helm(verb: string, args: string[], timeoutMs: number): Promise<void> {
+  /** Runs one helm command; with `stdout`, returns what it printed (through a private file, like stderr). */
+  async function helm(verb: string, args: string[], timeoutMs: number, stdout = false): Promise<string> {
     calls++;
     const full = [...args, ...base];
     const started = Date.now();
@@ -73,14 +91,16 @@ export function createHelm(opts: HelmOptions): HelmClient {
     const dir = await mkdtemp(join(tmpdir(), "berth-helm-"));
     const errFile = join(dir, "stderr");
     const errFd = await open(errFile, "w");
+    const outFile = join(dir, "stdout");
+    const outFd = stdout ? await open(outFile, "w", 0o600) : undefined;
     try {
       // helm's own --timeout bounds its waiting; berth's timeout bounds a hung process.
-      const r = await runBounded(opts.binary, full, errFd.fd, timeoutMs + slack, opts.killGraceMs ?? 5_000).catch((err: Error) => {
+      const r = await runBounded(opts.binary, full, errFd.fd, timeoutMs + slack, opts.killGraceMs ?? 5_000, outFd?.fd).catch((err: Error) => {
         throw new HelmError(`cannot run helm (${opts.binary}): ${err.message}; give the binary with --helm or BERTH_HELM`, { args: [verb, ...full], stderr: "", cause: err });
       });
       if (r.code === 0 && !r.timedOut) {
         opts.onCall?.(verb, Date.now() - started, true);
-        return;
+        return stdout ? await readFile(outFile, "utf8") : "";
       }
       opts.onCall?.(verb, Date.now() - started, false);
       const stderr = (await readFile(errFile, "utf8").catch(() => "")).trim().slice(-4000);
@@ -90,6 +110,7 @@ export function createHelm(opts: HelmOptions): HelmClient {
       throw new HelmError(msg, { args: [verb, ...full], stderr, timedOut: r.timedOut });
     } finally {
       await errFd.close();
+      await outFd?.close();
       await rm(dir, { recursive: true, force: true });
     }
   }
@@ -157,6 +178,22 @@ export function createHelm(opts: HelmOptions): HelmClient {
         ["rollback", o.release, String(o.revision), "--namespace", o.namespace, "--wait", "--timeout", secs(o.timeoutMs), "--history-max", String(o.maxHistory ?? 10), ...(await forceConflicts())],
         o.timeoutMs,
       );
+    },
+    async template(o) {
+      // values as for upgradeInstall: a private file, never the command line
+      const dir = await mkdtemp(join(tmpdir(), "berth-values-"));
+      const file = join(dir, "values.json");
+      try {
+        await writeFile(file, JSON.stringify(o.values), { mode: 0o600 });
+        return await helm(
+          "template",
+          ["template", o.release, o.chartDir, "--namespace", o.namespace, "--values", file, "--include-crds", ...(o.isUpgrade ? ["--is-upgrade"] : [])],
+          o.timeoutMs,
+          true,
+        );
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
     },
     async uninstall(o) {
       await helm("uninstall", ["uninstall", o.release, "--namespace", o.namespace, "--wait", "--timeout", secs(o.timeoutMs)], o.timeoutMs);

@@ -5,6 +5,7 @@ import * as k8s from "@kubernetes/client-node";
 import { BerthError, KubeError } from "../errors.ts";
 import { appRecordStore, type AppRecordStore } from "./kube/app-records.ts";
 import { makeCall, httpStatus } from "./kube/call.ts";
+import { impersonate, type Impersonation } from "./kube/impersonate.ts";
 import { healthReader, type HealthReader } from "./kube/health.ts";
 import { helmStorage, type HelmStorage } from "./kube/helm-storage.ts";
 import { jobRunner, type JobRunner } from "./kube/jobs.ts";
@@ -15,6 +16,7 @@ export { LABELS } from "../model/labels.ts";
 export type { WorkloadKind } from "./kube/health.ts";
 export type { JobSpec, JobResult } from "./kube/jobs.ts";
 export type { DeployedManifest } from "./kube/helm-storage.ts";
+export type { Impersonation } from "./kube/impersonate.ts";
 export { decodeRelease, encodeRelease, groupReleases } from "./kube/helm-storage.ts";
 
 export interface KubeClient extends HelmStorage, MemoStore, AppRecordStore, JobRunner, HealthReader {
@@ -39,6 +41,8 @@ export interface KubeOptions {
   declaredAt?: string;
   /** The operator's --insecure-kubeconfig-exec: let the user's exec / auth-provider plugin run. */
   allowExec?: boolean;
+  /** Act as this identity on every request (a Project's ServiceAccount), so the API server's RBAC decides. */
+  impersonate?: Impersonation;
 }
 
 /** The flag that lets credential plugins run; never settable from git. */
@@ -83,6 +87,7 @@ export function createKube(o: KubeOptions): KubeClient {
   let kc: k8s.KubeConfig;
   try {
     kc = loadKubeConfig(o);
+    if (o.impersonate) impersonate(kc, o.impersonate);
   } catch (err) {
     // A missing or broken kubeconfig makes this one cluster unreachable, not the whole run.
     return unreachableKube(o.cluster, accessFailure(o, err));
