@@ -66,6 +66,10 @@ function fakeCluster(label: boolean, records: AppRecord[] = [], orphan = false) 
       calls++;
       uninstalled.push(o.release);
     },
+    async template() {
+      calls++;
+      return "";
+    },
     get calls() {
       return calls;
     },

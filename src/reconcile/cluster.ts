@@ -9,7 +9,7 @@ import { changes } from "../plan/action.ts";
 import type { RetryPolicy } from "../plan/decide.ts";
 import { planCluster, type ClusterPlan, type PlannedRelease } from "../plan/plan.ts";
 import { newestRecords, pruneDecider, recordWrites, type AppDeclaration, type AppRecord } from "../plan/prune.ts";
-import type { ActionContext } from "./context.ts";
+import { actingContext, type ActingAs, type ActionContext } from "./context.ts";
 import { readBook, type ReleaseBook } from "./memo.ts";
 import type { ObservedRelease } from "../plan/observed.ts";
 import { reconcileRelease, type ReleaseResult } from "./release.ts";
@@ -21,6 +21,8 @@ export interface ClusterTarget {
   maxHistory?: number;
   kube: KubeClient;
   helm: HelmClient;
+  /** The clients acting as a Project's identity on this cluster (kept per identity); without it, such a Project's releases are blocked. */
+  as?: ActingAs;
 }
 
 export interface ClusterRunInput {
@@ -162,7 +164,9 @@ export async function reconcileCluster(target: ClusterTarget, input: ClusterRunI
     if (!changes(r.action)) return unchanged(r);
     const book = books.get(key(r.namespace, r.name)) ?? readBook(undefined);
     const prune = r.application ? (input.applications.get(r.application)?.prune ?? false) : false;
-    return limit(() => reconcileRelease(ctx, r, { book, prune, ...(input.retry ? { retry: input.retry } : {}) }));
+    const acting = actingContext(ctx, r.desired?.project, target.as);
+    if ("blocked" in acting) return { ...unchanged(r), outcome: "blocked", reason: acting.blocked };
+    return limit(() => reconcileRelease(acting.ctx, r, { book, prune, ...(input.retry ? { retry: input.retry } : {}) }));
   };
   // plan.releases lists dependencies before dependents, so every need is already running.
   for (const r of plan.releases) running.set(key(r.namespace, r.name), run(r));

@@ -1,6 +1,7 @@
 import type { HelmClient } from "../adapters/helm.ts";
-import type { KubeClient } from "../adapters/kube.ts";
+import type { Impersonation, KubeClient } from "../adapters/kube.ts";
 import type { Logger } from "../log.ts";
+import type { ReleaseProject } from "../model/types.ts";
 
 /** What an action needs to act on one cluster: adapters in, nothing global. */
 export interface ActionContext {
@@ -14,4 +15,23 @@ export interface ActionContext {
   maxHistory?: number;
   /** Directory of a rendered chart, written on first use. */
   chartDir(chart: { name: string; version: string }): Promise<string>;
+}
+
+/** A cluster's clients that act as one identity (ClusterTarget.as). */
+export type ActingAs = (who: Impersonation) => { kube: KubeClient; helm: HelmClient };
+
+/**
+ * The context a release's actions run in. When its Project impersonates, helm
+ * and the step Jobs (the release's own workload) act as that identity, so the
+ * API server's RBAC decides; observation and berth's records (memos, Helm
+ * storage bookkeeping, health) stay on berth's identity. A cluster that cannot
+ * act as the identity blocks the release instead of acting as berth.
+ */
+export function actingContext(ctx: ActionContext, project: ReleaseProject | undefined, as: ActingAs | undefined): { ctx: ActionContext } | { blocked: string } {
+  const who = project?.impersonate;
+  if (!who) return { ctx };
+  if (!as) return { blocked: `Project ${project.name} acts as ${who.user}, and berth's clients for cluster ${ctx.cluster} cannot impersonate; nothing was applied` };
+  const acting = as(who);
+  const jobs: Pick<KubeClient, "runJob"> = { runJob: (spec) => acting.kube.runJob(spec) };
+  return { ctx: { ...ctx, helm: acting.helm, kube: { ...ctx.kube, ...jobs }, log: ctx.log.child({ project: project.name, as: who.user }) } };
 }

@@ -9,6 +9,8 @@ import type { ActionRecord, StepRecord } from "./memo.ts";
 export interface ActionOutcome {
   record: ActionRecord;
   memo: ReleaseMemo;
+  /** Set when the action was refused before it changed anything (e.g. outside its Project): the release is blocked for this reason. */
+  blocked?: string;
 }
 
 export interface ActInput {

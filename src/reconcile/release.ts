@@ -104,6 +104,7 @@ export async function reconcileRelease(ctx: ActionContext, first: PlannedRelease
       },
       describeAction(a),
     );
+    if (out.blocked) return result("blocked", out.blocked);
     if (record.result === "failed") return result("failed", record.error ?? "failed");
     item = replanRelease(item, { observed, memo: book.memo, now: Date.now(), ...(opts.retry ? { retry: opts.retry } : {}) });
   }

@@ -5,7 +5,7 @@ import { realpathSync } from "node:fs";
 import { homedir } from "node:os";
 import { isAbsolute, relative, resolve, sep } from "node:path";
 import { createHelm, type HelmClient } from "../adapters/helm.ts";
-import { accessFailure, createKube, loadKubeConfig, unreachableKube, type KubeClient, type KubeOptions } from "../adapters/kube.ts";
+import { accessFailure, createKube, loadKubeConfig, unreachableKube, type Impersonation, type KubeClient, type KubeOptions } from "../adapters/kube.ts";
 import { BerthError, KubeError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { where } from "../model/issue.ts";
@@ -99,7 +99,7 @@ function refusedHelm(cluster: string, message: string): HelmClient {
   const fail = async (): Promise<never> => {
     throw new KubeError(cluster, message);
   };
-  return { calls: 0, upgradeInstall: fail, rollback: fail, uninstall: fail };
+  return { calls: 0, upgradeInstall: fail, rollback: fail, uninstall: fail, template: fail };
 }
 
 export interface TargetCache {
@@ -110,10 +110,12 @@ export interface TargetCache {
 
 export function createTargetCache(o: TargetOptions): TargetCache {
   const policy = o.kubeconfig ?? { dirs: defaultKubeconfigDirs(), deny: [], allowExec: false };
-  const cache = new Map<string, { key: string; kube: KubeClient; helm: HelmClient }>();
+  type Clients = { kube: KubeClient; helm: HelmClient };
+  // per cluster: berth's own clients, and those acting as each Project identity (by canonical JSON)
+  const cache = new Map<string, { key: string; kube: KubeClient; helm: HelmClient; identities: Map<string, Clients> }>();
 
   /** The clients for one Cluster's access; both refuse when the access is not allowed. */
-  function clients(c: Cluster): { kube: KubeClient; helm: HelmClient; refused?: true } {
+  function clients(c: Cluster, identity?: Impersonation): { kube: KubeClient; helm: HelmClient; refused?: true } {
     const name = c.metadata.name;
     const access = c.spec.kubeconfig ?? {};
     // inCluster wins over a path (loadKubeConfig reads only the ServiceAccount then).
@@ -126,6 +128,7 @@ export function createTargetCache(o: TargetOptions): TargetCache {
       ...(o.requestTimeoutMs ? { requestTimeoutMs: o.requestTimeoutMs } : {}),
       declaredAt: byPath ? `${where(c.origin, ["spec", "kubeconfig", "path"])} spec.kubeconfig.path` : `${where(c.origin, ["spec", "kubeconfig"])} spec.kubeconfig`,
       allowExec: policy.allowExec,
+      ...(identity ? { impersonate: identity } : {}),
     };
     let opts = declared;
     try {
@@ -144,9 +147,22 @@ export function createTargetCache(o: TargetOptions): TargetCache {
         ...(access.context ? { context: access.context } : {}),
         log: o.log.child({ cluster: name }),
         onCall: (verb, ms, ok) => o.onHelmCall?.(name, verb, ms, ok),
+        ...(identity ? { impersonate: identity } : {}),
       }),
     };
   }
+
+  /** The clients of one identity on a cluster, made on first use and kept with the cluster's own. */
+  const actingAs = (c: Cluster, identities: Map<string, Clients>) => (who: Impersonation): Clients => {
+    const k = canonicalJson(who);
+    let made = identities.get(k);
+    if (!made) {
+      const m = clients(c, who);
+      made = { kube: m.kube, helm: m.helm };
+      identities.set(k, made);
+    }
+    return made;
+  };
 
   return {
     targets(clusters) {
@@ -157,7 +173,7 @@ export function createTargetCache(o: TargetOptions): TargetCache {
         let entry = cache.get(name);
         if (!entry || entry.key !== key) {
           const made = clients(c);
-          entry = { key, kube: made.kube, helm: made.helm };
+          entry = { key, kube: made.kube, helm: made.helm, identities: new Map() };
           // A refusal is looked at again next pass (the operator may have fixed the file).
           if (made.refused) cache.delete(name);
           else cache.set(name, entry);
@@ -169,9 +185,10 @@ export function createTargetCache(o: TargetOptions): TargetCache {
           ...(c.spec.helm?.maxHistory ? { maxHistory: c.spec.helm.maxHistory } : {}),
           kube: entry.kube,
           helm: entry.helm,
+          as: actingAs(c, entry.identities),
         };
       });
     },
-    helmCalls: () => [...cache.values()].reduce((n, e) => n + e.helm.calls, 0),
+    helmCalls: () => [...cache.values()].reduce((n, e) => n + e.helm.calls + [...e.identities.values()].reduce((m, i) => m + i.helm.calls, 0), 0),
   };
 }

@@ -8,6 +8,7 @@ import { isPending } from "../plan/observed.ts";
 import type { ActionContext } from "./context.ts";
 import type { StepRecord } from "./memo.ts";
 import { failed, finish, startRecord, succeeded, type ActInput, type ActionOutcome } from "./outcome.ts";
+import { refuseOutsideProject } from "./project-check.ts";
 import { runStep } from "./run-step.ts";
 
 type Apply = Extract<Action, { kind: "install" | "upgrade" }>;
@@ -17,6 +18,9 @@ export async function applyRelease(ctx: ActionContext, input: ActInput, action: 
   const desired = item.desired!;
   const from = action.kind === "upgrade" ? action.from : undefined;
   const record = startRecord(ctx, item, action.kind, from, action.to);
+  // A Project's release is rendered and checked first: what leaves the Project runs no step and no upgrade.
+  const refused = await refuseOutsideProject(ctx, input, action, record);
+  if (refused) return refused;
   const steps: StepRecord[] = [];
   const attempt = `${item.digest!.slice(0, 8)}-${memo.failedDigest === item.digest ? memo.failures : 0}`;
 
