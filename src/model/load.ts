@@ -1,13 +1,17 @@
 // The only file-system reader of the model: walks a definitions repository,
 // reads the built-in definitions and schemas shipped with berth, and the
-// template files definitions name; everything else is buildRepo (pure).
+// template files definitions name; everything else is checkRepo (pure), and
+// render's template check (a dry render, pure too).
 import { lstat, readdir, readFile, realpath } from "node:fs/promises";
 import { constants, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import pLimit from "p-limit";
 import { resolveInsideSync } from "../adapters/inside-root.ts";
-import { buildRepo, type SourceFile, type TemplateReader } from "./build.ts";
+import { ValidationError } from "../errors.ts";
+import { templateIssues } from "../render/template-check.ts";
+import { checkRepo, type SourceFile, type TemplateReader } from "./build.ts";
+import { sortIssues } from "./issue.ts";
 import { MAX_FILE_BYTES } from "./parse.ts";
 import type { SchemaSet } from "./schemas.ts";
 import { KINDS, type JsonSchema, type Kind, type Repo } from "./types.ts";
@@ -20,6 +24,8 @@ export interface LoadOptions {
   builtinsDir?: string;
   /** Skip the built-in workload and trait definitions (schemas are still read). */
   noBuiltins?: boolean;
+  /** Every Application must name a Project (the operator's --require-project). */
+  requireProject?: boolean;
 }
 
 const YAML_FILE = /\.ya?ml$/i;
@@ -35,7 +41,11 @@ export async function loadRepo(root: string, opts: LoadOptions = {}): Promise<Re
     opts.noBuiltins ? Promise.resolve([]) : readBuiltins(realPkg),
     readSchemas(PACKAGE_ROOT),
   ]);
-  return buildRepo({ root: realRoot, files, builtins, schemas, readTemplate: templateReader(realRoot, realPkg) });
+  const { repo, issues } = checkRepo({ root: realRoot, files, builtins, schemas, readTemplate: templateReader(realRoot, realPkg), validate: { requireProject: opts.requireProject === true } });
+  // a dry render of every chart, so a broken template fails here with file:line rather than in render
+  const all = [...issues, ...templateIssues(repo.workloads, repo.traits)];
+  if (all.length > 0) throw new ValidationError(sortIssues(all));
+  return repo;
 }
 
 /** Every *.yaml / *.yml under `root` (relative paths), skipping hidden files and folders, node_modules and symlinks. */

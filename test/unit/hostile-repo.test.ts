@@ -188,6 +188,36 @@ describe("a --source or --ref that git would read as an option", () => {
   });
 });
 
+describe("a template that breaks handlebars", () => {
+  const DEPLOYMENT = `${TEMPLATES}/deployment.yaml`;
+  const named = (def: string, line: number, col: number) => `named at ${def}:${line}:${col} spec.templates[0])`;
+  const trait = (appliesTo: string, template: string): Record<string, string> => ({
+    "definitions/traits/evil.yaml": `apiVersion: berth.dev/v1alpha1\nkind: TraitDefinition\nmetadata: { name: evil }\nspec:\n  version: 1.0.0\n  appliesTo: [${appliesTo}]\n  schema: {}\n  templates: [templates/_evil.yaml]\n`,
+    "definitions/traits/templates/_evil.yaml": template,
+  });
+  it.each([
+    { name: "an unknown variable", files: { [DEPLOYMENT]: "kind: Deployment\nname: <% nosuch %>\n" }, at: `${DEPLOYMENT}:2:10`, message: /"nosuch" is not defined; a template can use chart/, def: named("definitions/workloads/webservice.yaml", 10, 7) },
+    { name: "an unclosed block", files: { [DEPLOYMENT]: "kind: Deployment\n<%#if traits %>\nx: 1\n" }, at: `${DEPLOYMENT}:4:1`, message: /a <%#…%> block is never closed; end it with <%\/name%>/, def: named("definitions/workloads/webservice.yaml", 10, 7) },
+    { name: "a partial that does not exist", files: { [DEPLOYMENT]: "kind: Deployment\n  <%> nope %>\n" }, at: `${DEPLOYMENT}:2:3`, message: /partial "nope": berth templates have no partials/, def: named("definitions/workloads/webservice.yaml", 10, 7) },
+    { name: "a trait fragment using an unknown variable", files: trait('"*"', '<%#slot "env"%>\n- name: <% oops %>\n<%/slot%>\n'), at: "definitions/traits/templates/_evil.yaml:2:12", message: /"oops" is not defined/, def: named("definitions/traits/evil.yaml", 8, 15) },
+    { name: "a trait that applies to no workload, with a syntax error", files: trait("nothing", "<%#each traits%>\n"), at: "definitions/traits/templates/_evil.yaml:2:1", message: /block is never closed/, def: named("definitions/traits/evil.yaml", 8, 15) },
+  ])("$name: validate and render both report file:line:col, never a stack trace", async ({ files, at, message, def }) => {
+    const dir = await tempDir("hbs");
+    await writeTree(dir, { ...BASE_REPO, ...files });
+    const out = await tempDir("out");
+    for (const args of [["validate", dir], ["render", dir, "--out", out]]) {
+      const r = await runBerth(args);
+      expect(r.code, `berth ${args[0]}`).toBe(1);
+      const line = r.err.split("\n").find((l) => l.startsWith(`${at} `));
+      expect(line, `berth ${args[0]}: ${r.err}`).toBeDefined();
+      expect(line).toMatch(message);
+      expect(line).toContain(def);
+      expect(r.err).not.toMatch(/^\s+at /m);
+    }
+    expect(existsSync(join(out, "charts"))).toBe(false);
+  });
+});
+
 describe("a Cluster's kubeconfig: exec plugins, paths, and the environment", () => {
   const KUBECONFIG_LINE = /clusters\/prod\.yaml:7:\d+ spec\.kubeconfig\.path: /;
   /** A kubeconfig whose user runs `touch <marker>` as its credential plugin (client-node and helm would both run it). */
