@@ -4,6 +4,7 @@
 import { mkdtemp, mkdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import * as k8s from "@kubernetes/client-node";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createHelm } from "../../src/adapters/helm.ts";
 import { createKube, LABELS } from "../../src/adapters/kube.ts";
@@ -72,3 +73,25 @@ describe("Helm release storage through the kube adapter", () => {
     expect(deployed?.config).toEqual({ data: "two" });
   });
 });
+
+describe("berth's application records through the kube adapter", () => {
+  it("creates a record, replaces it, lists it in one call, and ignores one whose value means nothing", async () => {
+    const mine = async () => (await kube.listAppRecords()).filter((r) => r.namespace === NS);
+    await kube.writeAppRecord({ application: "probe", namespace: NS, prune: true, commit: "c1", writtenAt: "2026-01-01T00:00:00.000Z" });
+    expect(await mine()).toEqual([{ application: "probe", namespace: NS, prune: true, commit: "c1", writtenAt: "2026-01-01T00:00:00.000Z" }]);
+    await kube.writeAppRecord({ application: "probe", namespace: NS, prune: false, commit: "c2", writtenAt: "2026-01-02T00:00:00.000Z" });
+    expect(await mine()).toEqual([{ application: "probe", namespace: NS, prune: false, commit: "c2", writtenAt: "2026-01-02T00:00:00.000Z" }]);
+    await directCore().createNamespacedConfigMap({
+      namespace: NS,
+      body: { metadata: { name: "berth-app-garbled", labels: { [LABELS.appRecord]: "true", [LABELS.application]: "garbled" } }, data: { prune: "yes" } },
+    });
+    expect((await mine()).map((r) => r.application)).toEqual(["probe"]);
+  });
+});
+
+/** The API server without berth in between, to plant what berth would never write. */
+function directCore() {
+  const kc = new k8s.KubeConfig();
+  kc.loadFromFile(east!.kubeconfig);
+  return kc.makeApiClient(k8s.CoreV1Api);
+}
