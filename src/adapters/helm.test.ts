@@ -43,12 +43,17 @@ describe("helm adapter", () => {
 
   it("acts as the Project's identity on every call when told to", async () => {
     const r = await recorder();
-    const who = { user: "system:serviceaccount:shop:berth-shop", groups: ["system:serviceaccounts", "system:serviceaccounts:shop"] };
+    const who = { user: "alice", groups: ["team-a", "team-b"] };
     const helm = createHelm({ binary: r.bin, kubeconfig: "/k/east", log, impersonate: who });
     await helm.uninstall({ release: "x", namespace: "shop", timeoutMs: 1000 });
     const args = await r.args();
-    expect(args).toContain("--kube-as-user=system:serviceaccount:shop:berth-shop");
-    expect(args.filter((a) => a.startsWith("--kube-as-group="))).toEqual(["--kube-as-group=system:serviceaccounts", "--kube-as-group=system:serviceaccounts:shop"]);
+    expect(args).toContain("--kube-as-user=alice");
+    expect(args.filter((a) => a.startsWith("--kube-as-group="))).toEqual(["--kube-as-group=team-a", "--kube-as-group=team-b"]);
+    // a ServiceAccount's own groups are the API server's to add (berth needs no right to impersonate groups)
+    const sa = await recorder();
+    const groups = ["system:serviceaccounts", "system:serviceaccounts:shop", "system:authenticated"];
+    await createHelm({ binary: sa.bin, log, impersonate: { user: "system:serviceaccount:shop:berth-shop", groups } }).uninstall({ release: "x", namespace: "shop", timeoutMs: 1000 });
+    expect((await sa.args()).filter((a) => a.startsWith("--kube-as"))).toEqual(["--kube-as-user=system:serviceaccount:shop:berth-shop"]);
     const own = await recorder();
     await createHelm({ binary: own.bin, log }).uninstall({ release: "x", namespace: "shop", timeoutMs: 1000 });
     expect((await own.args()).some((a) => a.startsWith("--kube-as"))).toBe(false);

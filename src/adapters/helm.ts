@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { HelmError } from "../errors.ts";
 import type { JsonObject } from "../model/types.ts";
-import type { Impersonation } from "./kube/impersonate.ts";
+import { groupsToSend, type Impersonation } from "./kube/impersonate.ts";
 import type { Logger } from "../log.ts";
 
 export interface UpgradeOptions {
@@ -78,7 +78,7 @@ export function createHelm(opts: HelmOptions): HelmClient {
     ...(opts.kubeconfig ? ["--kubeconfig", opts.kubeconfig] : []),
     ...(opts.context ? ["--kube-context", opts.context] : []),
     // `--flag=value`: a value is never read as a flag of its own
-    ...(opts.impersonate ? [`--kube-as-user=${opts.impersonate.user}`, ...opts.impersonate.groups.map((g) => `--kube-as-group=${g}`)] : []),
+    ...(opts.impersonate ? [`--kube-as-user=${opts.impersonate.user}`, ...groupsToSend(opts.impersonate).map((g) => `--kube-as-group=${g}`)] : []),
   ];
 
   /** Runs one helm command; with `stdout`, returns what it printed (through a private file, like stderr). */

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createKube } from "../kube.ts";
-import { groupHeaderName } from "./impersonate.ts";
+import { groupHeaderName, groupsToSend } from "./impersonate.ts";
 
 // A stand-in API server that keeps every request's raw header lines.
 let server: Server;
@@ -48,17 +48,34 @@ afterAll(async () => {
 describe("impersonation headers", () => {
   it("every request acts as the user, one Impersonate-Group line per group", async () => {
     seen.length = 0;
-    const groups = ["system:serviceaccounts", "system:serviceaccounts:shop", "system:authenticated"];
-    const kube = createKube({ cluster: "c", kubeconfigPath: kubeconfig, impersonate: { user: "system:serviceaccount:shop:berth-shop", groups } });
+    const groups = ["team-a", "team-b", "system:authenticated"];
+    const kube = createKube({ cluster: "c", kubeconfigPath: kubeconfig, impersonate: { user: "alice", groups } });
     await kube.ping();
     await expect(kube.listReleases()).rejects.toThrow();
     expect(await kube.getObject("v1", "ConfigMap", "shop", "x")).toBeUndefined();
     expect(seen.length).toBeGreaterThanOrEqual(3);
     for (const r of seen) {
-      expect(lines("Impersonate-User", r), r.url).toEqual(["system:serviceaccount:shop:berth-shop"]);
+      expect(lines("Impersonate-User", r), r.url).toEqual(["alice"]);
       expect(lines("Impersonate-Group", r), r.url).toEqual(groups);
       expect(lines("Authorization", r)).toEqual(["Bearer t0ken"]);
     }
+  });
+
+  it("a ServiceAccount is sent as its user only: the API server adds its groups itself", async () => {
+    seen.length = 0;
+    const groups = ["system:serviceaccounts", "system:serviceaccounts:shop", "system:authenticated"];
+    await createKube({ cluster: "c", kubeconfigPath: kubeconfig, impersonate: { user: "system:serviceaccount:shop:berth-shop", groups } }).ping();
+    expect(lines("Impersonate-User", seen[0]!)).toEqual(["system:serviceaccount:shop:berth-shop"]);
+    expect(lines("Impersonate-Group", seen[0]!)).toEqual([]);
+  });
+
+  it.each<[string, string[], string[]]>([
+    ["system:serviceaccount:shop:sa", ["system:serviceaccounts:shop"], []],
+    ["system:serviceaccount:shop:sa", ["system:serviceaccounts:other"], ["system:serviceaccounts:other"]],
+    ["system:serviceaccount:shop:sa", ["system:serviceaccounts", "admins"], ["system:serviceaccounts", "admins"]],
+    ["bob", ["system:authenticated"], ["system:authenticated"]],
+  ])("groupsToSend(%s, %j) -> %j", (user, groups, want) => {
+    expect(groupsToSend({ user, groups })).toEqual(want);
   });
 
   it("berth's own client sends none (and a client for one identity leaves another's alone)", async () => {

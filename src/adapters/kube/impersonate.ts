@@ -9,6 +9,22 @@ export interface Impersonation {
   groups: readonly string[];
 }
 
+const SA = /^system:serviceaccount:([^:]+):[^:]+$/;
+
+/**
+ * The groups to send for `who`. A ServiceAccount's groups (system:serviceaccounts,
+ * system:serviceaccounts:<ns>, system:authenticated) are added by the API server
+ * itself when none are sent, so for those berth sends none: it then needs only
+ * `impersonate` on serviceaccounts, never the right to impersonate a group
+ * (deploy/berth's rbac.impersonate). Any other group is sent, with all of them.
+ */
+export function groupsToSend(who: Impersonation): readonly string[] {
+  const ns = SA.exec(who.user)?.[1];
+  if (ns === undefined) return who.groups;
+  const implied = new Set(["system:serviceaccounts", `system:serviceaccounts:${ns}`, "system:authenticated"]);
+  return who.groups.every((g) => implied.has(g)) ? [] : who.groups;
+}
+
 /**
  * client-node keeps one value per header name, but the API server takes one
  * group per `Impersonate-Group` line; header names are case-insensitive, so
@@ -27,19 +43,20 @@ export function groupHeaderName(i: number): string {
 
 /** Makes every client created from `kc` (API clients, watches, logs) act as `who`. */
 export function impersonate(kc: k8s.KubeConfig, who: Impersonation): void {
+  const groups = groupsToSend(who);
   // Per instance, so berth's own KubeConfig for the cluster keeps its identity.
   const applyAuth = kc.applySecurityAuthentication.bind(kc);
   kc.applySecurityAuthentication = async (ctx) => {
     await applyAuth(ctx);
     // set after the kubeconfig's own `as`, so it cannot widen or replace this identity
     ctx.setHeaderParam("Impersonate-User", who.user);
-    who.groups.forEach((g, i) => ctx.setHeaderParam(groupHeaderName(i), g));
+    groups.forEach((g, i) => ctx.setHeaderParam(groupHeaderName(i), g));
   };
   const applyHttps = kc.applyToHTTPSOptions.bind(kc);
   kc.applyToHTTPSOptions = async (opts) => {
     await applyHttps(opts);
     const headers = (opts.headers ??= {});
     headers["Impersonate-User"] = who.user;
-    if (who.groups.length) headers["Impersonate-Group"] = [...who.groups];
+    if (groups.length) headers["Impersonate-Group"] = [...groups];
   };
 }
