@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { GitError, UsageError } from "../errors.ts";
 import { createTestRemote, git, tempDir, writeFiles, type TestRemote } from "../../test/support/git-remote.ts";
-import { contentHash, isGitUrl, openSource, type GitSource } from "./source.ts";
+import { checkSourceArgs, contentHash, isGitUrl, openSource, type GitSource } from "./source.ts";
 
 const read = (dir: string, f: string): string => readFileSync(join(dir, f), "utf8");
 
@@ -17,6 +17,26 @@ describe("isGitUrl", () => {
     ["./examples/shop", false],
     ["C:/repos/shop", false],
   ])("%s -> %s", (src, expected) => expect(isGitUrl(src)).toBe(expected));
+});
+
+describe("checkSourceArgs", () => {
+  it.each([
+    ["--upload-pack=touch /tmp/x", "--source"],
+    ["-u", "--source"],
+    ["--recurse-submodules=yes@x:y", "--source"],
+    ["ssh://-oProxyCommand=x/repo.git", "--source"],
+    ["ssh://git@-oProxyCommand=x/repo.git", "--source"],
+    ["git@-oProxyCommand=x:org/repo.git", "--source"],
+  ])("refuses %s (%s)", (src, flag) => expect(() => checkSourceArgs(src)).toThrow(new RegExp(`^${flag} `)));
+  it.each([
+    "file:///srv/git/shop.git",
+    "ssh://git@host:2222/org/shop.git",
+    "git@github.com:org/shop.git",
+    "https://host/org/repo@-tag.git",
+    "/srv/defs@-old",
+    "./defs-1",
+  ])("accepts %s", (src) => expect(() => checkSourceArgs(src, "main")).not.toThrow());
+  it("refuses a ref starting with -", () => expect(() => checkSourceArgs("/srv/defs", "--output=x")).toThrow(UsageError));
 });
 
 describe("contentHash", () => {

@@ -60,13 +60,17 @@ export function isGitUrl(src: string): boolean {
 }
 
 // A source or ref that git could read as an option (`--upload-pack=…`), or a
-// URL whose host or user does (`ssh://-oProxyCommand=…`). git.ts also puts `--`
-// before every positional argument; this refuses them with a message instead.
-const OPTION_LIKE = /^-|:\/\/-|@-/;
+// URL whose host or user ssh could (`ssh://-oProxyCommand=…`). git.ts also puts
+// `--` before every positional argument; this refuses them with a message.
+function optionLike(src: string): boolean {
+  if (src.startsWith("-")) return true;
+  const authority = URL_LIKE.test(src) ? src.replace(URL_LIKE, "").split("/")[0] : SCP_LIKE.test(src) ? src.split(":")[0] : undefined;
+  return authority !== undefined && authority.split("@").some((part) => part.startsWith("-"));
+}
 
 /** Refuses a `--source` or `--ref` that git would take for an option. */
 export function checkSourceArgs(src: string, ref?: string): void {
-  if (OPTION_LIKE.test(src)) {
+  if (optionLike(src)) {
     throw new UsageError(
       `--source ${JSON.stringify(src)}: looks like a command-line option, not a directory or git URL; give a directory (./defs, /srv/defs) or a URL (file://, https://, ssh://, git@host:org/repo.git) whose host and user do not start with "-"`,
     );
