@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { GitError, UsageError } from "../errors.ts";
@@ -226,6 +226,21 @@ describe("local source", () => {
     expect(dirty.sha).toMatch(new RegExp(`^${head}-dirty-[0-9a-f]{12}$`));
     expect(read(dirty.dir, "a.yaml")).toBe("2");
     expect(existsSync(join(dirty.dir, "notes.tmp"))).toBe(false);
+  });
+
+  it("keeps a symlink as a link: one inside the tree still reads its target there, and a retarget is a new revision", async () => {
+    writeFiles(dir, { "shared/t.yaml": "kind: ConfigMap\n", "templates/own.yaml": "kind: Secret\n" });
+    symlinkSync("../shared/t.yaml", join(dir, "templates/link.yaml"));
+    const source = await openSource(dir, { cacheDir });
+    const r1 = await source.fetch();
+    expect(lstatSync(join(r1.dir, "templates/link.yaml")).isSymbolicLink()).toBe(true);
+    expect(readlinkSync(join(r1.dir, "templates/link.yaml"))).toBe("../shared/t.yaml");
+    expect(read(r1.dir, "templates/link.yaml")).toBe("kind: ConfigMap\n"); // resolves inside the snapshot
+    rmSync(join(dir, "templates/link.yaml"));
+    symlinkSync("own.yaml", join(dir, "templates/link.yaml"));
+    const r2 = await source.fetch();
+    expect(r2.sha).not.toBe(r1.sha);
+    expect(read(r2.dir, "templates/link.yaml")).toBe("kind: Secret\n");
   });
 
   it("refuses a path that is no directory", async () => {
