@@ -22,6 +22,7 @@ export interface SourceFlags {
   helmTimeout?: string;
   kubeconfigDir?: string[];
   insecureKubeconfigExec?: boolean;
+  requireProject?: boolean;
 }
 
 export function addSourceFlags(cmd: Command): Command {
@@ -41,8 +42,16 @@ export function addSourceFlags(cmd: Command): Command {
       "--insecure-kubeconfig-exec",
       "let kubeconfigs run exec / auth-provider credential plugins as berth's user (default: refused; also BERTH_INSECURE_KUBECONFIG_EXEC=1)",
       process.env.BERTH_INSECURE_KUBECONFIG_EXEC === "1",
-    );
+    )
+    .option(...requireProjectFlag());
 }
+
+/** `--require-project`: every Application must name a Project (also BERTH_REQUIRE_PROJECT=1). */
+export const requireProjectFlag = (): [string, string, boolean] => [
+  "--require-project",
+  "every Application must name a Project (spec.project); an Application without one is invalid (also BERTH_REQUIRE_PROJECT=1)",
+  process.env.BERTH_REQUIRE_PROJECT === "1",
+];
 
 /**
  * What a Cluster in git may point berth's credentials at: the operator's
@@ -65,6 +74,10 @@ export function kubeconfigPolicy(f: SourceFlags, source: GitSource, cwd: string,
 
 export const defaultRenderer: Renderer = { load: (dir) => loadRepo(dir), render: renderRepo };
 
+/** The renderer with the operator's model options (--require-project). */
+export const rendererFromFlags = (f: Pick<SourceFlags, "requireProject">): Renderer =>
+  f.requireProject ? { load: (dir) => loadRepo(dir, { requireProject: true }), render: renderRepo } : defaultRenderer;
+
 export function positiveInt(flag: string, v: string | undefined, fallback: number): number {
   if (v === undefined) return fallback;
   const n = Number(v);
@@ -85,7 +98,7 @@ export function reconcilerFromFlags(f: SourceFlags, source: GitSource, log: Logg
   return createReconciler({
     kubeconfig: kubeconfigPolicy(f, source, cwd),
     source,
-    renderer: defaultRenderer,
+    renderer: rendererFromFlags(f),
     log,
     cacheDir: f.cacheDir!,
     helmBinary: f.helm ?? "helm",

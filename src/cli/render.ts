@@ -6,6 +6,7 @@ import type { Command } from "commander";
 import { loadRepo } from "../model/load.ts";
 import { outputFiles, renderRepo } from "../render/output.ts";
 import type { CliContext } from "./context.ts";
+import { requireProjectFlag } from "./reconciler-flags.ts";
 
 export async function writeOutput(out: string, files: Record<string, string>): Promise<void> {
   // only the folders berth owns are replaced, so stale releases disappear
@@ -24,8 +25,9 @@ export function registerRender(program: Command, ctx: CliContext): void {
     .description("render a definitions repository into Helm charts and per-release values")
     .argument("[dir]", "definitions repository", ".")
     .requiredOption("--out <dir>", "output directory (charts/ and releases/ are replaced)")
-    .action(async (dir: string, opts: { out: string }) => {
-      const repo = await loadRepo(resolve(ctx.cwd, dir));
+    .option(...requireProjectFlag())
+    .action(async (dir: string, opts: { out: string; requireProject?: boolean }) => {
+      const repo = await loadRepo(resolve(ctx.cwd, dir), { requireProject: opts.requireProject === true });
       const rendered = renderRepo(repo);
       const out = resolve(ctx.cwd, opts.out);
       await writeOutput(out, outputFiles(rendered));

@@ -16,7 +16,8 @@ import { driftSchedule } from "../reconcile/drift-schedule.ts";
 import { startService, type LeaderHook, type ServiceOptions } from "../server/service.ts";
 import type { ServeState } from "../server/state.ts";
 import { addLeaderFlags, leaderFromFlags, type LeaderFlags } from "./leader-flags.ts";
-import { addSourceFlags, defaultRenderer, kubeconfigPolicy, openFromFlags, positiveInt, type SourceFlags } from "./reconciler-flags.ts";
+import { addSourceFlags, defaultRenderer, kubeconfigPolicy, openFromFlags, positiveInt, rendererFromFlags, type SourceFlags } from "./reconciler-flags.ts";
+import type { Renderer } from "../reconcile/revision.ts";
 
 export type { LeaderHook };
 
@@ -37,6 +38,8 @@ export interface ServeOptions {
   env?: NodeJS.ProcessEnv;
   /** What Clusters' kubeconfigs may reach (--kubeconfig-dir, --insecure-kubeconfig-exec). */
   kubeconfig?: KubeconfigPolicy;
+  /** How a revision is loaded and rendered (--require-project); default: defaultRenderer. */
+  renderer?: Renderer;
   /** Leader election: only the leader reconciles; absent, this replica always leads. */
   leader?: LeaderHook;
   /** Metrics registry to feed (the drift engine calls metrics.setDrift). */
@@ -61,7 +64,7 @@ export async function startServe(o: ServeOptions): Promise<ServeHandle> {
   const metrics = o.metrics ?? createMetrics({ processMetrics: true });
   const reconciler = createReconciler({
     source: o.source,
-    renderer: defaultRenderer,
+    renderer: o.renderer ?? defaultRenderer,
     log: o.log,
     cacheDir: o.cacheDir,
     helmBinary: o.helmBinary,
@@ -178,6 +181,7 @@ export const registerServe: RegisterCommand = (program, ctx) => {
           helmBinary: f.helm ?? "helm",
           log: ctx.log,
           kubeconfig: kubeconfigPolicy(f, source, ctx.cwd),
+          renderer: rendererFromFlags(f),
           port,
           host: f.host,
           intervalMs: positiveInt("--interval", f.interval, 30) * 1000,

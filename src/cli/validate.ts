@@ -5,6 +5,7 @@ import { UsageError } from "../errors.ts";
 import { loadRepo } from "../model/load.ts";
 import type { Repo } from "../model/types.ts";
 import type { RegisterCommand } from "./index.ts";
+import { requireProjectFlag } from "./reconciler-flags.ts";
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
 
@@ -16,6 +17,7 @@ export function summary(repo: Repo): string {
     plural(repo.applications.length, "application"),
     plural(repo.overlays.length, "overlay"),
     plural(repo.clusters.length, "cluster"),
+    ...(repo.projects.length ? [plural(repo.projects.length, "project")] : []),
     `${plural(repo.workloads.length, "workload")} (${userWorkloads} from the repository)`,
     `${plural(repo.traits.length, "trait")} (${userTraits} from the repository)`,
   ].join(", ");
@@ -26,11 +28,12 @@ export const registerValidate: RegisterCommand = (program, ctx) => {
     .command("validate")
     .description("check a definitions repository; errors as file:line:col field: message")
     .argument("[dir]", "the repository root", ".")
-    .action(async (dir: string) => {
+    .option(...requireProjectFlag())
+    .action(async (dir: string, opts: { requireProject?: boolean }) => {
       const root = resolve(ctx.cwd, dir);
       const st = await stat(root).catch(() => undefined);
       if (!st?.isDirectory()) throw new UsageError(`${dir} is not a directory`);
-      const repo = await loadRepo(root);
+      const repo = await loadRepo(root, { requireProject: opts.requireProject === true });
       ctx.stdout.write(`ok: ${summary(repo)}\n`);
     });
 };

@@ -4,7 +4,7 @@ import { posix } from "node:path";
 import { ValidationError, type Issue } from "../errors.ts";
 import { issueAt, sortIssues } from "./issue.ts";
 import { parseFile, tooLarge, type ParsedDoc } from "./parse.ts";
-import { emptyBroken, type Docs } from "./rules/context.ts";
+import { emptyBroken, type Docs, type ValidateOptions } from "./rules/context.ts";
 import { createShapeChecker, type SchemaSet } from "./schemas.ts";
 import type { Repo, TraitDefinition, WorkloadDefinition } from "./types.ts";
 import { validateDocs } from "./validate.ts";
@@ -31,6 +31,8 @@ export interface BuildOptions {
   builtins: SourceFile[];
   schemas: SchemaSet;
   readTemplate: TemplateReader;
+  /** The operator's choices (--require-project). */
+  validate?: ValidateOptions;
 }
 
 /** How built-in files are named in messages, so nobody looks for them in their repo. */
@@ -111,7 +113,7 @@ export function checkRepo(opts: BuildOptions): { repo: Repo; issues: Issue[] } {
     workloads: override(builtin.workloads, user.workloads),
     traits: override(builtin.traits, user.traits),
   };
-  issues.push(...validateDocs(docs, broken));
+  issues.push(...validateDocs(docs, broken, opts.validate));
   return { repo: { root: opts.root, ...docs }, issues: sortIssues(issues) };
 }
 

@@ -17,3 +17,6 @@ export const globMatches = (glob: string, name: string): boolean => compile(glob
 
 /** Whether any of the globs matches the name. */
 export const matchesAnyGlob = (globs: readonly string[], name: string): boolean => globs.some((g) => globMatches(g, name));
+
+/** The same as matchesAnyGlob, under the name validation and the pre-install check both import. */
+export const globAny = matchesAnyGlob;

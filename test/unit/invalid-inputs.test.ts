@@ -18,9 +18,17 @@ const WEB = "definitions/workloads/webservice.yaml";
 const H = "apiVersion: berth.dev/v1alpha1\n";
 const cluster = (name: string, extra = "") => `${H}kind: Cluster\nmetadata:\n  name: ${name}\nspec:\n  kubeconfig: { inCluster: true }\n${extra}`;
 
+// A Project for the base repository's application, and the application naming it.
+const PROJ = "projects/team.yaml";
+const project = (extra = "") => ({ [PROJ]: `${H}kind: Project\nmetadata:\n  name: team\nspec:\n  namespaces: [shop, "shop-*"]\n${extra}` });
+const inProject = (namespace = "shop") => edit(B, APP, "  namespace: shop", `  project: team\n  namespace: ${namespace}`);
+const DEPLOY_TPL = "definitions/workloads/templates/deployment.yaml";
+
 interface Case {
   name: string;
   files: RepoFiles;
+  /** Flags after `validate DIR`. */
+  args?: string[];
   setup?: (dir: string) => void;
   file: string;
   line: number;
@@ -141,6 +149,36 @@ const cases: Case[] = [
   { name: "trait switched on with true still needs its required properties", files: { ...edit(B, APP, "ingress: { host: shop.example.com, path: / }", "ingress: true"), ...edit(B, OVL, "        ingress: false\n", "") }, file: APP, line: 16, message: /traits.ingress.host: required field is missing/ },
   // --- cycles
   { name: "dependsOn cycle", files: edit(B, APP, "      version: \"~7.2.0\"\n", "      version: \"~7.2.0\"\n      dependsOn: [jobs]\n"), file: APP, line: 23, message: /dependency cycle: api -> redis -> jobs -> api \(through dependsOn\)/ },
+  // --- projects
+  { name: "application in kube-system outside its Project", files: { ...project(), ...inProject("kube-system") }, file: APP, line: 7, message: /spec.namespace: namespace "kube-system" is outside project "team" \(projects\/team.yaml:4:9\), which allows namespaces shop, shop-\*/ },
+  { name: "application names an unknown Project", files: { ...project(), ...edit(B, APP, "  namespace: shop", "  project: teem\n  namespace: shop") }, file: APP, line: 6, message: /spec.project: no Project named "teem"; known projects: team/ },
+  {
+    name: "placement reaches a cluster outside the Project",
+    files: { ...project("  clusters: { names: [prod-hk] }\n"), ...inProject() },
+    file: APP,
+    line: 25,
+    message: /spec.placement.clusterSelector: placement.clusterSelector selects cluster prod-fra, outside project "team" .*which allows clusters prod-hk/,
+  },
+  {
+    name: "custom WorkloadDefinition's template renders a ClusterRoleBinding",
+    files: {
+      ...project(),
+      ...inProject(),
+      [DEPLOY_TPL]: "kind: Deployment\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata:\n  name: {{ .Release.Name }}-admin\nroleRef: { apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin }\n",
+    },
+    file: DEPLOY_TPL,
+    line: 4,
+    message: /kind: ClusterRoleBinding \(rbac.authorization.k8s.io\/v1\) is cluster-scoped, and the Project allows cluster-scoped kinds: \(none\) \(template of WorkloadDefinition webservice and WorkloadDefinition worker, used by application shop entry api, application shop entry jobs; project "team"/,
+  },
+  {
+    name: "template copies another namespace's Secret with lookup",
+    files: { ...project(), ...inProject(), [DEPLOY_TPL]: 'kind: ConfigMap\ndata:\n  password: {{ (lookup "v1" "Secret" "other" "db").data.password | quote }}\n' },
+    file: DEPLOY_TPL,
+    line: 3,
+    message: /Helm's lookup reads objects from the cluster, outside the release.*project "team"/,
+  },
+  { name: "template sets another namespace", files: { ...project(), ...inProject(), [DEPLOY_TPL]: "kind: Deployment\nmetadata:\n  namespace: kube-system\n" }, file: DEPLOY_TPL, line: 3, message: /metadata.namespace: sets namespace "kube-system"; under a Project a chart creates its objects in the release's namespace only/ },
+  { name: "application without a Project under --require-project", files: project(), args: ["--require-project"], file: APP, line: 5, message: /spec.project: application "shop" names no Project, and berth runs with --require-project; set spec.project \(name one of the Projects: team\)/ },
   { name: "cycle through requires", files: { [APP]: (B[APP] ?? "").replace("      dependsOn: [redis]\n", "").replace("      version: \"~7.2.0\"\n", "      version: \"~7.2.0\"\n      dependsOn: [api]\n") }, file: APP, line: 11, message: /dependency cycle: api -> redis -> api \(through requires of api, dependsOn\)/ },
 ];
 
@@ -152,7 +190,7 @@ describe("berth validate refuses invalid input", () => {
     const dir = writeRepo({ ...BASE_REPO, ...c.files });
     dirs.push(dir);
     c.setup?.(dir);
-    const res = await runCli(["validate", dir]);
+    const res = await runCli(["validate", dir, ...(c.args ?? [])]);
     expect(res.code, res.stdout).toBe(1);
     expect(res.stdout).toBe("");
     const lines = res.stderr.split("\n");
@@ -173,6 +211,17 @@ describe("berth validate accepts a valid repository", () => {
     expect(res.stderr).toBe("");
     expect(res.code).toBe(0);
     expect(res.stdout).toMatch(/^ok: 4 components, 1 application, 1 overlay, 2 clusters, \d+ workloads \(2 from the repository\), \d+ traits \(2 from the repository\)\n$/);
+  });
+
+  it("accepts an application inside its Project, with or without --require-project", async () => {
+    const dir = writeRepo({ ...BASE_REPO, ...project("  clusters: { selector: { env: prod } }\n"), ...inProject() });
+    const plain = await runCli(["validate", dir]);
+    const required = await runCli(["validate", dir, "--require-project"]);
+    removeRepo(dir);
+    expect(plain.stderr).toBe("");
+    expect(plain.stdout).toMatch(/^ok: .*, 2 clusters, 1 project, /);
+    expect(required.stderr).toBe("");
+    expect(required.code).toBe(0);
   });
 
   it("accepts overlay values that complete the application's (merged as the renderer merges)", async () => {

@@ -3,9 +3,15 @@
 // also make every reference to it "unknown").
 import type { Issue } from "../../errors.ts";
 import { versionProblem } from "./fields.ts";
-import type { Application, Cluster, Component, Kind, Overlay, Repo, TraitDefinition, WorkloadDefinition } from "../types.ts";
+import type { Application, Cluster, Component, Kind, Overlay, Project, Repo, TraitDefinition, WorkloadDefinition } from "../types.ts";
 
 export type Docs = Omit<Repo, "root">;
+
+/** What the operator decides for every repository berth reads (flags, not git). */
+export interface ValidateOptions {
+  /** Every Application must name a Project (`--require-project`). */
+  requireProject?: boolean;
+}
 
 export interface RuleContext {
   docs: Docs;
@@ -15,6 +21,8 @@ export interface RuleContext {
   workloads: Map<string, WorkloadDefinition>;
   traits: Map<string, TraitDefinition>;
   overlays: Overlay[];
+  projects: Map<string, Project>;
+  options: ValidateOptions;
   /**
    * Names of documents that exist but failed their schema (and Components with
    * a version that is not semver): references to them are not reported again.
@@ -42,7 +50,7 @@ export function emptyBroken(): Record<Kind, Set<string>> {
   };
 }
 
-export function makeContext(docs: Docs, broken = emptyBroken()): RuleContext {
+export function makeContext(docs: Docs, broken = emptyBroken(), options: ValidateOptions = {}): RuleContext {
   const componentsByName = new Map<string, Component[]>();
   for (const c of docs.components) {
     const list = componentsByName.get(c.metadata.name) ?? [];
@@ -58,6 +66,8 @@ export function makeContext(docs: Docs, broken = emptyBroken()): RuleContext {
     workloads: firstByName(docs.workloads),
     traits: firstByName(docs.traits),
     overlays: docs.overlays,
+    projects: firstByName(docs.projects),
+    options,
     broken,
   };
 }
