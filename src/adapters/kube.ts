@@ -4,7 +4,7 @@
 import * as k8s from "@kubernetes/client-node";
 import { BerthError, KubeError } from "../errors.ts";
 import { appRecordStore, type AppRecordStore } from "./kube/app-records.ts";
-import { makeCall, httpStatus } from "./kube/call.ts";
+import { abortWithCall, makeCall, httpStatus } from "./kube/call.ts";
 import { impersonate, type Impersonation } from "./kube/impersonate.ts";
 import { healthReader, type HealthReader } from "./kube/health.ts";
 import { helmStorage, type HelmStorage } from "./kube/helm-storage.ts";
@@ -92,6 +92,7 @@ export function createKube(o: KubeOptions): KubeClient {
     // A missing or broken kubeconfig makes this one cluster unreachable, not the whole run.
     return unreachableKube(o.cluster, accessFailure(o, err));
   }
+  abortWithCall(kc);
   const core = kc.makeApiClient(k8s.CoreV1Api);
   const apps = kc.makeApiClient(k8s.AppsV1Api);
   const batch = kc.makeApiClient(k8s.BatchV1Api);

@@ -1,17 +1,39 @@
 // One bounded API call: every request to a cluster goes through here, so a
-// hung API server fails the call instead of holding berth.
+// hung API server fails the call instead of holding berth. The bound really
+// ends the HTTP request (an AbortSignal reaches client-node's fetch through
+// callSignal), so no socket to a stopped server keeps the process alive.
+import { AsyncLocalStorage } from "node:async_hooks";
+import type * as k8s from "@kubernetes/client-node";
 import { KubeError } from "../../errors.ts";
 
 export type Call = <T>(what: string, p: () => Promise<T>, ms?: number) => Promise<T>;
 
+/** The signal of the call a request is made in; kube.ts hands it to every request's context. */
+export const callSignal = new AsyncLocalStorage<AbortSignal>();
+
+/** Every request made through `kc` carries the signal of the call it is made in. */
+export function abortWithCall(kc: k8s.KubeConfig): void {
+  const applyAuth = kc.applySecurityAuthentication.bind(kc);
+  kc.applySecurityAuthentication = async (ctx) => {
+    await applyAuth(ctx);
+    const signal = callSignal.getStore();
+    if (signal) ctx.setSignal(signal);
+  };
+}
+
 export function makeCall(cluster: string, defaultMs: number): Call {
   return async function call<T>(what: string, p: () => Promise<T>, ms = defaultMs): Promise<T> {
+    const abort = new AbortController();
     let timer: NodeJS.Timeout | undefined;
     try {
       return await Promise.race([
-        p(),
+        callSignal.run(abort.signal, p),
         new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new KubeError(cluster, `${what}: no answer within ${ms} ms`)), ms);
+          timer = setTimeout(() => {
+            const err = new KubeError(cluster, `${what}: no answer within ${ms} ms`);
+            abort.abort(err);
+            reject(err);
+          }, ms);
         }),
       ]);
     } catch (err) {
