@@ -62,6 +62,8 @@ export interface HelmOptions {
   log: Logger;
   /** Grace between SIGTERM and SIGKILL when a call passes its timeout. */
   killGraceMs?: number;
+  /** berth is stopping: a running helm gets SIGTERM (it cancels and marks its release failed), SIGKILL after killGraceMs. */
+  signal?: AbortSignal;
   /** Extra time helm gets beyond its own --timeout before berth terminates it (default: half of it, at most 30 s). */
   slackMs?: number;
   onCall?: (verb: string, ms: number, ok: boolean) => void;
@@ -95,7 +97,7 @@ export function createHelm(opts: HelmOptions): HelmClient {
     const outFd = stdout ? await open(outFile, "w", 0o600) : undefined;
     try {
       // helm's own --timeout bounds its waiting; berth's timeout bounds a hung process.
-      const r = await runBounded(opts.binary, full, errFd.fd, timeoutMs + slack, opts.killGraceMs ?? 5_000, outFd?.fd).catch((err: Error) => {
+      const r = await runBounded(opts.binary, full, errFd.fd, timeoutMs + slack, opts.killGraceMs ?? 5_000, outFd?.fd, opts.signal).catch((err: Error) => {
         throw new HelmError(`cannot run helm (${opts.binary}): ${err.message}; give the binary with --helm or BERTH_HELM`, { args: [verb, ...full], stderr: "", cause: err });
       });
       if (r.code === 0 && !r.timedOut) {
@@ -104,7 +106,9 @@ export function createHelm(opts: HelmOptions): HelmClient {
       }
       opts.onCall?.(verb, Date.now() - started, false);
       const stderr = (await readFile(errFile, "utf8").catch(() => "")).trim().slice(-4000);
-      const msg = r.timedOut
+      const msg = opts.signal?.aborted && !r.timedOut
+        ? `helm ${verb} was stopped (SIGTERM) because berth is shutting down`
+        : r.timedOut
         ? `helm ${verb} did not finish within ${secs(timeoutMs + slack)} and was terminated (SIGTERM, then SIGKILL)`
         : `helm ${verb} failed: ${stderr.split("\n").at(-1) || `exit ${r.code ?? r.signal}`}`;
       throw new HelmError(msg, { args: [verb, ...full], stderr, timedOut: r.timedOut });
@@ -212,7 +216,7 @@ interface Exit {
  * process's stray children never hold berth waiting) and terminates it past
  * its deadline: SIGTERM, then SIGKILL after the grace.
  */
-function runBounded(binary: string, args: string[], stderrFd: number, timeoutMs: number, graceMs: number, stdoutFd?: number): Promise<Exit> {
+function runBounded(binary: string, args: string[], stderrFd: number, timeoutMs: number, graceMs: number, stdoutFd?: number, signal?: AbortSignal): Promise<Exit> {
   return new Promise((resolve, reject) => {
     const child = spawn(binary, args, {
       stdio: ["ignore", stdoutFd ?? "ignore", stderrFd],
@@ -220,20 +224,29 @@ function runBounded(binary: string, args: string[], stderrFd: number, timeoutMs:
     });
     let timedOut = false;
     let kill: NodeJS.Timeout | undefined;
-    const term = setTimeout(() => {
-      timedOut = true;
+    const stop = () => {
+      if (kill) return;
       child.kill("SIGTERM");
       kill = setTimeout(() => child.kill("SIGKILL"), graceMs);
+    };
+    const term = setTimeout(() => {
+      timedOut = true;
+      stop();
     }, timeoutMs);
-    child.on("error", (err) => {
+    if (signal?.aborted) stop();
+    signal?.addEventListener("abort", stop, { once: true });
+    const done = () => {
       clearTimeout(term);
       clearTimeout(kill);
+      signal?.removeEventListener("abort", stop);
+    };
+    child.on("error", (err) => {
+      done();
       reject(err);
     });
-    child.on("exit", (code, signal) => {
-      clearTimeout(term);
-      clearTimeout(kill);
-      resolve({ code, signal, timedOut });
+    child.on("exit", (code, sig) => {
+      done();
+      resolve({ code, signal: sig, timedOut });
     });
   });
 }

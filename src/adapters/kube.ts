@@ -10,6 +10,7 @@ import { healthReader, type HealthReader } from "./kube/health.ts";
 import { helmStorage, type HelmStorage } from "./kube/helm-storage.ts";
 import { jobRunner, type JobRunner } from "./kube/jobs.ts";
 import { memoStore, type MemoStore } from "./kube/memos.ts";
+import { stepLogStore, type StepLogStore } from "./kube/step-logs.ts";
 import { LABELS } from "../model/labels.ts";
 
 export { LABELS } from "../model/labels.ts";
@@ -19,7 +20,7 @@ export type { DeployedManifest } from "./kube/helm-storage.ts";
 export type { Impersonation } from "./kube/impersonate.ts";
 export { decodeRelease, encodeRelease, groupReleases } from "./kube/helm-storage.ts";
 
-export interface KubeClient extends HelmStorage, MemoStore, AppRecordStore, JobRunner, HealthReader {
+export interface KubeClient extends HelmStorage, MemoStore, StepLogStore, AppRecordStore, JobRunner, HealthReader {
   readonly cluster: string;
   /** Fails fast (timeout) when the API server cannot be reached. */
   ping(timeoutMs?: number): Promise<void>;
@@ -105,7 +106,8 @@ export function createKube(o: KubeOptions): KubeClient {
     ...helmStorage(o.cluster, core, call),
     ...memoStore(core, call),
     ...appRecordStore(core, call),
-    ...jobRunner(core, batch, call),
+    ...stepLogStore(core, call),
+    ...jobRunner(o.cluster, core, batch, call),
     ...healthReader(apps, batch, call),
     async ping(ms = 5_000) {
       await call("reach the API server", () => version.getCode(), ms);

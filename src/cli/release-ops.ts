@@ -3,13 +3,14 @@ import type { Command } from "commander";
 import type { RegisterCommand } from "./index.ts";
 import { UsageError } from "../errors.ts";
 import { findRelease, manualRollback, resume } from "../reconcile/manual.ts";
+import { withStepLogs } from "../reconcile/memo.ts";
 import { createTargetCache } from "../reconcile/targets.ts";
 import { addSourceFlags, kubeconfigPolicy, openFromFlags, positiveInt, reconcilerFromFlags, type SourceFlags } from "./reconciler-flags.ts";
 import type { CliContext } from "./context.ts";
 import type { DesiredRevision } from "../reconcile/revision.ts";
 import type { ClusterTarget } from "../reconcile/cluster.ts";
 
-type Flags = SourceFlags & { cluster?: string; namespace?: string; output?: string; to?: string };
+type Flags = SourceFlags & { cluster?: string; namespace?: string; output?: string; to?: string; logs?: boolean };
 
 /** Loads the definitions, finds the cluster named by --cluster, and hands its target to `fn`. */
 async function withCluster(ctx: CliContext, f: Flags, fn: (x: { target: ClusterTarget; desired: DesiredRevision }) => Promise<void>) {
@@ -40,9 +41,12 @@ export const registerReleaseOps: RegisterCommand = (program, ctx) => {
   releaseCmd(program, "history")
     .description("every action berth took on a release: commit, versions, steps, result, Helm revision")
     .option("--output <FORMAT>", "text or json", "text")
+    .option("--logs", "with the step Jobs' logs (read from the release's Secret berth-steps-<release>)")
     .action(async (release: string, f: Flags) => {
       await withCluster(ctx, f, async ({ target, desired }) => {
         const rel = await findRelease(target, release, f.namespace, nsOf(desired, target.name, release));
+        // Step logs may hold secrets: read from their Secret only when asked, with the caller's own cluster access.
+        const records = f.logs ? withStepLogs(rel.book.records, await target.kube.readStepLogs(rel.namespace, rel.name)) : rel.book.records;
         if (f.output === "json") {
           ctx.stdout.write(`${JSON.stringify(rel.book.records, null, 2)}\n`);
           return;
@@ -51,21 +55,24 @@ export const registerReleaseOps: RegisterCommand = (program, ctx) => {
         for (const r of rel.book.records) {
           const move = r.fromVersion || r.toVersion ? ` ${r.fromVersion ?? "-"} -> ${r.toVersion ?? "-"}` : "";
           ctx.stdout.write(`${r.at}  ${r.commit.slice(0, 12)}  ${r.action}${move}  ${r.result}  rev ${r.helmRevision ?? "-"}  ${r.durationMs} ms\n`);
-          for (const s of r.steps) ctx.stdout.write(`    step ${s.kind} ${s.to}: ${s.succeeded ? "ok" : "failed"} (job ${s.job})\n`);
+          for (const s of r.steps) {
+            ctx.stdout.write(`    step ${s.kind} ${s.to}: ${s.succeeded ? "ok" : "failed"} (job ${s.job})\n`);
+            if (s.logs) for (const line of s.logs.trimEnd().split("\n")) ctx.stdout.write(`      | ${line}\n`);
+          }
           if (r.error) ctx.stdout.write(`    error: ${r.error}\n`);
         }
       });
     });
 
   releaseCmd(program, "rollback")
-    .description("roll a release back to a Helm revision and suspend its automatic reconciliation until git changes it or `berth resume`")
+    .description("roll a release back to a Helm revision (running the rollback steps of the versions it crosses) and suspend its automatic reconciliation until git changes it or `berth resume`")
     .requiredOption("--to <REVISION>", "the Helm revision (see `berth history`)")
     .action(async (release: string, f: Flags) => {
       const revision = positiveInt("--to", f.to, 0);
       await withCluster(ctx, f, async ({ target, desired }) => {
         const rel = await findRelease(target, release, f.namespace, nsOf(desired, target.name, release));
         const spec = desired.byCluster.get(target.name)?.find((s) => s.name === rel.name && s.namespace === rel.namespace);
-        await manualRollback(target, spec, rel, revision, desired.commit, positiveInt("--helm-timeout", f.helmTimeout, 300) * 1000);
+        await manualRollback(target, spec, rel, revision, desired.commit, positiveInt("--helm-timeout", f.helmTimeout, 300) * 1000, { log: ctx.log });
         ctx.stdout.write(`rolled back ${rel.name} on ${target.name} to revision ${revision}; automatic reconciliation is suspended until git changes it or \`berth resume ${rel.name} --cluster ${target.name}\`\n`);
       });
     });

@@ -9,7 +9,8 @@ import { createReconciler, type Reconciler } from "../reconcile/loop.ts";
 import { findRelease } from "../reconcile/manual.ts";
 import type { GitSource } from "../reconcile/source.ts";
 import { createTargetCache, type KubeconfigPolicy } from "../reconcile/targets.ts";
-import type { ReleaseHistory } from "../server/api.ts";
+import type { HistoryOptions, ReleaseHistory } from "../server/api.ts";
+import { withStepLogs } from "../reconcile/memo.ts";
 import { createMetrics, type Metrics } from "../server/metrics.ts";
 import { HttpError } from "../server/router.ts";
 import { driftSchedule } from "../reconcile/drift-schedule.ts";
@@ -76,7 +77,7 @@ export async function startServe(o: ServeOptions): Promise<ServeHandle> {
   // History reads the release's record on its cluster; the clusters are those of the latest snapshot.
   const targets = createTargetCache({ helmBinary: o.helmBinary, log: o.log, ...(o.kubeconfig ? { kubeconfig: o.kubeconfig } : {}) });
   const held: { state?: ServeState; clusters: Cluster[] } = { clusters: [] };
-  async function history(cluster: string, release: string, namespace?: string): Promise<ReleaseHistory> {
+  async function history(cluster: string, release: string, namespace: string | undefined, ho: HistoryOptions): Promise<ReleaseHistory> {
     // The newest revision's clusters; while the source is down, the last ones known.
     const s = held.state;
     const known = s?.snapshot?.report.desired?.repo.clusters ?? s?.lastRun?.desired?.repo.clusters;
@@ -86,8 +87,11 @@ export async function startServe(o: ServeOptions): Promise<ServeHandle> {
     if (!c) throw new HttpError(404, `no cluster ${cluster}; there are ${clusters.map((x) => x.metadata.name).join(", ") || "none yet"}`);
     try {
       const desired = (s?.snapshot?.report.desired ?? s?.lastRun?.desired)?.byCluster.get(cluster)?.find((r) => r.name === release);
-      const rel = await findRelease(targets.targets([c])[0]!, release, namespace, desired?.namespace);
-      return { cluster, release: rel.name, namespace: rel.namespace, suspended: Boolean(rel.book.memo.suspendedDigest), records: rel.book.records };
+      const target = targets.targets([c])[0]!;
+      const rel = await findRelease(target, release, namespace, desired?.namespace);
+      // Step logs live in a Secret; read only for a request that may see them.
+      const records = ho.logs ? withStepLogs(rel.book.records, await target.kube.readStepLogs(rel.namespace, rel.name)) : rel.book.records;
+      return { cluster, release: rel.name, namespace: rel.namespace, suspended: Boolean(rel.book.memo.suspendedDigest), records };
     } catch (err) {
       if (err instanceof BerthError && err.code === "INVALID_INPUT") throw new HttpError(404, err.message);
       throw err;

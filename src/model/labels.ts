@@ -9,6 +9,10 @@ export const LABELS = {
   memo: "berth.dev/memo",
   release: "berth.dev/release",
   step: "berth.dev/step",
+  /** The move a step Job belongs to (reconcile/move.ts): a Job of another move is never waited on as this one's. */
+  move: "berth.dev/move",
+  /** A Secret holding the logs of a release's step Jobs (kube/step-logs.ts), kept out of the readable memo. */
+  stepLogs: "berth.dev/step-logs",
   /** A ConfigMap holding berth's record of one application on a cluster (kube/app-records.ts). */
   appRecord: "berth.dev/app-record",
 } as const;

@@ -42,6 +42,23 @@ export interface RememberedStep {
   rollback?: StepSpec;
 }
 
+/**
+ * A version move berth has begun on a release and not yet recorded. Written
+ * before the move's first step Job is created: its id is part of every Job
+ * name of the move, so a berth restarted mid-move finds and waits on the same
+ * Jobs, while a later move to the same version (2.3 -> 2.4 -> 2.3 -> 2.4) runs
+ * fresh ones. Cleared when the move's outcome is recorded.
+ */
+export interface MoveMemo {
+  id: string;
+  /** What the move applies; a restart continues the move only when git still asks for this. */
+  digest: string;
+  action: "install" | "upgrade" | "rollback";
+  from?: string;
+  to: string;
+  startedAt: string; // ISO time
+}
+
 /** Berth's own memory of a release, kept on the cluster beside it. */
 export interface ReleaseMemo {
   /** Set by `berth rollback`: automatic reconciliation waits until git's digest differs from this. */
@@ -51,6 +68,8 @@ export interface ReleaseMemo {
   failedDigest?: string;
   lastFailureAt?: string; // ISO time
   steps: RememberedStep[];
+  /** The move under way, if berth stopped before recording its outcome. */
+  move?: MoveMemo;
 }
 
 export const emptyMemo = (): ReleaseMemo => ({ failures: 0, steps: [] });

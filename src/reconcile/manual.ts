@@ -1,10 +1,17 @@
 // What a person does by hand to one release: read its history, roll it back
-// to a Helm revision (suspending automatic reconciliation), resume it.
+// to a Helm revision (running the rollback steps of the versions it crosses,
+// and suspending automatic reconciliation), resume it.
+import semver from "semver";
 import { BerthError } from "../errors.ts";
+import type { Logger } from "../log.ts";
 import { releaseDigest } from "../plan/digest.ts";
-import type { ReleaseSpec } from "../model/types.ts";
+import type { ReleaseMemo } from "../plan/observed.ts";
+import { rollbackSteps } from "../plan/semver-path.ts";
+import type { ReleaseSpec, StepSpec } from "../model/types.ts";
 import type { ClusterTarget } from "./cluster.ts";
-import { readBook, writeBook, type ReleaseBook } from "./memo.ts";
+import { readBook, writeBook, type ReleaseBook, type StepRecord } from "./memo.ts";
+import { beginMove, endMove } from "./move.ts";
+import { runStep } from "./run-step.ts";
 
 export interface FoundRelease {
   namespace: string;
@@ -39,7 +46,43 @@ export async function findRelease(target: ClusterTarget, name: string, namespace
   return { namespace: ns, name, book: readBook(memos.get(`${ns}/${name}`)) };
 }
 
-export async function manualRollback(target: ClusterTarget, desired: ReleaseSpec | undefined, rel: FoundRelease, revision: number, commit: string, timeoutMs: number): Promise<ReleaseBook> {
+export interface ManualRollbackOptions {
+  log: Logger;
+  /** Bound of a rollback step's Job that declares no timeoutSeconds. */
+  stepTimeoutMs?: number;
+}
+
+/**
+ * The rollback steps a manual rollback from `from` to `to` runs: those of every
+ * upgrade crossed, from git and from what berth remembers running, newest
+ * first. A crossed upgrade whose rollback is found nowhere refuses the move,
+ * rather than leaving the data on the newer version's migration.
+ */
+export function manualRollbackSteps(desired: ReleaseSpec | undefined, memo: ReleaseMemo, from: string | undefined, to: string | undefined, release: string): Array<{ to: string; rollback: StepSpec }> {
+  if (!from || !to || !semver.valid(from) || !semver.valid(to) || semver.gte(to, from)) return [];
+  const known = [...(desired?.upgrades ?? []), ...memo.steps];
+  const steps = rollbackSteps(known, from, to);
+  const missing = [...new Set(known.filter((s) => semver.gt(s.to, to) && semver.lte(s.to, from)).map((s) => s.to))].filter((v) => !steps.some((s) => s.to === v));
+  if (missing.length) {
+    throw new BerthError(
+      "INVALID_INPUT",
+      `cannot roll ${release} back from ${from} to ${to}: the upgrade step${missing.length > 1 ? "s" : ""} to ${missing.sort(semver.compare).join(", ")} ` +
+        `${missing.length > 1 ? "have" : "has"} no rollback step in git or in berth's memory of the release; declare \`rollback:\` on ${missing.length > 1 ? "them" : "it"} ` +
+        `in the Component's upgrades (or undo the migration yourself and roll back with helm)`,
+    );
+  }
+  return steps;
+}
+
+export async function manualRollback(
+  target: ClusterTarget,
+  desired: ReleaseSpec | undefined,
+  rel: FoundRelease,
+  revision: number,
+  commit: string,
+  timeoutMs: number,
+  opts: ManualRollbackOptions,
+): Promise<ReleaseBook> {
   const observed = await target.kube.getRelease(rel.namespace, rel.name);
   const rev = observed?.revisions.find((r) => r.revision === revision);
   if (!rev) {
@@ -48,16 +91,33 @@ export async function manualRollback(target: ClusterTarget, desired: ReleaseSpec
   }
   const started = new Date();
   const from = observed?.revisions.at(-1)?.version;
+  // Refused before anything changes when a crossed step's rollback is unknown.
+  const plan = manualRollbackSteps(desired, rel.book.memo, from, rev.version, rel.name);
+  const move = beginMove(rel.book.memo, { digest: `manual-rollback:${revision}`, action: "rollback", ...(from ? { from } : {}), to: rev.version ?? `revision ${revision}` });
+  let memo = endMove(rel.book.memo);
+  const steps: StepRecord[] = [];
   let error: string | undefined;
+  if (plan.length) await target.kube.writeMemo(rel.namespace, rel.name, writeBook({ ...rel.book, memo: { ...rel.book.memo, move } }));
+  const ctx = { kube: target.kube, log: opts.log, stepTimeoutMs: opts.stepTimeoutMs ?? 600_000 };
   try {
-    await target.helm.rollback({ release: rel.name, namespace: rel.namespace, revision, timeoutMs });
+    for (const s of plan) {
+      const rec = await runStep(ctx, { release: rel.name, namespace: rel.namespace, kind: "rollback", to: s.to, step: s.rollback, move: move.id }).catch((err: unknown) => {
+        // Not watched to its end: the move stays, so running the command again waits on the same Job.
+        memo = { ...memo, move };
+        throw err;
+      });
+      steps.push(rec);
+      if (!rec.succeeded) throw new Error(`rollback step of ${s.to} (job ${rec.job}) failed: ${rec.message}; the release was not rolled back`);
+    }
+    await target.helm.rollback({ release: rel.name, namespace: rel.namespace, revision, timeoutMs, ...(target.maxHistory !== undefined ? { maxHistory: target.maxHistory } : {}) });
+    memo = { ...memo, steps: memo.steps.filter((k) => !plan.some((s) => s.to === k.to)) };
   } catch (err) {
     error = (err as Error).message;
   }
   const after = await target.kube.getRelease(rel.namespace, rel.name);
   const book: ReleaseBook = {
     // Suspended against what git asks for now: a new commit that changes the release lifts it.
-    memo: { ...rel.book.memo, ...(desired ? { suspendedDigest: releaseDigest(desired) } : { suspendedDigest: "manual" }) },
+    memo: { ...memo, ...(desired ? { suspendedDigest: releaseDigest(desired) } : { suspendedDigest: "manual" }) },
     records: [
       ...rel.book.records,
       {
@@ -69,7 +129,7 @@ export async function manualRollback(target: ClusterTarget, desired: ReleaseSpec
         action: "rollback",
         ...(from ? { fromVersion: from } : {}),
         ...(rev.version ? { toVersion: rev.version } : {}),
-        steps: [],
+        steps,
         result: error ? "failed" : "succeeded",
         ...(error ? { error } : {}),
         ...(after?.revisions.at(-1) ? { helmRevision: after.revisions.at(-1)!.revision } : {}),

@@ -1,6 +1,7 @@
 // berth's memory of a release, kept in a ConfigMap beside it on the cluster
 // (so a restarted berth or another replica has it): retry state, suspension,
-// the steps it ran, and the history of every action.
+// the move under way, the steps it ran, and the history of every action. Step
+// logs are not in it: they live in a Secret (adapters/kube/step-logs.ts).
 import type { ReleaseMemo } from "../plan/observed.ts";
 import { emptyMemo } from "../plan/observed.ts";
 import type { ActionKind } from "../plan/action.ts";
@@ -10,7 +11,8 @@ export interface StepRecord {
   to: string; // the upgrade step's target version
   job: string;
   succeeded: boolean;
-  logs: string;
+  /** Only in a history read with the logs (from the release's step-logs Secret); never stored in the memo. */
+  logs?: string;
   message: string;
 }
 
@@ -43,7 +45,16 @@ export interface ReleaseBook {
 }
 
 export const MAX_RECORDS = 50;
-const MAX_LOG_CHARS = 4_000;
+
+/** Records without step logs: what the memo ConfigMap may hold (an older berth stored them there). */
+function withoutLogs(records: ActionRecord[]): ActionRecord[] {
+  return records.map((r) => ({ ...r, steps: (r.steps ?? []).map(({ logs: _l, ...s }) => s) }));
+}
+
+/** Records with each step's logs, by Job name, for a reader allowed to see them. */
+export function withStepLogs(records: ActionRecord[], logs: Readonly<Record<string, string>>): ActionRecord[] {
+  return records.map((r) => ({ ...r, steps: r.steps.map((s) => (logs[s.job] !== undefined ? { ...s, logs: logs[s.job]! } : s)) }));
+}
 
 export function readBook(data: Record<string, string> | undefined): ReleaseBook {
   const parse = <T>(s: string | undefined, fallback: T): T => {
@@ -53,13 +64,10 @@ export function readBook(data: Record<string, string> | undefined): ReleaseBook 
       return fallback;
     }
   };
-  return { memo: { ...emptyMemo(), ...parse(data?.["memo.json"], {}) }, records: parse(data?.["records.json"], []) };
+  return { memo: { ...emptyMemo(), ...parse(data?.["memo.json"], {}) }, records: withoutLogs(parse(data?.["records.json"], [])) };
 }
 
 export function writeBook(book: ReleaseBook): Record<string, string> {
-  const records = book.records.slice(-MAX_RECORDS).map((r) => ({
-    ...r,
-    steps: r.steps.map((s) => ({ ...s, logs: s.logs.slice(-MAX_LOG_CHARS) })),
-  }));
+  const records = withoutLogs(book.records.slice(-MAX_RECORDS));
   return { "memo.json": JSON.stringify(book.memo), "records.json": JSON.stringify(records) };
 }

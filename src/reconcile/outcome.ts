@@ -18,6 +18,8 @@ export interface ActInput {
   memo: ReleaseMemo;
   /** Whether the release's application prunes (stored on the release as a label). */
   prune: boolean;
+  /** Writes the memo (beside the records so far) on the cluster: a move is written before its first step Job. */
+  persist(memo: ReleaseMemo): Promise<void>;
 }
 
 export function startRecord(ctx: ActionContext, item: PlannedRelease, action: ActionKind, from?: string, to?: string): ActionRecord {

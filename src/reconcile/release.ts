@@ -83,7 +83,8 @@ export async function reconcileRelease(ctx: ActionContext, first: PlannedRelease
     if (done.has(a.kind)) return result("failed", `would ${a.kind} a second time in one attempt; stopped`);
     done.add(a.kind);
 
-    const out = await act(ctx, { item, memo: book.memo, prune: opts.prune }, a);
+    const persist = (memo: ReleaseBook["memo"]) => ctx.kube.writeMemo(item.namespace, item.name, writeBook({ ...book, memo }));
+    const out = await act(ctx, { item, memo: book.memo, prune: opts.prune, persist }, a);
     const observed = await ctx.kube.getRelease(item.namespace, item.name);
     const revision = observed?.revisions.at(-1)?.revision;
     const record: ActionRecord = { ...out.record, ...(revision !== undefined && out.record.helmRevision === undefined ? { helmRevision: revision } : {}) };

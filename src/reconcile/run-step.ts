@@ -1,4 +1,6 @@
-// Runs one declared upgrade or rollback step as a Kubernetes Job and waits for it.
+// Runs one declared upgrade or rollback step as a Kubernetes Job and waits for
+// it. The Job's name carries the move's id: one Job per step per move, and a
+// restart within the move waits on the Job it already created.
 import { createHash } from "node:crypto";
 import type { StepSpec } from "../model/types.ts";
 import { LABELS } from "../model/labels.ts";
@@ -11,8 +13,8 @@ export interface StepRun {
   kind: "run" | "rollback";
   to: string; // the upgrade step's target version
   step: StepSpec;
-  /** Distinguishes attempts, so a retry after a failure runs a fresh Job while a restart resumes the same one. */
-  attempt: string;
+  /** The move's id (MoveMemo.id): a new move runs a fresh Job, a restart within the move resumes the same one. */
+  move: string;
 }
 
 /** An image without a tag runs at the version of the step it belongs to. */
@@ -22,13 +24,17 @@ export function stepImage(image: string, version: string): string {
   return hasTag ? image : `${image}:${version}`;
 }
 
-export function stepJobName(r: Pick<StepRun, "release" | "kind" | "to" | "attempt">): string {
-  const hash = createHash("sha256").update(`${r.release}/${r.kind}/${r.to}/${r.attempt}`).digest("hex").slice(0, 8);
+/** `<release>-<up|down>-<to>-<move>-<hash>`, at most 63 characters (the hash keeps steps apart when the front is cut). */
+export function stepJobName(r: Pick<StepRun, "release" | "kind" | "to" | "move">): string {
+  const hash = createHash("sha256").update(`${r.release}/${r.kind}/${r.to}/${r.move}`).digest("hex").slice(0, 6);
   const base = `${r.release}-${r.kind === "run" ? "up" : "down"}-${r.to}`.toLowerCase().replace(/[^a-z0-9-]+/g, "-");
-  return `${base.slice(0, 50).replace(/-+$/, "")}-${hash}`;
+  const move = r.move.toLowerCase().replace(/[^a-z0-9]+/g, "").slice(0, 8);
+  return `${base.slice(0, 46).replace(/-+$/, "")}-${move}-${hash}`;
 }
 
-export async function runStep(ctx: ActionContext, r: StepRun): Promise<StepRecord> {
+export type StepContext = Pick<ActionContext, "kube" | "log" | "stepTimeoutMs">;
+
+export async function runStep(ctx: StepContext, r: StepRun): Promise<StepRecord> {
   const job = stepJobName(r);
   const log = ctx.log.child({ release: r.release, step: r.to, kind: r.kind, job });
   log.info("running step");
@@ -40,8 +46,19 @@ export async function runStep(ctx: ActionContext, r: StepRun): Promise<StepRecor
     ...(r.step.args ? { args: r.step.args } : {}),
     ...(r.step.env ? { env: r.step.env } : {}),
     labels: { [LABELS.managed]: "true", [LABELS.release]: r.release, [LABELS.step]: r.kind },
+    move: r.move,
     timeoutMs: (r.step.timeoutSeconds ?? 0) * 1000 || ctx.stepTimeoutMs,
   });
   log.info({ succeeded: res.succeeded }, "step finished");
-  return { kind: r.kind, to: r.to, job, succeeded: res.succeeded, logs: res.logs, message: res.message };
+  // The logs go to the release's Secret, never into the record (a readable ConfigMap).
+  let message = res.message;
+  if (res.logs) {
+    try {
+      await ctx.kube.writeStepLogs(r.namespace, r.release, job, res.logs);
+    } catch (err) {
+      log.warn({ err: (err as Error).message }, "cannot keep the step's logs");
+      message = `${message} (its logs could not be kept: ${(err as Error).message})`;
+    }
+  }
+  return { kind: r.kind, to: r.to, job, succeeded: res.succeeded, message };
 }

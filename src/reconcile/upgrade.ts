@@ -7,6 +7,7 @@ import { lastGoodRevision } from "../plan/state.ts";
 import { isPending } from "../plan/observed.ts";
 import type { ActionContext } from "./context.ts";
 import type { StepRecord } from "./memo.ts";
+import { beginMove, endMove } from "./move.ts";
 import { failed, finish, startRecord, succeeded, type ActInput, type ActionOutcome } from "./outcome.ts";
 import { refuseOutsideProject } from "./project-check.ts";
 import { runStep } from "./run-step.ts";
@@ -14,7 +15,7 @@ import { runStep } from "./run-step.ts";
 type Apply = Extract<Action, { kind: "install" | "upgrade" }>;
 
 export async function applyRelease(ctx: ActionContext, input: ActInput, action: Apply): Promise<ActionOutcome> {
-  const { item, memo } = input;
+  const { item } = input;
   const desired = item.desired!;
   const from = action.kind === "upgrade" ? action.from : undefined;
   const record = startRecord(ctx, item, action.kind, from, action.to);
@@ -22,10 +23,28 @@ export async function applyRelease(ctx: ActionContext, input: ActInput, action: 
   const refused = await refuseOutsideProject(ctx, input, action, record);
   if (refused) return refused;
   const steps: StepRecord[] = [];
-  const attempt = `${item.digest!.slice(0, 8)}-${memo.failedDigest === item.digest ? memo.failures : 0}`;
+  // The move is written before its first Job; an outcome clears it, except when a step could not be
+  // watched to its end: then the next attempt waits on the same Job instead of running the step again.
+  const move = beginMove(input.memo, { digest: item.digest!, action: action.kind, ...(from ? { from } : {}), to: action.to });
+  const memo = endMove(input.memo);
+  const inMove = { ...input.memo, move };
+  if (action.steps.length) {
+    try {
+      await input.persist(inMove);
+    } catch (err) {
+      const e = new Error(`cannot record the move on the cluster before running its steps, so none ran: ${(err as Error).message}`);
+      return { record: finish(record, steps, e), memo: failed(memo, item.digest) };
+    }
+  }
 
   for (const s of action.steps) {
-    const rec = await runStep(ctx, { release: item.name, namespace: item.namespace, kind: "run", to: s.to, step: s.run, attempt });
+    let rec: StepRecord;
+    try {
+      rec = await runStep(ctx, { release: item.name, namespace: item.namespace, kind: "run", to: s.to, step: s.run, move: move.id });
+    } catch (err) {
+      const e = new Error(`upgrade step to ${s.to} could not be run or watched to its end: ${(err as Error).message}`);
+      return { record: finish(record, steps, e), memo: failed(inMove, item.digest) };
+    }
     steps.push(rec);
     if (!rec.succeeded) {
       // Nothing of the release changed yet: stop here, the release stays on what it ran.
@@ -53,19 +72,19 @@ export async function applyRelease(ctx: ActionContext, input: ActInput, action: 
     return { record: finish(record, steps), memo: succeeded(memo, action.steps) };
   } catch (err) {
     ctx.log.warn({ release: item.name, err: (err as Error).message }, `${action.kind} failed; remediating`);
-    const remediation = await remediateFailedApply(ctx, input, action, attempt, steps);
+    const remediation = await remediateFailedApply(ctx, input, action, move.id, steps);
     const msg = `${(err as Error).message}${remediation ? `; ${remediation}` : ""}`;
     return { record: finish(record, steps, new Error(msg)), memo: failed(memo, item.digest) };
   }
 }
 
 /** Back to the last good revision (running the rollback steps of what ran), or uninstall a failed first install. */
-async function remediateFailedApply(ctx: ActionContext, input: ActInput, action: Apply, attempt: string, steps: StepRecord[]): Promise<string> {
+async function remediateFailedApply(ctx: ActionContext, input: ActInput, action: Apply, move: string, steps: StepRecord[]): Promise<string> {
   const { item } = input;
   try {
     for (const s of [...action.steps].reverse()) {
       if (!s.rollback) continue;
-      const rec = await runStep(ctx, { release: item.name, namespace: item.namespace, kind: "rollback", to: s.to, step: s.rollback, attempt });
+      const rec = await runStep(ctx, { release: item.name, namespace: item.namespace, kind: "rollback", to: s.to, step: s.rollback, move });
       steps.push(rec);
       if (!rec.succeeded) return `rollback step to ${s.to} failed (${rec.message}); release left for the next loop`;
     }

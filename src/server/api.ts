@@ -1,6 +1,7 @@
 // The read API under /api/v1, answered from the latest snapshot the loop
 // took (never from a request-time helm or git call), plus a release's history
 // read from its record on the cluster.
+import type { IncomingMessage } from "node:http";
 import type { ActionRecord } from "../reconcile/memo.ts";
 import type { DriftRun } from "../reconcile/loop.ts";
 import { planView, runView } from "../reconcile/views.ts";
@@ -17,10 +18,26 @@ export interface ReleaseHistory {
   records: ActionRecord[];
 }
 
+export interface HistoryOptions {
+  /** With each step's logs (they may hold secrets a migration printed). */
+  logs: boolean;
+}
+
 export interface ApiOptions {
   state: ServeState;
   /** A release's recorded actions; throws HttpError(404) when the cluster or release is unknown. */
-  history(cluster: string, release: string, namespace?: string): Promise<ReleaseHistory>;
+  history(cluster: string, release: string, namespace: string | undefined, o: HistoryOptions): Promise<ReleaseHistory>;
+  /**
+   * Whether a request carries a token the operator's --auth-file knows (any
+   * role). Absent (no --auth-file), no request is authenticated, and what needs
+   * a token (step logs in history) is never served.
+   */
+  authenticated?(req: IncomingMessage): boolean;
+}
+
+/** Records as an unauthenticated reader may see them: without step logs. */
+function withoutStepLogs(records: ActionRecord[]): ActionRecord[] {
+  return records.map((r) => ({ ...r, steps: r.steps.map(({ logs: _l, ...s }) => s) }));
 }
 
 function need(s: ServeState): Snapshot {
@@ -108,9 +125,12 @@ export function apiRoutes(o: ApiOptions): Route[] {
     {
       method: "GET",
       path: "/api/v1/clusters/{cluster}/releases/{release}/history",
-      handle: async ({ res, params, query }) => {
+      handle: async ({ req, res, params, query }) => {
         const ns = query.get("namespace") ?? undefined;
-        sendJson(res, 200, await o.history(params.cluster!, params.release!, ns));
+        const logs = o.authenticated?.(req) ?? false;
+        const h = await o.history(params.cluster!, params.release!, ns, { logs });
+        // Step logs only with a token, whatever the history source returned.
+        sendJson(res, 200, logs ? h : { ...h, records: withoutStepLogs(h.records) });
       },
     },
     {

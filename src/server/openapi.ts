@@ -125,7 +125,7 @@ const schemas = {
         type: "array",
         items: {
           type: "object",
-          properties: { kind: { enum: ["run", "rollback"] }, to: { type: "string" }, job: { type: "string" }, succeeded: { type: "boolean" }, logs: { type: "string" }, message: { type: "string" } },
+          properties: { kind: { enum: ["run", "rollback"] }, to: { type: "string" }, job: { type: "string" }, succeeded: { type: "boolean" }, logs: { type: "string", description: "The step Job's logs: only to a request with a token (Authorization: Bearer); never without" }, message: { type: "string" } },
         },
       },
       result: { enum: ["succeeded", "failed"] },

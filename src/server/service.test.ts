@@ -113,6 +113,29 @@ describe("service", () => {
     expect(page.body).toContain("api/v1/status");
   });
 
+  it("serves step logs in history only to a request with a token", async () => {
+    const asked: boolean[] = [];
+    const withLogs = record({ action: "upgrade", steps: [{ kind: "run", to: "3.0.7", job: "shop-api-up-3-0-7-aaaa0000-123456", succeeded: true, message: "Complete", logs: "password=hunter2" }] });
+    const history: ServiceOptions["history"] = async (cluster, release, namespace, o) => {
+      asked.push(o.logs);
+      return { cluster, release, namespace: namespace ?? "shop", suspended: false, records: [withLogs] };
+    };
+    const path = "/api/v1/clusters/east/releases/shop-api/history";
+    const fetchHistory = async (token?: string) => (await (await fetch(`${svc!.url}${path}`, token ? { headers: { authorization: `Bearer ${token}` } } : {})).json()) as { records: Array<{ steps: Array<Record<string, unknown>> }> };
+
+    // without --auth-file nobody is authenticated: never any logs, even when the source returns some
+    await start(undefined, { history });
+    expect(JSON.stringify(await fetchHistory("t0ken"))).not.toContain("hunter2");
+    expect((await fetchHistory()).records[0]!.steps[0]).toEqual({ kind: "run", to: "3.0.7", job: "shop-api-up-3-0-7-aaaa0000-123456", succeeded: true, message: "Complete" });
+    expect(asked).toEqual([false, false]);
+    await svc!.close();
+
+    await start(undefined, { history, authenticated: (req) => req.headers.authorization === "Bearer t0ken" });
+    expect(JSON.stringify(await fetchHistory())).not.toContain("hunter2");
+    expect((await fetchHistory("t0ken")).records[0]!.steps[0]!.logs).toBe("password=hunter2");
+    expect(asked.slice(2)).toEqual([false, true]);
+  });
+
   it.each(["/api/v1/status", "/api/v1/clusters", "/api/v1/applications", "/api/v1/releases", "/api/v1/plan", "/api/v1/runs/latest", "/api/v1/clusters/{cluster}/releases/{release}/history", "/readyz", "/healthz"])(
     "GET %s answers what the OpenAPI document says",
     async (path) => {

@@ -5,7 +5,7 @@ import type { Logger } from "../log.ts";
 import type { Reconciler, RunReport } from "../reconcile/loop.ts";
 import type { GitSource } from "../reconcile/source.ts";
 import { runWatch } from "../reconcile/watch.ts";
-import type { ReleaseHistory } from "./api.ts";
+import type { ApiOptions } from "./api.ts";
 import type { Metrics } from "./metrics.ts";
 import { createApp, listen } from "./server.ts";
 import { createServeState, type ServeState } from "./state.ts";
@@ -22,7 +22,9 @@ export interface ServiceOptions {
   source: GitSource;
   metrics: Metrics;
   log: Logger;
-  history(cluster: string, release: string, namespace?: string): Promise<ReleaseHistory>;
+  history: ApiOptions["history"];
+  /** See ApiOptions.authenticated: without it, step logs are never served. */
+  authenticated?: ApiOptions["authenticated"];
   port: number;
   host?: string;
   intervalMs: number;
@@ -108,6 +110,7 @@ export async function startService(o: ServiceOptions): Promise<Service> {
         metrics: o.metrics,
         log: o.log,
         history: o.history,
+        ...(o.authenticated ? { authenticated: o.authenticated } : {}),
         webhook: { secret: o.webhookSecret, trigger: loop.trigger, ...(o.webhookBodyLimit ? { bodyLimit: o.webhookBodyLimit } : {}) },
       }),
       o.port,

@@ -1,7 +1,11 @@
 // Declared upgrade and rollback steps run as Kubernetes Jobs. A Job's name is
-// its identity: creating one that exists means a restarted berth resumes
-// waiting for it rather than running the step twice.
+// its identity within a move: creating one that exists means a restarted berth
+// resumes waiting for it rather than running the step twice — provided the
+// existing Job carries the same move label, so a Job of another move is never
+// taken for this one.
 import type * as k8s from "@kubernetes/client-node";
+import { KubeError } from "../../errors.ts";
+import { LABELS } from "../../model/labels.ts";
 import { httpStatus, sleep, type Call } from "./call.ts";
 
 export interface JobSpec {
@@ -12,6 +16,8 @@ export interface JobSpec {
   args?: string[];
   env?: Record<string, string>;
   labels: Record<string, string>;
+  /** The move the Job belongs to (label berth.dev/move). */
+  move: string;
   timeoutMs: number;
 }
 
@@ -25,7 +31,7 @@ export interface JobRunner {
   runJob(spec: JobSpec): Promise<JobResult>;
 }
 
-export function jobRunner(core: k8s.CoreV1Api, batch: k8s.BatchV1Api, call: Call): JobRunner {
+export function jobRunner(cluster: string, core: k8s.CoreV1Api, batch: k8s.BatchV1Api, call: Call): JobRunner {
   async function jobLogs(namespace: string, job: string): Promise<string> {
     try {
       const pods = await call("list step pods", () => core.listNamespacedPod({ namespace, labelSelector: `job-name=${job}` }));
@@ -48,14 +54,15 @@ export function jobRunner(core: k8s.CoreV1Api, batch: k8s.BatchV1Api, call: Call
 
   return {
     async runJob(spec) {
+      const labels = { ...spec.labels, [LABELS.move]: spec.move };
       const body: k8s.V1Job = {
-        metadata: { name: spec.name, namespace: spec.namespace, labels: spec.labels },
+        metadata: { name: spec.name, namespace: spec.namespace, labels },
         spec: {
           backoffLimit: 0,
           ttlSecondsAfterFinished: 86_400,
           activeDeadlineSeconds: Math.ceil(spec.timeoutMs / 1000),
           template: {
-            metadata: { labels: spec.labels },
+            metadata: { labels },
             spec: {
               restartPolicy: "Never",
               containers: [
@@ -71,15 +78,25 @@ export function jobRunner(core: k8s.CoreV1Api, batch: k8s.BatchV1Api, call: Call
           },
         },
       };
+      let existed = false;
       try {
         await call("create step job", () => batch.createNamespacedJob({ namespace: spec.namespace, body }));
       } catch (err) {
         // The same step of the same move already exists: a restarted berth waits for it instead of running it twice.
         if (httpStatus(err) !== 409) throw err;
+        existed = true;
       }
       const deadline = Date.now() + spec.timeoutMs;
       for (;;) {
         const job = await call("read step job", () => batch.readNamespacedJob({ name: spec.name, namespace: spec.namespace }));
+        const owner = job.metadata?.labels?.[LABELS.move];
+        if (existed && owner !== spec.move) {
+          throw new KubeError(
+            cluster,
+            `step job ${spec.namespace}/${spec.name} already exists but belongs to ${owner ? `move ${owner}` : "no berth move"}, not to move ${spec.move}; ` +
+              `berth will not take its result for this move: delete that Job (kubectl -n ${spec.namespace} delete job ${spec.name}) and reconcile again`,
+          );
+        }
         const conds = job.status?.conditions ?? [];
         const done = conds.find((c) => (c.type === "Complete" || c.type === "Failed") && c.status === "True");
         if (done) {
