@@ -169,6 +169,8 @@ export function unreachableKube(cluster: string, message: string): KubeClient {
     getRelease: fail,
     listMemos: fail,
     writeMemo: fail,
+    writeStepLogs: fail,
+    readStepLogs: fail,
     listAppRecords: fail,
     writeAppRecord: fail,
     ensureNamespace: fail,

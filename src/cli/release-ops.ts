@@ -48,11 +48,11 @@ export const registerReleaseOps: RegisterCommand = (program, ctx) => {
         // Step logs may hold secrets: read from their Secret only when asked, with the caller's own cluster access.
         const records = f.logs ? withStepLogs(rel.book.records, await target.kube.readStepLogs(rel.namespace, rel.name)) : rel.book.records;
         if (f.output === "json") {
-          ctx.stdout.write(`${JSON.stringify(rel.book.records, null, 2)}\n`);
+          ctx.stdout.write(`${JSON.stringify(records, null, 2)}\n`);
           return;
         }
         ctx.stdout.write(`release ${rel.name} in ${rel.namespace} on cluster ${target.name}${rel.book.memo.suspendedDigest ? " (suspended)" : ""}\n`);
-        for (const r of rel.book.records) {
+        for (const r of records) {
           const move = r.fromVersion || r.toVersion ? ` ${r.fromVersion ?? "-"} -> ${r.toVersion ?? "-"}` : "";
           ctx.stdout.write(`${r.at}  ${r.commit.slice(0, 12)}  ${r.action}${move}  ${r.result}  rev ${r.helmRevision ?? "-"}  ${r.durationMs} ms\n`);
           for (const s of r.steps) {

@@ -3,6 +3,7 @@
 // is wrong.
 import { symlinkSync } from "node:fs";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { BASE_REPO } from "./fixtures/base-repo.ts";
 import { edit, removeRepo, runCli, writeRepo, type RepoFiles } from "./helpers/temp-repo.ts";
@@ -224,7 +225,13 @@ describe("berth validate accepts a valid repository", () => {
     expect(required.code).toBe(0);
   });
 
-  it("accepts overlay values that complete the application's (merged as the renderer merges)", async () => {
+  it.each(["shop", "platform"])("examples/%s keeps to its Project under --require-project", async (example) => {
+    const res = await runCli(["validate", fileURLToPath(new URL(`../../examples/${example}`, import.meta.url)), "--require-project"]);
+    expect(res.stderr).toBe("");
+    expect(res.stdout).toMatch(/, 1 project, /);
+  });
+
+    it("accepts overlay values that complete the application's (merged as the renderer merges)", async () => {
     const dir = writeRepo({
       ...BASE_REPO,
       ...edit(B, APP, "ingress: { host: shop.example.com, path: / }", "ingress: { path: / }"),
