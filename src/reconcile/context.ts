@@ -32,6 +32,14 @@ export function actingContext(ctx: ActionContext, project: ReleaseProject | unde
   if (!who) return { ctx };
   if (!as) return { blocked: `Project ${project.name} acts as ${who.user}, and berth's clients for cluster ${ctx.cluster} cannot impersonate; nothing was applied` };
   const acting = as(who);
-  const jobs: Pick<KubeClient, "runJob"> = { runJob: (spec) => acting.kube.runJob(spec) };
-  return { ctx: { ...ctx, helm: acting.helm, kube: { ...ctx.kube, ...jobs }, log: ctx.log.child({ project: project.name, as: who.user }) } };
+  return { ctx: { ...ctx, helm: acting.helm, kube: withActing(ctx.kube, acting.kube), log: ctx.log.child({ project: project.name, as: who.user }) } };
+}
+
+/**
+ * berth's client, with the calls that change a release's own objects (step
+ * Jobs, drift corrections) made by `acting`; every other call (observation,
+ * memos, Helm-storage bookkeeping) stays berth's.
+ */
+export function withActing(berth: KubeClient, acting: KubeClient): KubeClient {
+  return { ...berth, runJob: (spec) => acting.runJob(spec), applyObject: (obj, opts) => acting.applyObject(obj, opts) };
 }

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { pino } from "pino";
 import type { KubeClient } from "../adapters/kube.ts";
 import type { ReleaseSpec } from "../model/types.ts";
+import type { ActingAs } from "./context.ts";
 import { checkDrift, driftPolicyOf, type DriftPolicy } from "./drift-check.ts";
 import { readBook } from "./memo.ts";
 
@@ -92,6 +93,25 @@ describe("checkDrift", () => {
     const [r] = await checkDrift({ name: "east", paused: false, kube }, [release], () => "report", { log, onDrift: (...a) => metrics.push(a) });
     expect(r).toMatchObject({ count: 0, error });
     expect(metrics).toEqual([]);
+  });
+
+  it("a Project that impersonates corrects as that identity; the record stays berth's; no way to impersonate: left as found", async () => {
+    const own = fakeKube();
+    const acting = fakeKube();
+    const who = { user: "system:serviceaccount:shop:berth-shop", groups: [] as string[] };
+    const inProject = { ...release, project: { name: "shop-team", namespaces: ["shop"], clusterScoped: [], impersonate: who } } as ReleaseSpec;
+    const asked: unknown[] = [];
+    const as: ActingAs = (w) => (asked.push(w), { kube: acting.kube, helm: {} as never });
+    const [r] = await checkDrift({ name: "east", paused: false, kube: own.kube, as }, [inProject], () => "correct", { log });
+    expect(r!.corrected).toBe("succeeded");
+    expect(asked).toEqual([who]);
+    expect([own.applied.length, acting.applied.length]).toEqual([0, 1]);
+    expect(readBook(own.memos.get("shop/shop-api")).records.map((x) => x.action)).toEqual(["correct-drift"]);
+
+    const alone = fakeKube();
+    const [left] = await checkDrift({ name: "east", paused: false, kube: alone.kube }, [inProject], () => "correct", { log });
+    expect(left).toMatchObject({ corrected: "failed", error: expect.stringMatching(/Project shop-team acts as .*cannot impersonate; drift left as found/) });
+    expect(alone.applied).toEqual([]);
   });
 
   it("takes each application's policy, default report", () => {

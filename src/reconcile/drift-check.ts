@@ -8,6 +8,7 @@ import pLimit from "p-limit";
 import type { KubeClient } from "../adapters/kube.ts";
 import type { Logger } from "../log.ts";
 import type { Repo, ReleaseSpec } from "../model/types.ts";
+import { withActing, type ActingAs } from "./context.ts";
 import { correctDrift } from "./correct-drift.ts";
 import { autoscalerOn, detectDrift, driftCount, objectKey, parseManifest, type ObjectDrift } from "./drift.ts";
 
@@ -35,6 +36,8 @@ export interface DriftTarget {
   name: string;
   paused: boolean;
   kube: KubeClient;
+  /** Clients acting as a Project's identity (ClusterTarget.as): its releases are corrected as that identity. */
+  as?: ActingAs;
 }
 
 export interface CheckDriftOptions {
@@ -102,10 +105,13 @@ async function checkRelease(target: DriftTarget, r: ReleaseSpec, policy: DriftPo
     if (count === 0) return report;
     log.warn({ release: r.name, namespace: r.namespace, count, policy }, "drift found");
     if (policy !== "correct" || target.paused) return report;
+    // A Project that impersonates puts its objects back as that identity, or not at all.
+    const who = r.project?.impersonate;
+    if (who && !target.as) return { ...report, corrected: "failed", error: `Project ${r.project!.name} acts as ${who.user}, and berth's clients for cluster ${target.name} cannot impersonate; drift left as found` };
     const record = await correctDrift({
       cluster: target.name,
       commit: o.commit ?? "",
-      kube: target.kube,
+      kube: who ? withActing(target.kube, target.as!(who).kube) : target.kube,
       log,
       release: { name: r.name, namespace: r.namespace, application: r.application },
       revision: deployed.revision,

@@ -13,6 +13,14 @@ describe("makeCall", () => {
     await expect(call("read x", () => ((seen = callSignal.getStore()), new Promise(() => {})))).rejects.toThrow("cluster east: read x: no answer within 50 ms");
     expect(seen?.aborted).toBe(true);
   });
+
+  it.each([
+    ["an API server Status: its own sentence", `{"kind":"Status","status":"Failure","message":"jobs.batch is forbidden: User \\"alice\\" cannot create resource \\"jobs\\"","code":403}`, 'cluster east: create job: jobs.batch is forbidden: User "alice" cannot create resource "jobs"'],
+    ["any other body as it is", "upstream connect error", "cluster east: create job: upstream connect error"],
+  ])("reports %s", async (_name, body, want) => {
+    const call = makeCall("east", 1_000);
+    await expect(call("create job", () => Promise.reject(Object.assign(new Error("HTTP-Code: 403"), { body })))).rejects.toThrow(want);
+  });
 });
 
 describe("a request to an API server that accepts and never answers (SIGSTOP'd)", () => {

@@ -39,12 +39,23 @@ export function makeCall(cluster: string, defaultMs: number): Call {
     } catch (err) {
       if (err instanceof KubeError) throw err;
       const body = (err as { body?: unknown }).body;
-      const detail = typeof body === "string" ? body : (err as Error).message;
+      const detail = typeof body === "string" ? statusMessage(body) : (err as Error).message;
       throw new KubeError(cluster, `${what}: ${detail}`, { cause: err });
     } finally {
       clearTimeout(timer);
     }
   };
+}
+
+/** The API server's own sentence from a Status body (`jobs.batch is forbidden: User "…" cannot create…`); any other body as it is. */
+function statusMessage(body: string): string {
+  try {
+    const s = JSON.parse(body) as { kind?: unknown; message?: unknown };
+    if (s.kind === "Status" && typeof s.message === "string" && s.message) return s.message;
+  } catch {
+    // not JSON: keep the text
+  }
+  return body;
 }
 
 /** The HTTP status of a failed call (KubeError wraps client-node's error as its cause). */
