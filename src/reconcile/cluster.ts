@@ -139,7 +139,7 @@ export async function reconcileCluster(target: ClusterTarget, input: ClusterRunI
     log,
     helmTimeoutMs: input.helmTimeoutMs ?? 300_000,
     stepTimeoutMs: input.stepTimeoutMs ?? 600_000,
-    ...(target.maxHistory ? { maxHistory: target.maxHistory } : {}),
+    ...(target.maxHistory !== undefined ? { maxHistory: target.maxHistory } : {}),
     chartDir: input.chartDir,
   };
   const namespaces = [...new Set(plan.releases.filter((r) => r.desired && changes(r.action)).map((r) => r.namespace))];

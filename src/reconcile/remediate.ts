@@ -9,7 +9,13 @@ export async function remediate(ctx: ActionContext, input: ActInput, action: Ext
   const record = startRecord(ctx, item, "remediate");
   try {
     if (action.toRevision) {
-      await ctx.helm.rollback({ release: item.name, namespace: item.namespace, revision: action.toRevision, timeoutMs: ctx.helmTimeoutMs });
+      await ctx.helm.rollback({
+        release: item.name,
+        namespace: item.namespace,
+        revision: action.toRevision,
+        timeoutMs: ctx.helmTimeoutMs,
+        ...(ctx.maxHistory !== undefined ? { maxHistory: ctx.maxHistory } : {}),
+      });
     } else {
       await ctx.helm.uninstall({ release: item.name, namespace: item.namespace, timeoutMs: ctx.helmTimeoutMs });
     }

@@ -67,7 +67,7 @@ export async function applyRelease(ctx: ActionContext, input: ActInput, action: 
         [LABELS.prune]: String(input.prune),
       },
       timeoutMs: ctx.helmTimeoutMs,
-      ...(ctx.maxHistory ? { maxHistory: ctx.maxHistory } : {}),
+      ...(ctx.maxHistory !== undefined ? { maxHistory: ctx.maxHistory } : {}),
     });
     return { record: finish(record, steps), memo: succeeded(memo, action.steps) };
   } catch (err) {
@@ -94,7 +94,13 @@ async function remediateFailedApply(ctx: ActionContext, input: ActInput, action:
     if (latest && isPending(latest.status)) await ctx.kube.markRevisionFailed(item.namespace, item.name, latest.revision);
     const good = now ? lastGoodRevision(now) : undefined;
     if (good) {
-      await ctx.helm.rollback({ release: item.name, namespace: item.namespace, revision: good.revision, timeoutMs: ctx.helmTimeoutMs });
+      await ctx.helm.rollback({
+        release: item.name,
+        namespace: item.namespace,
+        revision: good.revision,
+        timeoutMs: ctx.helmTimeoutMs,
+        ...(ctx.maxHistory !== undefined ? { maxHistory: ctx.maxHistory } : {}),
+      });
       return `rolled back to revision ${good.revision}${good.version ? ` (${good.version})` : ""}`;
     }
     await ctx.helm.uninstall({ release: item.name, namespace: item.namespace, timeoutMs: ctx.helmTimeoutMs });
