@@ -23,6 +23,7 @@ export interface SourceFlags {
   kubeconfigDir?: string[];
   insecureKubeconfigExec?: boolean;
   requireProject?: boolean;
+  shutdownGrace?: string;
 }
 
 export function addSourceFlags(cmd: Command): Command {
@@ -43,7 +44,37 @@ export function addSourceFlags(cmd: Command): Command {
       "let kubeconfigs run exec / auth-provider credential plugins as berth's user (default: refused; also BERTH_INSECURE_KUBECONFIG_EXEC=1)",
       process.env.BERTH_INSECURE_KUBECONFIG_EXEC === "1",
     )
-    .option(...requireProjectFlag());
+    .option(...requireProjectFlag())
+    .option("--shutdown-grace <SECONDS>", "on SIGTERM/SIGINT: how long running helm calls get to stop and berth to record them before it exits", "30");
+}
+
+let stopping: { signal: AbortSignal; graceMs: number } | undefined;
+
+/**
+ * One per process: on SIGTERM or SIGINT no new helm action starts, running ones
+ * are told to stop (helm marks its release failed; reconcile/stopping.ts marks
+ * what it left pending), the pass records and reports, and the process exits.
+ * The grace bounds all of it: past it berth exits whatever is still running.
+ */
+export function stopSignal(graceMs: number, log: Logger): AbortSignal {
+  if (stopping) {
+    stopping.graceMs = graceMs;
+    return stopping.signal;
+  }
+  const ac = new AbortController();
+  const s = (stopping = { signal: ac.signal, graceMs });
+  const onSignal = (sig: NodeJS.Signals) => {
+    if (ac.signal.aborted) return;
+    log.warn({ signal: sig, graceSeconds: s.graceMs / 1000 }, "stopping: no new actions; running helm calls told to stop");
+    ac.abort(new Error(`berth got ${sig}`));
+    setTimeout(() => {
+      log.error({ graceSeconds: s.graceMs / 1000 }, "stopping: the shutdown grace has passed; exiting now");
+      process.exit(1);
+    }, s.graceMs).unref();
+  };
+  process.on("SIGTERM", onSignal);
+  process.on("SIGINT", onSignal);
+  return ac.signal;
 }
 
 /** `--require-project`: every Application must name a Project (also BERTH_REQUIRE_PROJECT=1). */
@@ -97,6 +128,7 @@ export async function openFromFlags(f: SourceFlags, cwd: string): Promise<GitSou
 export function reconcilerFromFlags(f: SourceFlags, source: GitSource, log: Logger, cwd = process.cwd()): Reconciler {
   return createReconciler({
     kubeconfig: kubeconfigPolicy(f, source, cwd),
+    signal: stopSignal(positiveInt("--shutdown-grace", f.shutdownGrace, 30) * 1000, log),
     source,
     renderer: rendererFromFlags(f),
     log,

@@ -30,6 +30,8 @@ export interface ReconcilerOptions {
   env?: NodeJS.ProcessEnv;
   /** What Clusters' kubeconfigs may reach (the operator's flags). */
   kubeconfig?: KubeconfigPolicy;
+  /** berth is stopping (SIGTERM): no helm action starts, running ones are told to stop. */
+  signal?: AbortSignal;
   onHelmCall?: (cluster: string, verb: string, ms: number, ok: boolean) => void;
 }
 
@@ -80,6 +82,7 @@ export function createReconciler(o: ReconcilerOptions): Reconciler {
     helmBinary: o.helmBinary,
     log: o.log,
     ...(o.kubeconfig ? { kubeconfig: o.kubeconfig } : {}),
+    ...(o.signal ? { signal: o.signal } : {}),
     ...(o.onHelmCall ? { onHelmCall: o.onHelmCall } : {}),
   });
   const charts = createChartStore(join(o.cacheDir, "charts"));

@@ -12,6 +12,7 @@ import { where } from "../model/issue.ts";
 import type { Cluster } from "../model/types.ts";
 import { canonicalJson } from "../plan/digest.ts";
 import type { ClusterTarget } from "./cluster.ts";
+import { stoppableHelm } from "./stopping.ts";
 
 /** What the operator lets a Cluster's spec.kubeconfig reach (flags, never git). */
 export interface KubeconfigPolicy {
@@ -92,6 +93,8 @@ export interface TargetOptions {
   kubeconfig?: KubeconfigPolicy;
   onHelmCall?: (cluster: string, verb: string, ms: number, ok: boolean) => void;
   requestTimeoutMs?: number;
+  /** berth is stopping (SIGTERM): helm actions stop, none start (stopping.ts). */
+  signal?: AbortSignal;
 }
 
 /** A helm client that refuses every call: the cluster's kubeconfig must not reach helm. */
@@ -139,17 +142,17 @@ export function createTargetCache(o: TargetOptions): TargetCache {
       const message = accessFailure(declared, err);
       return { kube: unreachableKube(name, message), helm: refusedHelm(name, message), refused: true };
     }
-    return {
-      kube: createKube(opts),
-      helm: createHelm({
-        binary: o.helmBinary,
-        ...(byPath ? { kubeconfig: opts.kubeconfigPath! } : {}),
-        ...(access.context ? { context: access.context } : {}),
-        log: o.log.child({ cluster: name }),
-        onCall: (verb, ms, ok) => o.onHelmCall?.(name, verb, ms, ok),
-        ...(identity ? { impersonate: identity } : {}),
-      }),
-    };
+    const kube = createKube(opts);
+    const helm = createHelm({
+      binary: o.helmBinary,
+      ...(byPath ? { kubeconfig: opts.kubeconfigPath! } : {}),
+      ...(access.context ? { context: access.context } : {}),
+      log: o.log.child({ cluster: name }),
+      ...(o.signal ? { signal: o.signal } : {}),
+      onCall: (verb, ms, ok) => o.onHelmCall?.(name, verb, ms, ok),
+      ...(identity ? { impersonate: identity } : {}),
+    });
+    return { kube, helm: o.signal ? stoppableHelm(helm, kube, o.signal, o.log.child({ cluster: name })) : helm };
   }
 
   /** The clients of one identity on a cluster, made on first use and kept with the cluster's own. */
