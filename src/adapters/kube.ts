@@ -6,6 +6,7 @@ import { BerthError, KubeError } from "../errors.ts";
 import { appRecordStore, type AppRecordStore } from "./kube/app-records.ts";
 import { abortWithCall, makeCall, httpStatus } from "./kube/call.ts";
 import { impersonate, type Impersonation } from "./kube/impersonate.ts";
+import { kindScopes, type KindScopes } from "./kube/discovery.ts";
 import { healthReader, type HealthReader } from "./kube/health.ts";
 import { helmStorage, type HelmStorage } from "./kube/helm-storage.ts";
 import { jobRunner, type JobRunner } from "./kube/jobs.ts";
@@ -20,7 +21,7 @@ export type { DeployedManifest } from "./kube/helm-storage.ts";
 export type { Impersonation } from "./kube/impersonate.ts";
 export { decodeRelease, encodeRelease, groupReleases } from "./kube/helm-storage.ts";
 
-export interface KubeClient extends HelmStorage, MemoStore, StepLogStore, AppRecordStore, JobRunner, HealthReader {
+export interface KubeClient extends HelmStorage, MemoStore, StepLogStore, AppRecordStore, JobRunner, HealthReader, KindScopes {
   readonly cluster: string;
   /** Fails fast (timeout) when the API server cannot be reached. */
   ping(timeoutMs?: number): Promise<void>;
@@ -108,6 +109,7 @@ export function createKube(o: KubeOptions): KubeClient {
     ...appRecordStore(core, call),
     ...stepLogStore(core, call),
     ...jobRunner(o.cluster, core, batch, call),
+    ...kindScopes(kc, call),
     ...healthReader(apps, batch, call),
     async ping(ms = 5_000) {
       await call("reach the API server", () => version.getCode(), ms);
@@ -181,5 +183,6 @@ export function unreachableKube(cluster: string, message: string): KubeClient {
     readManifest: fail,
     getObject: fail,
     applyObject: fail,
+    kindScope: fail,
   };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { ReleaseProject } from "../model/types.ts";
-import { describeViolations, scopeViolations } from "./project-scope.ts";
+import { describeViolations, kindKey, kindsToDiscover, scopeViolations } from "./project-scope.ts";
 
 const project: ReleaseProject = { name: "shop-team", namespaces: ["shop", "shop-*"], clusterScoped: ["ClusterRole"] };
 
@@ -36,6 +36,27 @@ describe("scopeViolations", () => {
     // a namespaced CRD's objects are checked by namespace instead
     const namespaced = crd.replace("scope: Cluster", "scope: Namespaced");
     expect(scopeViolations(`${namespaced}---\n${doc("Widget", "w1")}`, allowCrds, "shop")).toEqual([]);
+  });
+
+  it("kinds no list knows are asked of the cluster, and a cluster-scoped answer counts", () => {
+    const issuer = "apiVersion: cert-manager.io/v1\nkind: ClusterIssuer\nmetadata: { name: letsencrypt }\n";
+    const widget = "apiVersion: example.com/v1\nkind: Widget\nmetadata: { name: w1 }\n";
+    const crd = doc("CustomResourceDefinition", "widgets.example.com", undefined, "spec:\n  scope: Cluster\n  names: { kind: Widget }\n");
+    const gatewayClass = "apiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata: { name: gc }\n";
+    const deployment = "apiVersion: apps/v1\nkind: Deployment\nmetadata: { name: d }\n";
+    const manifest = [issuer, issuer.replace("letsencrypt", "other"), doc("ConfigMap", "c"), deployment, widget, crd, gatewayClass].join("---\n");
+    // built-in groups and the chart's own CRD kinds need no question; each kind is asked once
+    expect(kindsToDiscover(manifest)).toEqual([
+      { apiVersion: "cert-manager.io/v1", kind: "ClusterIssuer" },
+      { apiVersion: "gateway.networking.k8s.io/v1", kind: "GatewayClass" },
+    ]);
+    const allowCrds: ReleaseProject = { ...project, clusterScoped: ["CustomResourceDefinition"] };
+    expect(scopeViolations(manifest, allowCrds, "shop").map((v) => v.object)).toEqual(["Widget/w1"]);
+    expect(scopeViolations(manifest, allowCrds, "shop", new Set([kindKey("cert-manager.io/v1", "ClusterIssuer")])).map((v) => v.object)).toEqual([
+      "ClusterIssuer/letsencrypt",
+      "ClusterIssuer/other",
+      "Widget/w1",
+    ]);
   });
 
   it("a release namespace outside the globs refuses its unqualified objects", () => {

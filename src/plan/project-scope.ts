@@ -4,7 +4,7 @@
 // The API server's RBAC (when the Project impersonates) is the enforcement;
 // this check refuses what can be seen before anything is applied.
 import { parseAllDocuments } from "yaml";
-import { isClusterScopedKind } from "../model/cluster-scoped.ts";
+import { apiGroup, BUILT_IN_GROUPS, isClusterScopedKind } from "../model/cluster-scoped.ts";
 import { matchesAnyGlob } from "../model/glob.ts";
 import type { ReleaseProject } from "../model/types.ts";
 
@@ -37,24 +37,49 @@ function objects(manifest: string): Obj[] {
 
 const listed = (xs: readonly string[]) => (xs.length ? xs.join(", ") : "none");
 
+/** `apiVersion kind`: how a scope learned from the cluster is keyed. */
+export const kindKey = (apiVersion: string, kind: string) => `${apiVersion} ${kind}`;
+
+/** Kinds the chart's own CRDs declare cluster-scoped. */
+function chartClusterKinds(objs: readonly Obj[]): Set<string> {
+  const out = new Set<string>();
+  for (const o of objs) {
+    if (o.kind === "CustomResourceDefinition" && o.spec?.scope === "Cluster" && typeof o.spec.names?.kind === "string") out.add(o.spec.names.kind);
+  }
+  return out;
+}
+
+/**
+ * The kinds of `manifest` whose scope neither the built-in list nor the
+ * chart's own CRDs tell: the cluster's discovery is asked about these.
+ */
+export function kindsToDiscover(manifest: string): Array<{ apiVersion: string; kind: string }> {
+  const objs = objects(manifest);
+  const own = chartClusterKinds(objs);
+  const out = new Map<string, { apiVersion: string; kind: string }>();
+  for (const o of objs) {
+    const kind = o.kind as string;
+    if (typeof o.apiVersion !== "string" || BUILT_IN_GROUPS.has(apiGroup(o.apiVersion)) || isClusterScopedKind(kind) || own.has(kind)) continue;
+    out.set(kindKey(o.apiVersion, kind), { apiVersion: o.apiVersion, kind });
+  }
+  return [...out.values()];
+}
+
 /**
  * Every object of `manifest` (multi-document YAML, as `helm template` prints
  * it) that the Project does not allow. A namespaced object without a
  * namespace goes to the release's namespace, as Helm puts it there.
+ * `discovered`: kinds (by kindKey) the cluster says are cluster-scoped.
  */
-export function scopeViolations(manifest: string, project: ReleaseProject, releaseNamespace: string): ScopeViolation[] {
+export function scopeViolations(manifest: string, project: ReleaseProject, releaseNamespace: string, discovered: ReadonlySet<string> = new Set()): ScopeViolation[] {
   const objs = objects(manifest);
-  // kinds the chart itself defines as cluster-scoped (its CRDs)
-  const clusterKinds = new Set<string>();
-  for (const o of objs) {
-    if (o.kind === "CustomResourceDefinition" && o.spec?.scope === "Cluster" && typeof o.spec.names?.kind === "string") clusterKinds.add(o.spec.names.kind);
-  }
+  const clusterKinds = chartClusterKinds(objs);
   const allowed = new Set(project.clusterScoped);
   const out: ScopeViolation[] = [];
   for (const o of objs) {
     const kind = o.kind as string;
     const name = typeof o.metadata?.name === "string" ? o.metadata.name : "(no name)";
-    if (isClusterScopedKind(kind) || clusterKinds.has(kind)) {
+    if (isClusterScopedKind(kind) || clusterKinds.has(kind) || (typeof o.apiVersion === "string" && discovered.has(kindKey(o.apiVersion, kind)))) {
       if (!allowed.has(kind)) {
         out.push({
           object: `${kind}/${name}`,

@@ -68,8 +68,36 @@ describe("a Project's release is checked on its rendered manifest before anythin
     const h = recordingHelm({ template: true });
     const r = await reconcileRelease(actionContext(f.kube, h.helm), planned(project, upgrade), { book: { memo: emptyMemo(), records: [] }, prune: false });
     expect(r.outcome).toBe("failed");
-    expect(r.reason).toMatch(/cannot render the chart to check it against Project shop-team/);
+    expect(r.reason).toMatch(/cannot render and check the chart against Project shop-team/);
     expect(h.calls.map((c) => c.verb)).toEqual(["template"]);
+  });
+});
+
+describe("kinds of the cluster's own", () => {
+  const issuer = "apiVersion: cert-manager.io/v1\nkind: ClusterIssuer\nmetadata: { name: letsencrypt }\n";
+  it.each<[string, "Cluster" | "Namespaced" | undefined | Error, string[], boolean]>([
+    ["a kind the cluster says is cluster-scoped is refused", "Cluster", ["template"], true],
+    ["a namespaced one is checked by namespace (and passes here)", "Namespaced", ["template", "upgrade"], false],
+    ["a kind the cluster does not serve is taken as namespaced (helm reports it)", undefined, ["template", "upgrade"], false],
+  ])("%s", async (_name, scope, verbs, refused) => {
+    const f = fakeKube();
+    const asked: string[] = [];
+    f.kube.kindScope = async (apiVersion, kind) => (asked.push(`${apiVersion} ${kind}`), scope as "Cluster" | "Namespaced" | undefined);
+    const h = recordingHelm({}, `${deployment}---\n${issuer}`);
+    const out = await applyRelease(actionContext(f.kube, h.helm), { item: planned(project, upgrade), memo: emptyMemo(), prune: false, persist: async () => {} }, upgrade);
+    expect(asked).toEqual(["cert-manager.io/v1 ClusterIssuer"]);
+    expect(h.calls.map((c) => c.verb)).toEqual(verbs);
+    expect(out.blocked !== undefined).toBe(refused);
+    if (refused) expect(out.blocked).toMatch(/ClusterIssuer letsencrypt is cluster-scoped/);
+  });
+
+  it("discovery that fails refuses the release: nothing unchecked is applied", async () => {
+    const f = fakeKube();
+    f.kube.kindScope = () => Promise.reject(new Error("cluster east: discover ClusterIssuer: no answer within 15000 ms"));
+    const h = recordingHelm({}, issuer);
+    const out = await applyRelease(actionContext(f.kube, h.helm), { item: planned(project, upgrade), memo: emptyMemo(), prune: false, persist: async () => {} }, upgrade);
+    expect(h.calls.map((c) => c.verb)).toEqual(["template"]);
+    expect(out.record).toMatchObject({ result: "failed", error: expect.stringMatching(/cannot render and check .*no answer within/) });
   });
 });
 

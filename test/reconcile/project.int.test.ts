@@ -169,10 +169,40 @@ metadata: { name: pj-grant-all }
 roleRef: { apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin }
 subjects: [{ kind: ServiceAccount, name: default, namespace: {{ .Release.Namespace }} }]
 `;
+  // a kind of the cluster's own (an installed CRD), cluster-scoped: only discovery can tell
+  const widget = "apiVersion: pj.example.com/v1\nkind: ClusterWidget\nmetadata: { name: pj-widget }\nspec: { size: 1 }\n";
   const charts: Record<string, string> = {
     rbac: chart("rbac", { "cm.yaml": configMap, "crb.yaml": grantAll }),
+    widget: chart("widget", { "widget.yaml": widget }),
     plain: chart("plain", { "cm.yaml": configMap }),
   };
+  const crdName = "clusterwidgets.pj.example.com";
+  beforeAll(async () => {
+    const kc = new k8s.KubeConfig();
+    kc.loadFromFile(east.kubeconfig);
+    const ext = kc.makeApiClient(k8s.ApiextensionsV1Api);
+    await ext.createCustomResourceDefinition({
+      body: {
+        metadata: { name: crdName },
+        spec: {
+          group: "pj.example.com",
+          scope: "Cluster",
+          names: { plural: "clusterwidgets", singular: "clusterwidget", kind: "ClusterWidget" },
+          versions: [{ name: "v1", served: true, storage: true, schema: { openAPIV3Schema: { type: "object", x_kubernetes_preserve_unknown_fields: true } } }],
+        },
+      },
+    });
+    for (let i = 0; i < 100; i++) {
+      const crd = await ext.readCustomResourceDefinition({ name: crdName });
+      if (crd.status?.conditions?.some((c) => c.type === "Established" && c.status === "True")) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  });
+  afterAll(async () => {
+    const kc = new k8s.KubeConfig();
+    kc.loadFromFile(east.kubeconfig);
+    await kc.makeApiClient(k8s.ApiextensionsV1Api).deleteCustomResourceDefinition({ name: crdName }).catch(() => undefined);
+  });
   // No impersonation: berth's own (admin) identity would create the binding; only the check stands in the way.
   const project: ReleaseProject = { name: "check-team", namespaces: ["pj-check"], clusterScoped: [] };
   const release = (app: string, chartName: string, p?: ReleaseProject): ReleaseSpec => ({
@@ -191,7 +221,7 @@ subjects: [{ kind: ServiceAccount, name: default, namespace: {{ .Release.Namespa
     ...(p ? { project: p } : {}),
   });
 
-  it("is refused before helm installs anything, naming the object and the Project; the other release installs", async () => {
+  it("is refused before helm installs anything, naming the object and the Project; the other releases install", async () => {
     const repoDir = join(dir, "defs");
     mkdirSync(join(repoDir, "clusters"), { recursive: true });
     writeFileSync(join(repoDir, "clusters", "east.yaml"), clusterFiles([east])[`clusters/${east.name}.yaml`]!);
@@ -205,9 +235,10 @@ subjects: [{ kind: ServiceAccount, name: default, namespace: {{ .Release.Namespa
     const [target] = cache.targets((await loadRepo(repoDir)).clusters);
     const res = await reconcileCluster(target!, {
       commit: "c1",
-      desired: [release("pjcheck", "rbac", project), release("pjother", "plain")],
+      desired: [release("pjcheck", "rbac", project), release("pjwidget", "widget", project), release("pjother", "plain")],
       applications: new Map([
         ["pjcheck", { prune: false, namespace: "pj-check" }],
+        ["pjwidget", { prune: false, namespace: "pj-check" }],
         ["pjother", { prune: false, namespace: "pj-check" }],
       ]),
       chartDir: async (c) => charts[c.name]!,
@@ -226,9 +257,15 @@ subjects: [{ kind: ServiceAccount, name: default, namespace: {{ .Release.Namespa
     const book = readBook(memo.items[0]?.data);
     expect(book.records.at(-1)).toMatchObject({ action: "install", result: "failed", error: refused.reason });
 
+    // a kind only the cluster knows is cluster-scoped: discovery tells, and it is refused the same way
+    const w = byName.get("pjwidget-x")!;
+    expect(w.outcome).toBe("blocked");
+    expect(w.reason).toMatch(/ClusterWidget pj-widget is cluster-scoped, and Project check-team allows cluster-scoped kinds: none/);
+    expect(await revisions(east, "pj-check", "pjwidget-x")).toEqual([]);
+
     // the release without a Project, in the same pass: one helm call, installed
     expect(byName.get("pjother-x")).toMatchObject({ outcome: "applied" });
     expect((await revisions(east, "pj-check", "pjother-x")).at(-1)).toMatchObject({ status: "deployed" });
-    expect(verbs.sort()).toEqual(["template", "upgrade"]);
+    expect(verbs.sort()).toEqual(["template", "template", "upgrade"]);
   });
 });
