@@ -96,7 +96,11 @@ export function formatStatus(s: StatusSnapshot, blocked: Map<string, string> = n
   const lines: string[] = [];
   lines.push(`source: ${s.source}${s.revision ? ` @ ${s.revision.slice(0, 12)}` : ""}`);
   if (s.sourceStale) lines.push(`  source is stale since ${s.sourceStale.since}: ${s.sourceStale.error}`);
-  if (s.invalidRevision) lines.push(`  revision ${s.invalidRevision.sha.slice(0, 12)} is invalid and was not applied (${s.invalidRevision.errors.length} problems)`);
+  if (s.invalidRevision) {
+    const n = s.invalidRevision.errors.length;
+    lines.push(`  revision ${s.invalidRevision.sha.slice(0, 12)} is invalid and was not applied (${n} problem${n === 1 ? "" : "s"}):`);
+    for (const e of s.invalidRevision.errors) lines.push(`    ${e}`);
+  }
   for (const c of s.clusters) {
     lines.push("");
     const state = c.reachable ? "reachable" : `UNREACHABLE${c.since ? ` since ${c.since}` : ""}: ${c.error}`;

@@ -9,6 +9,7 @@ import { accessFailure, createKube, loadKubeConfig, unreachableKube, type Impers
 import { BerthError, KubeError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { where } from "../model/issue.ts";
+import { KUBECONFIG_DIR_FLAG, kubeconfigPathProblem } from "../model/kubeconfig-path.ts";
 import type { Cluster } from "../model/types.ts";
 import { canonicalJson } from "../plan/digest.ts";
 import type { ClusterTarget } from "./cluster.ts";
@@ -24,7 +25,7 @@ export interface KubeconfigPolicy {
   allowExec: boolean;
 }
 
-export const DIR_FLAG = "--kubeconfig-dir DIR (or BERTH_KUBECONFIG_DIRS=DIR:DIR)";
+export const DIR_FLAG = KUBECONFIG_DIR_FLAG;
 
 /** The operator's default: ~/.kube, or BERTH_KUBECONFIG_DIRS (colon-separated). */
 export function defaultKubeconfigDirs(env: NodeJS.ProcessEnv = process.env, home = homedir()): string[] {
@@ -56,16 +57,9 @@ const inside = (dir: string, p: string) => {
  */
 export function resolveKubeconfigPath(raw: string, policy: Pick<KubeconfigPolicy, "dirs" | "deny">, home = homedir()): string {
   const refuse = (m: string) => new BerthError("INVALID_INPUT", m);
-  if (raw.includes("$")) {
-    throw refuse(
-      `path ${JSON.stringify(raw)} has a "$": nothing in a kubeconfig path is expanded from the environment; write the path itself, absolute or under ~/ (berth's home), inside a directory the operator allows with ${DIR_FLAG}`,
-    );
-  }
+  const spelling = kubeconfigPathProblem(raw, DIR_FLAG);
+  if (spelling) throw refuse(spelling);
   const p = expandHome(raw, home);
-  if (p.startsWith("~")) throw refuse(`path ${JSON.stringify(raw)}: only ~/ (the home of berth's own user) is expanded, not ~user; write an absolute path`);
-  if (!isAbsolute(p)) {
-    throw refuse(`path ${JSON.stringify(raw)} is relative, so it would depend on the directory berth runs in; write an absolute path or one under ~/`);
-  }
   let file: string;
   try {
     file = realpathSync(p);
@@ -185,7 +179,7 @@ export function createTargetCache(o: TargetOptions): TargetCache {
           name,
           paused: c.spec.paused === true,
           allowEmpty: c.spec.allowEmpty === true,
-          ...(c.spec.helm?.maxHistory ? { maxHistory: c.spec.helm.maxHistory } : {}),
+          ...(c.spec.helm?.maxHistory !== undefined ? { maxHistory: c.spec.helm.maxHistory } : {}),
           kube: entry.kube,
           helm: entry.helm,
           as: actingAs(c, entry.identities),

@@ -303,8 +303,8 @@ describe("a Cluster's kubeconfig: exec plugins, paths, and the environment", () 
     await writeTree(dir, repoWith("clusters/kubeconfig", { "clusters/kubeconfig": execKubeconfig(marker) }));
     // run from inside the source, where the relative path would name the committed file
     const r = await runBerth(["plan", "--source=.", `--cache-dir=${await tempDir("cache")}`, `--kubeconfig-dir=${dir}`, "--insecure-kubeconfig-exec"], dir);
-    expect(r.out).toMatch(KUBECONFIG_LINE);
-    expect(r.out).toMatch(/path "clusters\/kubeconfig" is relative, so it would depend on the directory berth runs in; write an absolute path/);
+    expect(r.out + r.err).toMatch(KUBECONFIG_LINE);
+    expect(r.out + r.err).toMatch(/path "clusters\/kubeconfig" is relative, so it would depend on the directory berth runs in; write an absolute path/);
     expect(existsSync(marker)).toBe(false);
   });
 
@@ -317,7 +317,7 @@ describe("a Cluster's kubeconfig: exec plugins, paths, and the environment", () 
     const cache = await tempDir("cache");
     for (const args of [...commands(dir, cache, []), ["status", `--source=${dir}`, `--cache-dir=${cache}`, "--output=json"]]) {
       const r = await runBerth(args);
-      expect(r.out + r.err).toMatch(/nothing in a kubeconfig path is expanded from the environment; write the path itself/);
+      expect(r.out + r.err, args.join(" ")).toMatch(/nothing in a kubeconfig path is expanded from the environment; write the path itself/);
       expect(r.out + r.err).not.toContain(value);
     }
     expect(await filesContaining(cache, value)).toEqual([]);

@@ -90,6 +90,8 @@ const cases: Case[] = [
   { name: "release name over 53 characters", files: edit(B, APP, "- name: jobs", `- name: ${"j".repeat(50)}`), file: APP, line: 19, message: /release name "shop-j+" .* Helm allows at most 53/ },
   { name: "kubeconfig with path and inCluster", files: edit(B, CLUSTERS, "{ inCluster: true }", "{ inCluster: true, path: /k }"), file: CLUSTERS, line: 15, message: /both path and inCluster/ },
   { name: "kubeconfig with neither", files: edit(B, CLUSTERS, "{ inCluster: true }", "{ context: x }"), file: CLUSTERS, line: 15, message: /needs exactly one of path .* or inCluster: true/ },
+  { name: "kubeconfig path from the environment", files: edit(B, CLUSTERS, "{ inCluster: true }", "{ path: \"/x/${HOME}/kc\" }"), file: CLUSTERS, line: 15, message: /spec\.kubeconfig\.path: path .* has a "\$": nothing in a kubeconfig path is expanded/ },
+  { name: "relative kubeconfig path", files: edit(B, CLUSTERS, "{ inCluster: true }", "{ path: clusters/kc }"), file: CLUSTERS, line: 15, message: /spec\.kubeconfig\.path: path "clusters\/kc" is relative/ },
   { name: "upgrade step to above own version", files: edit(B, API6, "to: 3.0.6", "to: 3.1.0"), file: API6, line: 26, message: /must not be above this Component's own version 3.0.6, got 3.1.0/ },
   { name: "upgrade step from not a range", files: edit(B, API6, '">=3.0.0 <3.0.6"', '"from-3"'), file: API6, line: 25, message: /spec.upgrades\[0\].from: must be a semver range/ },
   // --- duplicates

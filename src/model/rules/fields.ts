@@ -3,6 +3,7 @@
 import semver from "semver";
 import type { Issue } from "../../errors.ts";
 import { issueAt, type FieldPath } from "../issue.ts";
+import { KUBECONFIG_DIR_FLAG, kubeconfigPathProblem } from "../kubeconfig-path.ts";
 import { releaseName } from "../select.ts";
 import type { Origin } from "../types.ts";
 import type { Rule } from "./context.ts";
@@ -119,6 +120,8 @@ export const fieldRules: Rule = ({ docs }) => {
       out.push(issueAt(c.origin, ["spec", "kubeconfig"], hasPath
         ? "has both path and inCluster: true; use exactly one of them"
         : "needs exactly one of path (e.g. { path: ~/.kube/config, context: prod }) or inCluster: true"));
+    const spelling = kc.path === undefined ? undefined : kubeconfigPathProblem(kc.path, KUBECONFIG_DIR_FLAG);
+    if (spelling) out.push(issueAt(c.origin, ["spec", "kubeconfig", "path"], spelling));
   }
   return out;
 };
