@@ -57,6 +57,8 @@ export interface MoveMemo {
   from?: string;
   to: string;
   startedAt: string; // ISO time
+  /** The release's latest Helm revision when the move began (a revision after it with the move's digest ends it). */
+  fromRevision?: number;
 }
 
 /** Berth's own memory of a release, kept on the cluster beside it. */

@@ -93,7 +93,7 @@ export async function manualRollback(
   const from = observed?.revisions.at(-1)?.version;
   // Refused before anything changes when a crossed step's rollback is unknown.
   const plan = manualRollbackSteps(desired, rel.book.memo, from, rev.version, rel.name);
-  const move = beginMove(rel.book.memo, { digest: `manual-rollback:${revision}`, action: "rollback", ...(from ? { from } : {}), to: rev.version ?? `revision ${revision}` });
+  const move = beginMove(rel.book.memo, { digest: `manual-rollback:${revision}`, action: "rollback", ...(from ? { from } : {}), to: rev.version ?? `revision ${revision}` }, observed ? { observed } : {});
   let memo = endMove(rel.book.memo);
   const steps: StepRecord[] = [];
   let error: string | undefined;

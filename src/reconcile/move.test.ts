@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { UpgradeStep } from "../model/types.ts";
 import type { Action } from "../plan/action.ts";
-import { emptyMemo, type ReleaseMemo } from "../plan/observed.ts";
+import { emptyMemo, type ObservedRelease, type ReleaseMemo } from "../plan/observed.ts";
 import type { PlannedRelease } from "../plan/plan.ts";
 import { spec } from "../plan/test-specs.ts";
 import { beginMove } from "./move.ts";
@@ -145,7 +145,24 @@ describe("beginMove", () => {
     ["another action is a new move", { ...m, action: "rollback" as const }, "bbbb1111"],
     ["no move under way is a new move", undefined, "bbbb1111"],
   ])("%s", (_n, move, id) => {
-    expect(beginMove({ ...emptyMemo(), ...(move ? { move } : {}) }, want, new Date(), () => "bbbb1111").id).toBe(id);
+    expect(beginMove({ ...emptyMemo(), ...(move ? { move } : {}) }, want, { newId: () => "bbbb1111" }).id).toBe(id);
+  });
+
+  // A berth that died after helm applied the move's digest, before recording it, left the move behind.
+  const release = (revisions: ObservedRelease["revisions"]): ObservedRelease => ({ name: "r", namespace: "n", managed: true, prune: false, revisions });
+  it.each([
+    ["its digest deployed after it began: a later move to it is new", [{ revision: 4, status: "deployed" as const, digest: "d" }], "bbbb1111"],
+    ["its digest deployed, then rolled back by hand: new", [{ revision: 4, status: "superseded" as const, digest: "d" }, { revision: 5, status: "deployed" as const, digest: "c" }], "bbbb1111"],
+    ["only a failed revision of it since: the same move goes on", [{ revision: 4, status: "failed" as const, digest: "d" }], "aaaa0000"],
+    ["its digest only before it began: the same move goes on", [{ revision: 2, status: "superseded" as const, digest: "d" }, { revision: 3, status: "deployed" as const, digest: "c" }], "aaaa0000"],
+  ])("%s", (_n, revisions, id) => {
+    const started = { ...m, fromRevision: 3 };
+    expect(beginMove({ ...emptyMemo(), move: started }, want, { observed: release(revisions), newId: () => "bbbb1111" }).id).toBe(id);
+  });
+
+  it("a new move remembers the latest revision it starts from", () => {
+    const got = beginMove(emptyMemo(), want, { observed: release([{ revision: 7, status: "deployed", digest: "c" }]), newId: () => "bbbb1111" });
+    expect(got).toMatchObject({ id: "bbbb1111", fromRevision: 7 });
   });
 });
 

@@ -12,7 +12,7 @@ export async function rollbackRelease(ctx: ActionContext, input: ActInput, actio
   const record = startRecord(ctx, item, "rollback", action.from, action.to);
   const steps: StepRecord[] = [];
   // As in applyRelease: written before the first Job, kept only when a step could not be watched to its end.
-  const move = beginMove(input.memo, { digest: item.digest ?? "manual", action: "rollback", from: action.from, to: action.to });
+  const move = beginMove(input.memo, { digest: item.digest ?? "manual", action: "rollback", from: action.from, to: action.to }, item.observed ? { observed: item.observed } : {});
   const memo = endMove(input.memo);
   const inMove = { ...input.memo, move };
   try {

@@ -25,7 +25,7 @@ export async function applyRelease(ctx: ActionContext, input: ActInput, action: 
   const steps: StepRecord[] = [];
   // The move is written before its first Job; an outcome clears it, except when a step could not be
   // watched to its end: then the next attempt waits on the same Job instead of running the step again.
-  const move = beginMove(input.memo, { digest: item.digest!, action: action.kind, ...(from ? { from } : {}), to: action.to });
+  const move = beginMove(input.memo, { digest: item.digest!, action: action.kind, ...(from ? { from } : {}), to: action.to }, item.observed ? { observed: item.observed } : {});
   const memo = endMove(input.memo);
   const inMove = { ...input.memo, move };
   if (action.steps.length) {
