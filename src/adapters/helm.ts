@@ -17,6 +17,7 @@ export interface UpgradeOptions {
   /** Labels stored on the release (helm >= 3.13 `--labels`): berth's ownership and digest. */
   labels: Record<string, string>;
   timeoutMs: number;
+  /** `--history-max`: the Cluster's helm.maxHistory; 0 keeps every revision (Helm's unlimited); absent, 10. */
   maxHistory?: number;
 }
 
@@ -25,6 +26,7 @@ export interface RollbackOptions {
   namespace: string;
   revision: number;
   timeoutMs: number;
+  /** `--history-max`: the Cluster's helm.maxHistory; 0 keeps every revision (Helm's unlimited); absent, 10. */
   maxHistory?: number;
 }
 
