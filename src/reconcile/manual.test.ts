@@ -92,3 +92,43 @@ describe("berth rollback runs the rollback steps of the versions it crosses", ()
     expect(t.h.calls.map((c) => c.verb)).toEqual(["rollback"]);
   });
 });
+
+describe("berth rollback of a Project's release that impersonates", () => {
+  const who = { user: "system:serviceaccount:shop:berth-shop", groups: [] as string[] };
+  const inProject = (over = {}) =>
+    spec("shop-api", {
+      namespace: "shop",
+      component: { name: "api", version: "2.5.0" },
+      upgrades: [up("2.4.0", "~2.3.0"), up("2.5.0", "~2.4.0")],
+      project: { name: "shop-team", namespaces: ["shop"], clusterScoped: [], impersonate: who },
+      ...over,
+    });
+
+  it("runs helm and the rollback steps as that identity; the records stay berth's", async () => {
+    const own = fakeKube(observed);
+    const acting = fakeKube(observed);
+    const ownHelm = recordingHelm();
+    const actingHelm = recordingHelm();
+    const asked: unknown[] = [];
+    const target: ClusterTarget = { name: "east", paused: false, allowEmpty: false, kube: own.kube, helm: ownHelm.helm, as: (w) => (asked.push(w), { kube: acting.kube, helm: actingHelm.helm }) };
+    const rel = { namespace: "shop", name: "shop-api", book: readBook(undefined) };
+    await manualRollback(target, inProject(), rel, 2, "c1", 1_000, { log: pino({ level: "silent" }) });
+    expect(asked).toEqual([who]);
+    expect(actingHelm.calls.map((c) => c.verb)).toEqual(["rollback"]);
+    expect(ownHelm.calls).toEqual([]);
+    expect([own.created.length, acting.created.length]).toEqual([0, 1]);
+    expect(readBook(own.memos.get("shop/shop-api")).records.at(-1)).toMatchObject({ action: "rollback", result: "succeeded" });
+    expect(acting.memos.size).toBe(0);
+  });
+
+  it("refuses, changing nothing, on a cluster whose clients cannot impersonate", async () => {
+    const f = fakeKube(observed);
+    const h = recordingHelm();
+    const target: ClusterTarget = { name: "east", paused: false, allowEmpty: false, kube: f.kube, helm: h.helm };
+    const rel = { namespace: "shop", name: "shop-api", book: readBook(undefined) };
+    await expect(manualRollback(target, inProject(), rel, 2, "c1", 1_000, { log: pino({ level: "silent" }) })).rejects.toThrow(
+      /belongs to Project shop-team, which acts as system:serviceaccount:shop:berth-shop, and berth's clients for cluster east cannot impersonate; nothing was changed/,
+    );
+    expect([h.calls.length, f.jobs.size, f.memos.size]).toEqual([0, 0, 0]);
+  });
+});

@@ -9,6 +9,7 @@ import type { ReleaseMemo } from "../plan/observed.ts";
 import { rollbackSteps } from "../plan/semver-path.ts";
 import type { ReleaseSpec, StepSpec } from "../model/types.ts";
 import type { ClusterTarget } from "./cluster.ts";
+import { withActing } from "./context.ts";
 import { readBook, writeBook, type ReleaseBook, type StepRecord } from "./memo.ts";
 import { beginMove, endMove } from "./move.ts";
 import { runStep } from "./run-step.ts";
@@ -93,12 +94,20 @@ export async function manualRollback(
   const from = observed?.revisions.at(-1)?.version;
   // Refused before anything changes when a crossed step's rollback is unknown.
   const plan = manualRollbackSteps(desired, rel.book.memo, from, rev.version, rel.name);
+  // A Project that impersonates rolls back as that identity (helm and the steps), as a reconcile would.
+  const who = desired?.project?.impersonate;
+  if (who && !target.as) {
+    throw new BerthError("ACTION_FAILED", `release ${rel.name} belongs to Project ${desired!.project!.name}, which acts as ${who.user}, and berth's clients for cluster ${target.name} cannot impersonate; nothing was changed`);
+  }
+  const acting = who ? target.as!(who) : undefined;
+  const actingKube = acting ? withActing(target.kube, acting.kube) : target.kube;
+  const helm = acting?.helm ?? target.helm;
   const move = beginMove(rel.book.memo, { digest: `manual-rollback:${revision}`, action: "rollback", ...(from ? { from } : {}), to: rev.version ?? `revision ${revision}` }, observed ? { observed } : {});
   let memo = endMove(rel.book.memo);
   const steps: StepRecord[] = [];
   let error: string | undefined;
   if (plan.length) await target.kube.writeMemo(rel.namespace, rel.name, writeBook({ ...rel.book, memo: { ...rel.book.memo, move } }));
-  const ctx = { kube: target.kube, log: opts.log, stepTimeoutMs: opts.stepTimeoutMs ?? 600_000 };
+  const ctx = { kube: actingKube, log: opts.log, stepTimeoutMs: opts.stepTimeoutMs ?? 600_000 };
   try {
     for (const s of plan) {
       const rec = await runStep(ctx, { release: rel.name, namespace: rel.namespace, kind: "rollback", to: s.to, step: s.rollback, move: move.id }).catch((err: unknown) => {
@@ -109,7 +118,7 @@ export async function manualRollback(
       steps.push(rec);
       if (!rec.succeeded) throw new Error(`rollback step of ${s.to} (job ${rec.job}) failed: ${rec.message}; the release was not rolled back`);
     }
-    await target.helm.rollback({ release: rel.name, namespace: rel.namespace, revision, timeoutMs, ...(target.maxHistory !== undefined ? { maxHistory: target.maxHistory } : {}) });
+    await helm.rollback({ release: rel.name, namespace: rel.namespace, revision, timeoutMs, ...(target.maxHistory !== undefined ? { maxHistory: target.maxHistory } : {}) });
     memo = { ...memo, steps: memo.steps.filter((k) => !plan.some((s) => s.to === k.to)) };
   } catch (err) {
     error = (err as Error).message;
