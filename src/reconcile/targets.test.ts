@@ -108,3 +108,32 @@ describe("createTargetCache with a refused kubeconfig", () => {
     await expect(t!.kube.ping()).rejects.toThrow(/clusters\/prod.yaml:5:\d+ spec.kubeconfig.path: .*is outside the directories the operator allows/);
   });
 });
+
+describe("createTargetCache: clients acting as a Project's identity", () => {
+  const log = pino({ level: "silent" });
+  const fakeHelm = join(root, "fake-helm");
+  writeFileSync(fakeHelm, "#!/bin/sh\nexit 0\n", { mode: 0o755 });
+  const repo = async () => {
+    const dir = join(root, "repo-as");
+    mkdirSync(join(dir, "clusters"), { recursive: true });
+    writeFileSync(join(dir, "clusters", "prod.yaml"), ["apiVersion: berth.dev/v1alpha1", "kind: Cluster", "metadata: { name: prod }", "spec:", `  kubeconfig: { path: ${join(kube, "config")} }`, ""].join("\n"));
+    return (await loadRepo(dir)).clusters;
+  };
+  const shop = { user: "system:serviceaccount:shop:berth-shop", groups: ["system:serviceaccounts:shop"] };
+
+  it("are made once per identity, kept across passes, apart from berth's own, and their helm calls count", async () => {
+    const clusters = await repo();
+    const cache = createTargetCache({ helmBinary: fakeHelm, log, kubeconfig: policy });
+    const [t] = cache.targets(clusters);
+    const a = t!.as!(shop);
+    expect(t!.as!({ ...shop })).toBe(a);
+    expect(a.kube).not.toBe(t!.kube);
+    expect(a.helm).not.toBe(t!.helm);
+    expect(t!.as!({ user: "system:serviceaccount:other:sa", groups: [] })).not.toBe(a);
+    // the next pass, same access: the same clients
+    const [again] = cache.targets(clusters);
+    expect(again!.as!(shop)).toBe(a);
+    await a.helm.uninstall({ release: "r", namespace: "shop", timeoutMs: 1000 });
+    expect(cache.helmCalls()).toBe(1);
+  });
+});
