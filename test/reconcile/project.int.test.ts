@@ -129,6 +129,10 @@ spec:
     const ing = await admin().net.readNamespacedIngress({ namespace: "pj-free", name: "pjfree-gw" });
     expect(ing.spec?.rules?.[0]?.host).toBe("gw.example.com");
     expect(r.code).toBe(1); // one release failed
+
+    // nothing changed since: no render, no helm call, for a Project's releases as for any other
+    const again = JSON.parse((await berth(["reconcile", "--once", "--source", repo.url, "--helm", binaries.helm, "--cache-dir", cache, "--output", "json"])).out) as RunReport;
+    expect(again.helmCalls).toBe(0);
   });
 
   it("runs its upgrade steps as the ServiceAccount too: a Job the Role does not allow is refused, and nothing is upgraded", async () => {
