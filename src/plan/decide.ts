@@ -90,13 +90,14 @@ export function decide(i: DecideInput): Action {
 function retryWait(i: DecideInput): string | undefined {
   const { memo } = i;
   if (!memo.failures || memo.failedDigest !== i.digest) return undefined;
+  const why = memo.lastError ? `; last attempt: ${memo.lastError}` : "";
   if (memo.failures >= i.retry.limit) {
-    return `gave up after ${memo.failures} failed attempts at this revision; push a fix or run \`berth resume\``;
+    return `gave up after ${memo.failures} failed attempts at this revision; push a fix or run \`berth resume\`${why}`;
   }
   const last = memo.lastFailureAt ? Date.parse(memo.lastFailureAt) : 0;
   const due = last + backoffMs(memo.failures, i.retry);
   if (i.now < due) {
-    return `retry ${memo.failures + 1} of ${i.retry.limit} in ${Math.ceil((due - i.now) / 1000)}s after ${memo.failures} failure${memo.failures > 1 ? "s" : ""}`;
+    return `retry ${memo.failures + 1} of ${i.retry.limit} in ${Math.ceil((due - i.now) / 1000)}s after ${memo.failures} failure${memo.failures > 1 ? "s" : ""}${why}`;
   }
   return undefined;
 }

@@ -68,6 +68,8 @@ export interface ReleaseMemo {
   /** Consecutive failures of `failedDigest`. */
   failures: number;
   failedDigest?: string;
+  /** Why the last attempt at `failedDigest` failed (a Project's refusal, helm's error), said while berth waits to retry. */
+  lastError?: string;
   lastFailureAt?: string; // ISO time
   steps: RememberedStep[];
   /** The move under way, if berth stopped before recording its outcome. */

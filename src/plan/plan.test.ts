@@ -122,6 +122,16 @@ describe("planCluster: one release", () => {
     expect(later.action.kind).toBe("upgrade");
   });
 
+  it("says why the last attempt failed while it waits, and once it gave up", () => {
+    const want = api("1.1.0");
+    const lastError = "refused before install: the rendered chart leaves Project shop-team: ClusterRoleBinding x is cluster-scoped";
+    const memo = { failures: 1, failedDigest: releaseDigest(want), lastFailureAt: new Date(NOW - 5_000).toISOString(), lastError };
+    const waiting = only(plan([want], [obs([rev(1, "deployed", "1.0.0")])], {}, memo));
+    expect(describeAction(waiting.action)).toBe(`blocked: retry 2 of 5 in 5s after 1 failure; last attempt: ${lastError}`);
+    const gaveUp = only(plan([want], [obs([rev(1, "deployed", "1.0.0")])], {}, { ...memo, failures: 5 }));
+    expect(describeAction(gaveUp.action)).toMatch(/gave up after 5 failed attempts at this revision; push a fix or run `berth resume`; last attempt: refused before install/);
+  });
+
   it("gives up at the retry limit, and a new digest starts afresh", () => {
     const memo = { failures: 5, failedDigest: releaseDigest(api("1.1.0")), lastFailureAt: new Date(NOW - 3_600_000).toISOString() };
     const r = only(plan([api("1.1.0")], [obs([rev(1, "deployed", "1.0.0")])], {}, memo));

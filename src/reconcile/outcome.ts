@@ -51,7 +51,7 @@ export function succeeded(memo: ReleaseMemo, ran: UpgradeStep[] = []): ReleaseMe
   for (const s of ran) {
     if (!steps.some((k) => k.to === s.to)) steps.push({ from: s.from, to: s.to, ...(s.rollback ? { rollback: s.rollback } : {}) });
   }
-  const { failedDigest: _f, lastFailureAt: _l, ...rest } = memo;
+  const { failedDigest: _f, lastFailureAt: _l, lastError: _e, ...rest } = memo;
   return { ...rest, failures: 0, steps };
 }
 

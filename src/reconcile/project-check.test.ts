@@ -59,6 +59,9 @@ describe("a Project's release is checked on its rendered manifest before anythin
     expect(r.reason).toMatch(/ClusterRoleBinding grant-all is cluster-scoped/);
     const book = JSON.parse(f.memos.get("shop/shop-api")!["records.json"]!) as Array<{ result: string; error: string }>;
     expect(book.at(-1)).toMatchObject({ result: "failed", error: r.reason });
+    // the memo keeps the reason: while berth waits to retry, the release says why
+    const memo = JSON.parse(f.memos.get("shop/shop-api")!["memo.json"]!) as { failures: number; lastError: string };
+    expect(memo).toMatchObject({ failures: 1, lastError: r.reason });
     // rendered as an upgrade, with the release's values and namespace
     expect(h.calls[0]).toMatchObject({ verb: "template", o: { release: "shop-api", namespace: "shop", isUpgrade: true, values: { replicas: 1 } } });
   });

@@ -89,7 +89,9 @@ export async function reconcileRelease(ctx: ActionContext, first: PlannedRelease
     const revision = observed?.revisions.at(-1)?.revision;
     const record: ActionRecord = { ...out.record, ...(revision !== undefined && out.record.helmRevision === undefined ? { helmRevision: revision } : {}) };
     records.push(record);
-    book = { memo: out.memo, records: [...book.records, record] };
+    // a failed attempt keeps its reason in the memo, so a release waiting to retry (or given up) says why
+    const memo = record.result === "failed" && record.error && out.memo.failures > 0 && out.memo.failedDigest === item.digest ? { ...out.memo, lastError: record.error.slice(0, 1000) } : out.memo;
+    book = { memo, records: [...book.records, record] };
     await ctx.kube.writeMemo(item.namespace, item.name, writeBook(book));
     log[record.result === "succeeded" ? "info" : "warn"](
       {

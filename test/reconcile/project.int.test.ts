@@ -133,6 +133,9 @@ spec:
     // nothing changed since: no render, no helm call, for a Project's releases as for any other
     const again = JSON.parse((await berth(["reconcile", "--once", "--source", repo.url, "--helm", binaries.helm, "--cache-dir", cache, "--output", "json"])).out) as RunReport;
     expect(again.helmCalls).toBe(0);
+    const waiting = again.clusters.find((c) => c.cluster === east.name)!.releases.find((x) => x.name === "pjs-gw")!;
+    expect(waiting.outcome).toBe("blocked");
+    expect(waiting.reason).toMatch(/^retry 2 of 5 in \d+s after 1 failure; last attempt: .*ingresses\.networking\.k8s\.io .*is forbidden/);
   });
 
   it("runs its upgrade steps as the ServiceAccount too: a Job the Role does not allow is refused, and nothing is upgraded", async () => {
@@ -237,7 +240,7 @@ subjects: [{ kind: ServiceAccount, name: default, namespace: {{ .Release.Namespa
       onHelmCall: (_c, verb) => verbs.push(verb),
     });
     const [target] = cache.targets((await loadRepo(repoDir)).clusters);
-    const res = await reconcileCluster(target!, {
+    const pass = () => reconcileCluster(target!, {
       commit: "c1",
       desired: [release("pjcheck", "rbac", project), release("pjwidget", "widget", project), release("pjother", "plain")],
       applications: new Map([
@@ -249,6 +252,7 @@ subjects: [{ kind: ServiceAccount, name: default, namespace: {{ .Release.Namespa
       log: pino({ level: "silent" }),
       helmTimeoutMs: 60_000,
     });
+    const res = await pass();
     const byName = new Map(res.releases.map((x) => [x.name, x]));
     const refused = byName.get("pjcheck-x")!;
     expect(refused.outcome).toBe("blocked");
@@ -271,5 +275,12 @@ subjects: [{ kind: ServiceAccount, name: default, namespace: {{ .Release.Namespa
     expect(byName.get("pjother-x")).toMatchObject({ outcome: "applied" });
     expect((await revisions(east, "pj-check", "pjother-x")).at(-1)).toMatchObject({ status: "deployed" });
     expect(verbs.sort()).toEqual(["template", "template", "upgrade"]);
+
+    // the next pass waits to retry, says why, and renders nothing
+    verbs.length = 0;
+    const next = (await pass()).releases.find((x) => x.name === "pjcheck-x")!;
+    expect(next.outcome).toBe("blocked");
+    expect(next.reason).toMatch(/^retry 2 of 5 in \d+s after 1 failure; last attempt: refused before install: .*ClusterRoleBinding pj-grant-all/);
+    expect(verbs).toEqual([]);
   });
 });
