@@ -323,3 +323,49 @@ describe("a Cluster's kubeconfig: exec plugins, paths, and the environment", () 
     expect(await filesContaining(cache, value)).toEqual([]);
   });
 });
+
+describe("a commit that reaches beyond its application", () => {
+  /** Application `shop-api` with entry `redis` renders release `shop-api-redis`, as shop's entry `api-redis` would. */
+  const colliding = {
+    ...BASE_REPO,
+    "apps/shop.yaml": BASE_REPO["apps/shop.yaml"]!.replace("    - name: redis\n      component: redis", "    - name: api-redis\n      component: redis").replace("dependsOn: [redis]", "dependsOn: [api-redis]"),
+    "apps/shop-api.yaml": `apiVersion: berth.dev/v1alpha1
+kind: Application
+metadata: { name: shop-api }
+spec:
+  namespace: shop
+  components:
+    - { name: redis, component: redis, version: "~7.2.0" }
+  placement: { clusterSelector: { env: prod } }
+`,
+  };
+
+  it("cannot replace another application's release by choosing a name that renders the same release: validate and plan name both entries", async () => {
+    const dir = await tempDir("local");
+    await writeTree(dir, colliding);
+    const v = await runBerth(["validate", dir]);
+    expect(v.code).toBe(1);
+    expect(v.err).toMatch(/apps\/shop-api\.yaml:\d+:\d+ spec\.components\[0\]\.name: .*shop-api-redis/);
+    expect(v.err).toMatch(/apps\/shop\.yaml:\d+:\d+ spec\.components\[0\]\.name: .*shop-api-redis/);
+    const p = await runBerth(["plan", `--source=${dir}`, `--cache-dir=${await tempDir("cache")}`]);
+    expect(p.out + p.err).toMatch(/shop-api-redis/);
+    expect(p.out + p.err).not.toMatch(/install/);
+  });
+
+  it("under --require-project, cannot deploy without a Project or into kube-system through one", async () => {
+    const dir = await tempDir("local");
+    const project = `apiVersion: berth.dev/v1alpha1
+kind: Project
+metadata: { name: shop-team }
+spec: { namespaces: [shop] }
+`;
+    await writeTree(dir, { ...BASE_REPO, "projects/shop.yaml": project });
+    const none = await runBerth(["validate", dir, "--require-project"]);
+    expect(none.code).toBe(1);
+    expect(none.err).toMatch(/apps\/shop\.yaml:\d+:\d+ spec\.project: /);
+    await writeTree(dir, { "apps/shop.yaml": BASE_REPO["apps/shop.yaml"]!.replace("  namespace: shop\n", "  project: shop-team\n  namespace: kube-system\n") });
+    const escape = await runBerth(["validate", dir, "--require-project"]);
+    expect(escape.code).toBe(1);
+    expect(escape.err).toMatch(/apps\/shop\.yaml:\d+:\d+ spec\.namespace: .*kube-system/);
+  });
+});
