@@ -43,3 +43,14 @@ export function actingContext(ctx: ActionContext, project: ReleaseProject | unde
 export function withActing(berth: KubeClient, acting: KubeClient): KubeClient {
   return { ...berth, runJob: (spec) => acting.runJob(spec), applyObject: (obj, opts) => acting.applyObject(obj, opts) };
 }
+
+/** `helm rollback` of an action's release to `revision`, keeping the Cluster's maxHistory (0: unlimited). */
+export function rollbackTo(ctx: ActionContext, release: { name: string; namespace: string }, revision: number): Promise<void> {
+  return ctx.helm.rollback({
+    release: release.name,
+    namespace: release.namespace,
+    revision,
+    timeoutMs: ctx.helmTimeoutMs,
+    ...(ctx.maxHistory !== undefined ? { maxHistory: ctx.maxHistory } : {}),
+  });
+}

@@ -1,7 +1,7 @@
 // A release found failed: back to its last good revision, or uninstalled when
 // its first install failed.
 import type { Action } from "../plan/action.ts";
-import type { ActionContext } from "./context.ts";
+import { rollbackTo, type ActionContext } from "./context.ts";
 import { finish, startRecord, type ActInput, type ActionOutcome } from "./outcome.ts";
 
 export async function remediate(ctx: ActionContext, input: ActInput, action: Extract<Action, { kind: "remediate" }>): Promise<ActionOutcome> {
@@ -9,13 +9,7 @@ export async function remediate(ctx: ActionContext, input: ActInput, action: Ext
   const record = startRecord(ctx, item, "remediate");
   try {
     if (action.toRevision) {
-      await ctx.helm.rollback({
-        release: item.name,
-        namespace: item.namespace,
-        revision: action.toRevision,
-        timeoutMs: ctx.helmTimeoutMs,
-        ...(ctx.maxHistory !== undefined ? { maxHistory: ctx.maxHistory } : {}),
-      });
+      await rollbackTo(ctx, item, action.toRevision);
     } else {
       await ctx.helm.uninstall({ release: item.name, namespace: item.namespace, timeoutMs: ctx.helmTimeoutMs });
     }

@@ -5,9 +5,10 @@ import { versionToLabel } from "../plan/digest.ts";
 import type { Action } from "../plan/action.ts";
 import { lastGoodRevision } from "../plan/state.ts";
 import { isPending } from "../plan/observed.ts";
-import type { ActionContext } from "./context.ts";
+import { rollbackTo, type ActionContext } from "./context.ts";
 import type { StepRecord } from "./memo.ts";
-import { beginMove, endMove } from "./move.ts";
+import { beginMove } from "./move.ts";
+import { runMoveSteps } from "./move-steps.ts";
 import { failed, finish, startRecord, succeeded, type ActInput, type ActionOutcome } from "./outcome.ts";
 import { refuseOutsideProject } from "./project-check.ts";
 import { runStep } from "./run-step.ts";
@@ -22,36 +23,10 @@ export async function applyRelease(ctx: ActionContext, input: ActInput, action: 
   // A Project's release is rendered and checked first: what leaves the Project runs no step and no upgrade.
   const refused = await refuseOutsideProject(ctx, input, action, record);
   if (refused) return refused;
-  const steps: StepRecord[] = [];
-  // The move is written before its first Job; an outcome clears it, except when a step could not be
-  // watched to its end: then the next attempt waits on the same Job instead of running the step again.
   const move = beginMove(input.memo, { digest: item.digest!, action: action.kind, ...(from ? { from } : {}), to: action.to }, item.observed ? { observed: item.observed } : {});
-  const memo = endMove(input.memo);
-  const inMove = { ...input.memo, move };
-  if (action.steps.length) {
-    try {
-      await input.persist(inMove);
-    } catch (err) {
-      const e = new Error(`cannot record the move on the cluster before running its steps, so none ran: ${(err as Error).message}`);
-      return { record: finish(record, steps, e), memo: failed(memo, item.digest) };
-    }
-  }
-
-  for (const s of action.steps) {
-    let rec: StepRecord;
-    try {
-      rec = await runStep(ctx, { release: item.name, namespace: item.namespace, kind: "run", to: s.to, step: s.run, move: move.id });
-    } catch (err) {
-      const e = new Error(`upgrade step to ${s.to} could not be run or watched to its end: ${(err as Error).message}`);
-      return { record: finish(record, steps, e), memo: failed(inMove, item.digest) };
-    }
-    steps.push(rec);
-    if (!rec.succeeded) {
-      // Nothing of the release changed yet: stop here, the release stays on what it ran.
-      const err = new Error(`upgrade step to ${s.to} (job ${rec.job}) failed: ${rec.message}`);
-      return { record: finish(record, steps, err), memo: failed(memo, item.digest) };
-    }
-  }
+  const ran = await runMoveSteps(ctx, input, record, { move, kind: "run", steps: action.steps.map((x) => ({ to: x.to, spec: x.run })), label: (to) => `upgrade step to ${to}` });
+  if (!ran.ok) return ran.outcome;
+  const { steps, memo } = ran;
 
   try {
     await ctx.helm.upgradeInstall({
@@ -94,13 +69,7 @@ async function remediateFailedApply(ctx: ActionContext, input: ActInput, action:
     if (latest && isPending(latest.status)) await ctx.kube.markRevisionFailed(item.namespace, item.name, latest.revision);
     const good = now ? lastGoodRevision(now) : undefined;
     if (good) {
-      await ctx.helm.rollback({
-        release: item.name,
-        namespace: item.namespace,
-        revision: good.revision,
-        timeoutMs: ctx.helmTimeoutMs,
-        ...(ctx.maxHistory !== undefined ? { maxHistory: ctx.maxHistory } : {}),
-      });
+      await rollbackTo(ctx, item, good.revision);
       return `rolled back to revision ${good.revision}${good.version ? ` (${good.version})` : ""}`;
     }
     await ctx.helm.uninstall({ release: item.name, namespace: item.namespace, timeoutMs: ctx.helmTimeoutMs });
