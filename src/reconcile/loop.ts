@@ -8,7 +8,8 @@ import type { Logger } from "../log.ts";
 import type { RetryPolicy } from "../plan/decide.ts";
 import type { GitSource, Revision } from "./source.ts";
 import { reconcileCluster, type ClusterResult, type ClusterTarget } from "./cluster.ts";
-import { canaries, chartKey, declaredApps, loadRevision, type DesiredRevision, type Renderer } from "./revision.ts";
+import { canaries, heldByCanary, waves } from "../plan/rollout.ts";
+import { chartKey, declaredApps, loadRevision, type DesiredRevision, type Renderer } from "./revision.ts";
 import { markCluster, readState, writeState, type RuntimeState } from "./runtime-state.ts";
 import { createTargetCache, type KubeconfigPolicy } from "./targets.ts";
 import { clusterStatus, type StatusSnapshot } from "./status.ts";
@@ -138,9 +139,7 @@ export function createReconciler(o: ReconcilerOptions): Reconciler {
     const clusters = desired.repo.clusters.filter((c) => !o.cluster || c.metadata.name === o.cluster);
     const all = targets.targets(clusters);
     const canary = canaries(desired.repo);
-    const canaryNames = new Set([...canary.values()].flat());
-    const first = all.filter((t) => canaryNames.has(t.name));
-    const rest = all.filter((t) => !canaryNames.has(t.name));
+    const { first, rest } = waves(all, canary);
 
     const applications = declaredApps(desired.repo);
     const run = async (t: ClusterTarget, heldApps?: Map<string, string>): Promise<ClusterResult> => {
@@ -240,25 +239,4 @@ export function createReconciler(o: ReconcilerOptions): Reconciler {
   }
 
   return { runOnce, snapshot, state: () => readState(statePath, o.source.location), checkDrift: driftOnce, statePath };
-}
-
-/** Applications whose canary cluster did not end healthy wait on the other clusters. */
-export function heldByCanary(canary: Map<string, string[]>, results: ClusterResult[]): Map<string, string> {
-  const held = new Map<string, string>();
-  for (const [app, clusters] of canary) {
-    for (const c of clusters) {
-      const r = results.find((x) => x.cluster === c);
-      if (!r) continue;
-      if (!r.reachable) {
-        held.set(app, `waiting for canary cluster ${c}, which is unreachable`);
-        break;
-      }
-      const bad = r.releases.find((x) => x.application === app && (x.outcome === "failed" || x.outcome === "blocked"));
-      if (bad) {
-        held.set(app, `waiting for canary cluster ${c}: ${bad.name} ${bad.outcome} (${bad.reason})`);
-        break;
-      }
-    }
-  }
-  return held;
 }

@@ -30,12 +30,3 @@ export function declaredApps(repo: Repo): Map<string, AppDeclaration> {
   return new Map(repo.applications.map((a) => [a.metadata.name, { prune: a.spec.prune === true, namespace: a.spec.namespace }]));
 }
 
-/** Canary clusters per application, from placement.rollout. */
-export function canaries(repo: Repo): Map<string, string[]> {
-  const out = new Map<string, string[]>();
-  for (const a of repo.applications) {
-    const c = a.spec.placement?.rollout?.canary;
-    if (c?.length) out.set(a.metadata.name, c);
-  }
-  return out;
-}
