@@ -1,10 +1,10 @@
 // Every helm call berth makes goes through here. The reconcile code sees only
 // the HelmClient interface; tests count calls on it.
-import { spawn } from "node:child_process";
 import { mkdtemp, open, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { HelmError } from "../errors.ts";
+import { runBounded } from "./helm/process.ts";
 import type { JsonObject } from "../model/types.ts";
 import { groupsToSend, type Impersonation } from "./kube/impersonate.ts";
 import type { Logger } from "../log.ts";
@@ -128,24 +128,10 @@ export function createHelm(opts: HelmOptions): HelmClient {
    * zero helm calls.
    */
   async function forceConflicts(): Promise<string[]> {
-    major ??= (async () => {
-      calls++;
-      const dir = await mkdtemp(join(tmpdir(), "berth-helm-"));
-      try {
-        const out = join(dir, "version");
-        const fd = await open(out, "w");
-        try {
-          await runBounded(opts.binary, ["version", "--template", "{{.Version}}"], fd.fd, 30_000, 1_000, fd.fd);
-        } finally {
-          await fd.close();
-        }
-        return Number(/^v?(\d+)/.exec((await readFile(out, "utf8")).trim())?.[1] ?? 3);
-      } catch {
-        return 3;
-      } finally {
-        await rm(dir, { recursive: true, force: true });
-      }
-    })();
+    major ??= helm("version", ["version", "--template", "{{.Version}}"], 30_000, true).then(
+      (v) => Number(/^v?(\d+)/.exec(v.trim())?.[1] ?? 3),
+      () => 3,
+    );
     return (await major) >= 4 ? ["--force-conflicts"] : [];
   }
 
@@ -205,50 +191,4 @@ export function createHelm(opts: HelmOptions): HelmClient {
       await helm("uninstall", ["uninstall", o.release, "--namespace", o.namespace, "--wait", "--timeout", secs(o.timeoutMs)], o.timeoutMs);
     },
   };
-}
-
-interface Exit {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  timedOut: boolean;
-}
-
-/**
- * Runs a command with stderr on a file descriptor (not a pipe, so a killed
- * process's stray children never hold berth waiting) and terminates it past
- * its deadline: SIGTERM, then SIGKILL after the grace.
- */
-function runBounded(binary: string, args: string[], stderrFd: number, timeoutMs: number, graceMs: number, stdoutFd?: number, signal?: AbortSignal): Promise<Exit> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(binary, args, {
-      stdio: ["ignore", stdoutFd ?? "ignore", stderrFd],
-      env: { ...process.env, HELM_NO_PLUGINS: "1", HELM_DRIVER: "secret" },
-    });
-    let timedOut = false;
-    let kill: NodeJS.Timeout | undefined;
-    const stop = () => {
-      if (kill) return;
-      child.kill("SIGTERM");
-      kill = setTimeout(() => child.kill("SIGKILL"), graceMs);
-    };
-    const term = setTimeout(() => {
-      timedOut = true;
-      stop();
-    }, timeoutMs);
-    if (signal?.aborted) stop();
-    signal?.addEventListener("abort", stop, { once: true });
-    const done = () => {
-      clearTimeout(term);
-      clearTimeout(kill);
-      signal?.removeEventListener("abort", stop);
-    };
-    child.on("error", (err) => {
-      done();
-      reject(err);
-    });
-    child.on("exit", (code, sig) => {
-      done();
-      resolve({ code, signal: sig, timedOut });
-    });
-  });
 }
