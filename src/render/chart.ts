@@ -4,7 +4,7 @@
 import { posix } from "node:path";
 import { ValidationError, type Issue } from "../errors.ts";
 import { resolveTemplate } from "../model/build.ts";
-import { sortIssues, where } from "../model/issue.ts";
+import { issueAt, sortIssues, where } from "../model/issue.ts";
 import type { JsonObject, RenderedChart, TraitDefinition, WorkloadDefinition } from "../model/types.ts";
 import { renderPlatformTemplate, TemplateError, type HbsContext, type SlotSink } from "./hbs.ts";
 import { deepMerge } from "./merge.ts";
@@ -35,6 +35,42 @@ function fileText(def: WorkloadDefinition | TraitDefinition, ref: string): strin
 }
 
 const outName = (ref: string) => posix.basename(ref).replace(/\.hbs$/, "");
+
+/** `a/b/_x.tpl.hbs` -> `_a-b-x.tpl`: the template's folders folded into its name, keeping a leading `_` (a Helm partial). */
+function pathName(ref: string): string {
+  const parts = posix.normalize(ref).split("/").filter((p) => p !== ".." && p !== "." && p !== "");
+  const base = outName(ref);
+  const dirs = parts.slice(0, -1).join("-");
+  if (!dirs) return base;
+  return base.startsWith("_") ? `_${dirs}-${base.slice(1)}` : `${dirs}-${base}`;
+}
+
+/**
+ * The file name each template of `def` gets in the chart: its base name, or,
+ * when two templates share one, the relative path folded into the name
+ * (`a/cm.yaml` -> `a-cm.yaml`). Names that still collide are issues at the
+ * second template's spec.templates entry, and that template gets no name.
+ */
+export function chartFileNames(def: WorkloadDefinition | TraitDefinition, issues: Issue[]): Map<string, string> {
+  const refs = def.spec.templates;
+  const count = new Map<string, number>();
+  for (const ref of refs) count.set(outName(ref), (count.get(outName(ref)) ?? 0) + 1);
+  const out = new Map<string, string>();
+  const taken = new Map<string, number>();
+  refs.forEach((ref, i) => {
+    if (out.has(ref)) return; // the same file named twice renders once
+    const name = (count.get(outName(ref)) ?? 0) > 1 ? pathName(ref) : outName(ref);
+    const first = taken.get(name);
+    if (first !== undefined) {
+      const message = `template ${JSON.stringify(ref)} would be written to the chart as ${name}, the name of template ${JSON.stringify(refs[first])} (spec.templates[${first}]); rename or move one of the files so their names differ`;
+      issues.push(issueAt(def.origin, ["spec", "templates", i], message));
+      return;
+    }
+    taken.set(name, i);
+    out.set(ref, name);
+  });
+  return out;
+}
 
 /** A broken template as an Issue at its own file:line:col, naming the definition field that names it. */
 export function templateIssue(def: WorkloadDefinition | TraitDefinition, ref: string, e: TemplateError): Issue {
@@ -90,8 +126,8 @@ function makeChart(w: WorkloadDefinition, allTraits: readonly TraitDefinition[])
   // traits first: their fragments tell the workload templates which slots are filled
   for (const t of traits) {
     const name = t.metadata.name;
-    for (const ref of t.spec.templates) {
-      const base = outName(ref);
+    const names = chartFileNames(t, issues);
+    for (const [ref, base] of names) {
       const tctx: HbsContext = { ...ctx, trait: { name } };
       const text = renderTemplate(t, ref, tctx, issues, {
         fill: (slot) => (ctx.slots[slot] ??= []).push(name),
@@ -105,9 +141,9 @@ function makeChart(w: WorkloadDefinition, allTraits: readonly TraitDefinition[])
   }
   for (const list of Object.values(ctx.slots)) list.sort();
 
-  for (const ref of w.spec.templates) {
+  for (const [ref, base] of chartFileNames(w, issues)) {
     const text = renderTemplate(w, ref, ctx, issues);
-    if (text !== undefined && text.trim() !== "") files[`templates/${outName(ref)}`] = text;
+    if (text !== undefined && text.trim() !== "") files[`templates/${base}`] = text;
   }
   if (issues.length > 0) throw new ValidationError(sortIssues(issues));
 

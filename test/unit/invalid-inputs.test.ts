@@ -76,6 +76,13 @@ const cases: Case[] = [
     line: 10,
     message: /symlink leading outside the repository/,
   },
+  {
+    name: "two templates that would get one chart file name",
+    files: { ...edit(B, WEB, "- templates/deployment.yaml", "- templates/deployment.yaml\n    - templates/deployment.yaml.hbs"), "definitions/workloads/templates/deployment.yaml.hbs": "kind: Deployment\n" },
+    file: WEB,
+    line: 11,
+    message: /spec.templates\[1\]: template "templates\/deployment.yaml.hbs" would be written to the chart as templates-deployment.yaml, the name of template "templates\/deployment.yaml" \(spec.templates\[0\]\); rename or move one/,
+  },
   // --- shape (JSON Schema)
   { name: "unknown field names the allowed ones", files: edit(B, APP, "      dependsOn: [redis]", "      dependsOn: [redis]\n      replica: 3"), file: APP, line: 15, message: /unknown field "replica"; allowed here: name, component, version, dependsOn, replicas/ },
   { name: "enum lists allowed values", files: edit(B, APP, "wait: healthy", "wait: forever"), file: APP, line: 25, message: /spec.placement.rollout.wait: must be one of "healthy", "none", got "forever"/ },
