@@ -16,6 +16,8 @@ export interface Binaries {
   helm: string;
   /** Helm 3. */
   helm3: string;
+  /** CNCF Distribution, the OCI registry of the chart tests (charts.ts). */
+  registry: string;
 }
 
 const FILE_NAMES: Record<keyof Binaries, string> = {
@@ -27,6 +29,7 @@ const FILE_NAMES: Record<keyof Binaries, string> = {
   kwok: "kwok",
   helm: "helm",
   helm3: "helm3",
+  registry: "registry",
 };
 
 export const BUILD_SCRIPT = join(dirname(fileURLToPath(import.meta.url)), "build.sh");

@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # Builds the binaries the local test clusters need from pinned Go modules
-# (test/cluster/tools/<tool>/go.mod) into ~/.cache/berth/bin/<key>/, where
-# <key> hashes those go.mod/go.sum files and SCRIPT_VERSION. A binary already
-# in the cache is never rebuilt, so a second run takes well under a second.
+# (test/cluster/tools/<tool>/go.mod). Each tool's binaries are built once into
+# ~/.cache/berth/build/<tool>-<tool key>/, where the tool key hashes that
+# tool's go.mod/go.sum, its ldflags and SCRIPT_VERSION, so changing one tool
+# (or adding one) rebuilds only that tool. They are then hard-linked into
+# ~/.cache/berth/bin/<key>/, <key> hashing every tool key: the one directory
+# the tests use. A binary already in the cache is never rebuilt, so a second
+# run takes well under a second.
 #
 #   test/cluster/build.sh            build what is missing; last line: the bin dir
 #   test/cluster/build.sh --bin-dir  print the bin dir only, build nothing
@@ -15,16 +19,58 @@ SCRIPT_VERSION=1
 K8S_VERSION=v1.35.4
 HELM4_VERSION=v4.3.1
 HELM3_VERSION=v3.22.0
+REGISTRY_VERSION=v3.1.2
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 tools="$here/tools"
 cache="${BERTH_CACHE_DIR:-$HOME/.cache/berth}"
 
-key="$(
-  cd "$tools"
-  { echo "script=$SCRIPT_VERSION"; find . -name 'go.mod' -o -name 'go.sum' | LC_ALL=C sort | xargs sha256sum; } |
+k8s_ldflags="-s -w"
+for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+  major="${K8S_VERSION#v}"
+  minor="${major#*.}"
+  k8s_ldflags+=" -X $pkg.gitVersion=$K8S_VERSION -X $pkg.gitMajor=${major%%.*} -X $pkg.gitMinor=${minor%%.*}"
+  k8s_ldflags+=" -X $pkg.gitTreeState=clean -X $pkg.buildDate=1970-01-01T00:00:00Z"
+done
+
+# Helm 3's Makefile tells the binary which Kubernetes it was built against
+# (client-go v0.X.Y -> 1.X); without it `helm template` and `helm lint` assume
+# v1.20.0 and refuse charts with `kubeVersion: ">=1.21"`. Helm 4 reads it from
+# its build info, so it needs nothing.
+client_go="$(awk '$1 == "k8s.io/client-go" { print $2; exit }' "$tools/helm3/go.mod")"
+client_go="${client_go#v}"
+helm3_k8s_major=$((${client_go%%.*} + 1))
+helm3_k8s_minor="${client_go#*.}"
+helm3_k8s_minor="${helm3_k8s_minor%%.*}"
+helm3_ldflags="-s -w -X helm.sh/helm/v3/internal/version.version=$HELM3_VERSION -X helm.sh/helm/v3/internal/version.gitTreeState=clean"
+for pkg in helm.sh/helm/v3/pkg/lint/rules helm.sh/helm/v3/pkg/chartutil; do
+  helm3_ldflags+=" -X $pkg.k8sVersionMajor=$helm3_k8s_major -X $pkg.k8sVersionMinor=$helm3_k8s_minor"
+done
+helm4_ldflags="-s -w -X helm.sh/helm/v4/internal/version.version=$HELM4_VERSION -X helm.sh/helm/v4/internal/version.gitTreeState=clean"
+registry_ldflags="-s -w -X github.com/distribution/distribution/v3/version.version=$REGISTRY_VERSION"
+
+# What build.sh builds: TOOL_DIR|LDFLAGS|BINARY=PACKAGE ... (one line per Go module).
+recipes=(
+  "etcd|-s -w|etcd=go.etcd.io/etcd/server/v3"
+  "kubernetes|$k8s_ldflags|kube-apiserver=k8s.io/kubernetes/cmd/kube-apiserver kube-controller-manager=k8s.io/kubernetes/cmd/kube-controller-manager kube-scheduler=k8s.io/kubernetes/cmd/kube-scheduler kubectl=k8s.io/kubernetes/cmd/kubectl"
+  "kwok|-s -w|kwok=sigs.k8s.io/kwok/cmd/kwok"
+  "helm4|$helm4_ldflags|helm=helm.sh/helm/v4/cmd/helm"
+  "helm3|$helm3_ldflags|helm3=helm.sh/helm/v3/cmd/helm"
+  "registry|$registry_ldflags|registry=github.com/distribution/distribution/v3/cmd/registry"
+)
+
+# tool_key DIR LDFLAGS: 12 hex digits naming one tool's build.
+tool_key() {
+  { echo "script=$SCRIPT_VERSION"; echo "ldflags=$2"; sha256sum "$tools/$1/go.mod" "$tools/$1/go.sum" | cut -c1-64; } |
     sha256sum | cut -c1-12
-)"
+}
+
+declare -A keys
+for recipe in "${recipes[@]}"; do
+  IFS='|' read -r dir ldflags _ <<<"$recipe"
+  keys[$dir]="$(tool_key "$dir" "$ldflags")"
+done
+key="$(for dir in "${!keys[@]}"; do echo "$dir=${keys[$dir]}"; done | LC_ALL=C sort | sha256sum | cut -c1-12)"
 bin="$cache/bin/$key"
 
 if [[ "${1:-}" == "--bin-dir" ]]; then
@@ -37,50 +83,48 @@ export CGO_ENABLED=0
 mkdir -p "$bin"
 start_all=$SECONDS
 
+# link SOURCE TARGET: hard link (copy across file systems), replacing TARGET atomically.
+link() {
+  ln -f "$1" "$2.tmp.$$" 2>/dev/null || cp -f "$1" "$2.tmp.$$"
+  mv -f "$2.tmp.$$" "$2"
+}
+
 # build TOOL_DIR LDFLAGS BINARY=PACKAGE...: one `go build` per module, so the
 # Go build cache is shared between the binaries of one module.
 build() {
   local dir="$1" ldflags="$2"
   shift 2
+  local store="$cache/build/$dir-${keys[$dir]}"
+  mkdir -p "$store"
   local missing=() pair
   for pair in "$@"; do
-    [[ -x "$bin/${pair%%=*}" ]] || missing+=("$pair")
+    [[ -x "$store/${pair%%=*}" ]] || missing+=("$pair")
   done
   if ((${#missing[@]} == 0)); then
     echo "cached: ${*%%=*}"
-    return
+  else
+    local start=$SECONDS tmp
+    tmp="$(mktemp -d "$store/.build.XXXXXX")"
+    for pair in "${missing[@]}"; do
+      echo "building ${pair%%=*} (${pair#*=})"
+      (cd "$tools/$dir" && go build -ldflags "$ldflags" -o "$tmp/${pair%%=*}" "${pair#*=}")
+      # rename is atomic: a half-written binary never appears under its name
+      mv "$tmp/${pair%%=*}" "$store/${pair%%=*}"
+    done
+    rmdir "$tmp"
+    echo "built ${missing[*]%%=*} in $((SECONDS - start))s"
   fi
-  local start=$SECONDS tmp
-  tmp="$(mktemp -d "$bin/.build.XXXXXX")"
-  for pair in "${missing[@]}"; do
-    echo "building ${pair%%=*} (${pair#*=})"
-    (cd "$tools/$dir" && go build -ldflags "$ldflags" -o "$tmp/${pair%%=*}" "${pair#*=}")
-    # rename is atomic: a half-written binary never appears under its name
-    mv "$tmp/${pair%%=*}" "$bin/${pair%%=*}"
+  for pair in "$@"; do
+    # $bin's key covers every tool key, so a binary there is always this build
+    [[ -x "$bin/${pair%%=*}" ]] || link "$store/${pair%%=*}" "$bin/${pair%%=*}"
   done
-  rmdir "$tmp"
-  echo "built ${missing[*]%%=*} in $((SECONDS - start))s"
 }
 
-k8s_ldflags="-s -w"
-for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
-  major="${K8S_VERSION#v}"
-  minor="${major#*.}"
-  k8s_ldflags+=" -X $pkg.gitVersion=$K8S_VERSION -X $pkg.gitMajor=${major%%.*} -X $pkg.gitMinor=${minor%%.*}"
-  k8s_ldflags+=" -X $pkg.gitTreeState=clean -X $pkg.buildDate=1970-01-01T00:00:00Z"
+for recipe in "${recipes[@]}"; do
+  IFS='|' read -r dir ldflags pairs <<<"$recipe"
+  read -ra pairs <<<"$pairs"
+  build "$dir" "$ldflags" "${pairs[@]}"
 done
-
-build etcd "-s -w" etcd=go.etcd.io/etcd/server/v3
-build kubernetes "$k8s_ldflags" \
-  kube-apiserver=k8s.io/kubernetes/cmd/kube-apiserver \
-  kube-controller-manager=k8s.io/kubernetes/cmd/kube-controller-manager \
-  kube-scheduler=k8s.io/kubernetes/cmd/kube-scheduler \
-  kubectl=k8s.io/kubernetes/cmd/kubectl
-build kwok "-s -w" kwok=sigs.k8s.io/kwok/cmd/kwok
-build helm4 "-s -w -X helm.sh/helm/v4/internal/version.version=$HELM4_VERSION -X helm.sh/helm/v4/internal/version.gitTreeState=clean" \
-  helm=helm.sh/helm/v4/cmd/helm
-build helm3 "-s -w -X helm.sh/helm/v3/internal/version.version=$HELM3_VERSION -X helm.sh/helm/v3/internal/version.gitTreeState=clean" \
-  helm3=helm.sh/helm/v3/cmd/helm
 
 echo "all binaries ready in $((SECONDS - start_all))s"
 echo "$bin"
