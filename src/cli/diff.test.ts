@@ -59,6 +59,24 @@ describe("berth diff", () => {
     writeFileSync(file, before);
   });
 
+  it("exits 3 on an edited upgrade step without a version move, and names the step and the field", async () => {
+    const file = join(dir, "defs/components/catalog-1.1.0.yaml");
+    const before = readFileSync(file, "utf8");
+    writeFileSync(file, before.replace('args: ["migrate", "--to", "1.1.0"]', 'args: ["migrate", "--to", "1.1.0", "--lock"]'));
+    try {
+      const text = await berth(["diff", "--base", "HEAD", "defs"], dir);
+      expect(text.err).toBe("");
+      expect(text.code).toBe(3);
+      expect(text.out).toContain("prod-eu/store/catalog (store-catalog) changed: upgrade steps");
+      expect(text.out).toContain('~ run.args: ["migrate","--to","1.1.0"] -> ["migrate","--to","1.1.0","--lock"]');
+      const md = await berth(["diff", "--base", "HEAD", "--format", "markdown", "defs"], dir);
+      expect(md.code).toBe(3);
+      expect(md.out).toContain("! upgrade step >=1.0.0 <1.1.0 -> 1.1.0: run.args:");
+    } finally {
+      writeFileSync(file, before);
+    }
+  });
+
   it("compares two revisions with --head", async () => {
     const r = await berth(["diff", "--base", "HEAD", "--head", "HEAD", "defs"], dir);
     expect(r.code).toBe(0);

@@ -1,5 +1,5 @@
 // Text and markdown (pull-request comment) views of a RenderDiff.
-import type { KeyChange, RenderDiff, ReleaseChange, StepRun } from "./diff.ts";
+import type { KeyChange, RenderDiff, ReleaseChange, StepChange, StepRun } from "./diff.ts";
 
 const SIGN = { added: "+", removed: "-", changed: "~" } as const;
 const show = (v: unknown) => (v === undefined ? "" : JSON.stringify(v));
@@ -15,12 +15,26 @@ function stepLine(s: StepRun): string {
   return `${s.kind === "run" ? "run" : "rollback"} step ${s.from} -> ${s.to}: ${s.step.image}${cmd ? ` ${cmd}` : ""}`;
 }
 
+const stepName = (s: StepChange) => `upgrade step ${s.from} -> ${s.to}`;
+
+/** `~ upgrade step >=1.0.0 <1.1.0 -> 1.1.0` and, for an edited one, one line per field that changed. */
+function stepChangeLines(s: StepChange): string[] {
+  return [`${SIGN[s.change]} ${stepName(s)}${s.change === "changed" ? "" : ` ${s.change}`}`, ...s.fields.map((k) => `    ${keyLine(k)}`)];
+}
+
+/** The same for a ```diff block: every line starts with its marker (`!` for changed). */
+function stepChangeDiff(s: StepChange): string[] {
+  if (s.change !== "changed") return [`${SIGN[s.change]} ${stepName(s)} ${s.change}`];
+  return s.fields.map((k) => keyLine(k).replace(/^([-+~]) /, (_, m: string) => `${m === "~" ? "!" : m} ${stepName(s)}: `));
+}
+
 function headline(r: ReleaseChange): string {
   if (r.change === "added") return `${r.key} (${r.name}) added: ${r.chart.to}, component ${r.version.to}`;
   if (r.change === "removed") return `${r.key} (${r.name}) removed (was ${r.chart.from}, component ${r.version.from})`;
   const v = r.version.move === "none" ? "" : ` ${r.version.move} ${r.version.from} -> ${r.version.to}`;
   const c = r.chart.from !== r.chart.to ? ` chart ${r.chart.from} -> ${r.chart.to}` : "";
-  return `${r.key} (${r.name}) changed:${v}${c}${v || c ? "" : " values"}`;
+  const what = [...(r.values.length || r.release.length ? ["values"] : []), ...(r.upgrades.length ? ["upgrade steps"] : [])].join(", ");
+  return `${r.key} (${r.name}) changed:${v}${c}${v || c ? "" : ` ${what}`}`;
 }
 
 export function summary(d: RenderDiff): string {
@@ -50,6 +64,7 @@ export function formatText(d: RenderDiff): string {
       if (r.change === "changed") {
         for (const k of r.release) out.push(`      ${keyLine(k)}`);
         for (const k of r.values) out.push(`      values ${keyLine(k)}`);
+        for (const u of r.upgrades) for (const l of stepChangeLines(u)) out.push(`      ${l}`);
       }
     }
   }
@@ -72,12 +87,14 @@ export function formatMarkdown(d: RenderDiff): string {
     }
     out.push("");
     for (const r of d.releases.filter((x) => x.change === "changed")) {
-      out.push(`<details><summary>${r.key}: ${r.values.length + r.release.length} change(s)${r.steps.length ? `, ${r.steps.length} step(s)` : ""}</summary>`, "");
+      const edited = r.upgrades.length ? `, ${r.upgrades.length} upgrade step(s) edited` : "";
+      out.push(`<details><summary>${r.key}: ${r.values.length + r.release.length} change(s)${r.steps.length ? `, ${r.steps.length} step(s)` : ""}${edited}</summary>`, "");
       for (const s of r.steps) out.push(`- ${code(stepLine(s))}`);
       if (r.steps.length) out.push("");
       out.push("```diff");
       for (const k of r.release) out.push(keyLine(k).replace(/^~/, "!"));
       for (const k of r.values) out.push(`${keyLine(k).replace(/^~/, "!").replace(/^([-+!]) /, "$1 values.")}`);
+      for (const u of r.upgrades) out.push(...stepChangeDiff(u));
       out.push("```", "", "</details>", "");
     }
   }

@@ -1,9 +1,9 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadRepo } from "../model/load.ts";
-import type { Repo } from "../model/types.ts";
+import type { ReleaseSpec, Repo, UpgradeStep } from "../model/types.ts";
 import { PKG_ROOT } from "../../test/unit/render/fixture.ts";
-import { diffKeys, diffRendered, hasChanges } from "./diff.ts";
+import { diffKeys, diffRendered, diffUpgrades, hasChanges } from "./diff.ts";
 import { formatMarkdown, formatText } from "./diff-format.ts";
 import { unifiedDiff } from "./line-diff.ts";
 import { renderRepo } from "./output.ts";
@@ -67,6 +67,67 @@ describe("diffRendered", () => {
       ["worker", "1.0.0", "1.0.1", ["Chart.yaml"]],
     ]);
     expect(d.charts[0]!.files[0]!.patch).toContain("-version: 1.0.0\n+version: 1.0.1");
+  });
+});
+
+/** The platform example with catalog 1.1.0's upgrade step edited as `edit` says; no version moves. */
+function editStep(repo: Repo, edit: (s: UpgradeStep) => UpgradeStep): Repo {
+  const components = repo.components.map((c) =>
+    c.metadata.name === "catalog" && c.spec.version === "1.1.0" ? { ...c, spec: { ...c.spec, upgrades: (c.spec.upgrades ?? []).map(edit) } } : c,
+  );
+  return { ...repo, components };
+}
+
+describe("diffRendered of upgrade steps", () => {
+  it("an edited step without a version move is a change, in text and markdown", async () => {
+    const repo = await platform();
+    const head = editStep(repo, (s) => ({ ...s, run: { ...s.run, args: ["migrate", "--to", "1.1.0", "--lock"] } }));
+    const d = diffRendered(renderRepo(repo), renderRepo(head));
+    expect(hasChanges(d)).toBe(true);
+    // staging runs catalog 1.0.0, which the step (to 1.1.0) is not part of
+    expect(d.releases.map((r) => r.key)).toEqual(["prod-eu/store/catalog"]);
+    const r = d.releases[0]!;
+    expect(r.version.move).toBe("none");
+    expect(r.values).toEqual([]);
+    expect(r.upgrades).toEqual([
+      { change: "changed", from: ">=1.0.0 <1.1.0", to: "1.1.0", fields: [{ path: "run.args", change: "changed", from: ["migrate", "--to", "1.1.0"], to: ["migrate", "--to", "1.1.0", "--lock"] }] },
+    ]);
+    const text = formatText(d);
+    expect(text).toContain("~ prod-eu/store/catalog (store-catalog) changed: upgrade steps\n");
+    expect(text).toContain('      ~ upgrade step >=1.0.0 <1.1.0 -> 1.1.0\n          ~ run.args: ["migrate","--to","1.1.0"] -> ["migrate","--to","1.1.0","--lock"]\n');
+    const md = formatMarkdown(d);
+    expect(md).toContain("prod-eu/store/catalog: 0 change(s), 1 upgrade step(s) edited</summary>");
+    expect(md).toContain('! upgrade step >=1.0.0 <1.1.0 -> 1.1.0: run.args: ["migrate","--to","1.1.0"] -> ["migrate","--to","1.1.0","--lock"]');
+  });
+
+  it("a new image for the rollback is shown under rollback.image", async () => {
+    const repo = await platform();
+    const head = editStep(repo, (s) => ({ ...s, rollback: { ...s.rollback!, image: "registry.example.com/store/catalog:1.1.1" } }));
+    const r = diffRendered(renderRepo(repo), renderRepo(head)).releases[0]!;
+    expect(r.upgrades[0]?.fields.map((f) => [f.path, f.to])).toEqual([["rollback.image", "registry.example.com/store/catalog:1.1.1"]]);
+  });
+});
+
+describe("diffUpgrades", () => {
+  const step = (from: string, to: string, args: string[] = ["up"], rollback?: string[]): UpgradeStep => ({
+    from,
+    to,
+    run: { image: "m", args },
+    ...(rollback ? { rollback: { image: "m", args: rollback } } : {}),
+  });
+  const rel = (version: string, upgrades: UpgradeStep[]) => ({ component: { name: "c", version }, upgrades }) as unknown as ReleaseSpec;
+  const A = step(">=1.0.0 <1.1.0", "1.1.0");
+  it.each([
+    { name: "nothing changed", x: rel("1.1.0", [A]), y: rel("1.1.0", [A]), want: [] },
+    { name: "args edited", x: rel("1.1.0", [A]), y: rel("1.1.0", [step(">=1.0.0 <1.1.0", "1.1.0", ["up", "--all"])]), want: [["changed", "1.1.0", ["run.args"]]] },
+    { name: "rollback added", x: rel("1.1.0", [A]), y: rel("1.1.0", [step(">=1.0.0 <1.1.0", "1.1.0", ["up"], ["down"])]), want: [["changed", "1.1.0", ["rollback.args", "rollback.image"]]] },
+    { name: "step added below the version", x: rel("1.1.0", []), y: rel("1.1.0", [A]), want: [["added", "1.1.0", []]] },
+    { name: "step removed", x: rel("1.1.0", [A]), y: rel("1.1.0", []), want: [["removed", "1.1.0", []]] },
+    { name: "step an upgrade brings in is the move's", x: rel("1.0.0", []), y: rel("1.1.0", [A]), want: [] },
+    { name: "step a downgrade leaves behind is the move's", x: rel("1.1.0", [A]), y: rel("1.0.0", []), want: [] },
+    { name: "a range edit is a removed and an added step", x: rel("1.1.0", [A]), y: rel("1.1.0", [step(">=1.0.1 <1.1.0", "1.1.0")]), want: [["removed", "1.1.0", []], ["added", "1.1.0", []]] },
+  ])("$name", ({ x, y, want }) => {
+    expect(diffUpgrades(x, y).map((c) => [c.change, c.to, c.fields.map((f) => f.path)])).toEqual(want);
   });
 });
 

@@ -1,8 +1,9 @@
 // What changed between two renders: charts (file diffs), releases added or
 // removed, values per release (flattened key paths), version moves and the
-// upgrade or rollback steps they would run. Pure; formatting is diff-format.ts.
+// upgrade or rollback steps they would run, and edits to the declared upgrade
+// steps themselves. Pure; formatting is diff-format.ts.
 import semver from "semver";
-import type { ReleaseSpec, StepSpec } from "../model/types.ts";
+import { stepKey, type ReleaseSpec, type StepSpec, type UpgradeStep } from "../model/types.ts";
 import { unifiedDiff } from "./line-diff.ts";
 import { releaseMeta, type Rendered } from "./output.ts";
 import { isPlainObject } from "./merge.ts";
@@ -37,6 +38,15 @@ export interface StepRun {
   step: StepSpec;
 }
 
+/** A declared upgrade step (by from/to) added, removed or edited between the two renders. */
+export interface StepChange {
+  change: Change;
+  from: string; // the step's declared range
+  to: string;
+  /** What changed inside the step (`run.args`, `rollback.image`, ...); empty unless `changed`. */
+  fields: KeyChange[];
+}
+
 export interface ReleaseChange {
   key: string; // <cluster>/<application>/<entry>
   name: string;
@@ -45,6 +55,8 @@ export interface ReleaseChange {
   chart: { from?: string; to?: string }; // "<name> <version>"
   version: { from?: string; to?: string; move: "upgrade" | "downgrade" | "none" };
   steps: StepRun[];
+  /** Declared upgrade steps edited, added or removed (not those a version move brings in or leaves behind). */
+  upgrades: StepChange[];
   /** Changes of the release's metadata (namespace, dependsOn, requires, ...). */
   release: KeyChange[];
   values: KeyChange[];
@@ -93,7 +105,8 @@ function diffReleases(base: ReleaseSpec[], head: ReleaseSpec[]): ReleaseChange[]
     const any = (y ?? x) as ReleaseSpec;
     const values = diffKeys(x?.values ?? {}, y?.values ?? {});
     const release = diffKeys(x ? meta(x) : {}, y ? meta(y) : {});
-    if (x && y && values.length === 0 && release.length === 0) continue;
+    const upgrades = x && y ? diffUpgrades(x, y) : [];
+    if (x && y && values.length === 0 && release.length === 0 && upgrades.length === 0) continue;
     const from = x?.component.version;
     const to = y?.component.version;
     const move = from && to && from !== to ? (semver.gt(to, from) ? "upgrade" : "downgrade") : "none";
@@ -105,6 +118,7 @@ function diffReleases(base: ReleaseSpec[], head: ReleaseSpec[]): ReleaseChange[]
       chart: { from: x && `${x.chart.name} ${x.chart.version}`, to: y && `${y.chart.name} ${y.chart.version}` },
       version: { from, to, move },
       steps: x && y ? stepsFor(x, y, move) : [],
+      upgrades,
       release,
       values,
     });
@@ -139,6 +153,30 @@ export function stepsFor(x: ReleaseSpec, y: ReleaseSpec, move: "upgrade" | "down
       .map((s) => ({ kind: "rollback", from: s.from, to: s.to, step: s.rollback as StepSpec }));
   }
   return [];
+}
+
+const stepBody = (s: UpgradeStep) => ({ run: s.run, ...(s.rollback ? { rollback: s.rollback } : {}) });
+
+/**
+ * The declared steps of `x` and `y` compared by from/to. A step that only
+ * comes into view because the version moved up to (or away below) its `to`
+ * is the move's business, shown in `steps`, not here.
+ */
+export function diffUpgrades(x: ReleaseSpec, y: ReleaseSpec): StepChange[] {
+  const a = new Map(x.upgrades.map((s) => [stepKey(s), s]));
+  const b = new Map(y.upgrades.map((s) => [stepKey(s), s]));
+  const out: StepChange[] = [];
+  for (const s of y.upgrades) {
+    const old = a.get(stepKey(s));
+    if (old) {
+      const fields = diffKeys(stepBody(old), stepBody(s));
+      if (fields.length) out.push({ change: "changed", from: s.from, to: s.to, fields });
+    } else if (!semver.gt(s.to, x.component.version)) out.push({ change: "added", from: s.from, to: s.to, fields: [] });
+  }
+  for (const s of x.upgrades) {
+    if (!b.has(stepKey(s)) && !semver.gt(s.to, y.component.version)) out.push({ change: "removed", from: s.from, to: s.to, fields: [] });
+  }
+  return out.sort((p, q) => semver.compare(p.to, q.to) || (p.from < q.from ? -1 : p.from > q.from ? 1 : 0));
 }
 
 /** Flattened key paths of two JSON values; arrays compare as a whole. */
