@@ -17,7 +17,7 @@ import { driftSchedule } from "../reconcile/drift-schedule.ts";
 import { startService, type LeaderHook, type ServiceOptions } from "../server/service.ts";
 import type { ServeState } from "../server/state.ts";
 import { addLeaderFlags, leaderFromFlags, type LeaderFlags } from "./leader-flags.ts";
-import { addSourceFlags, defaultRenderer, kubeconfigPolicy, openFromFlags, positiveInt, rendererFromFlags, type SourceFlags } from "./reconciler-flags.ts";
+import { addSourceFlags, defaultRenderer, kubeconfigPolicy, openFromFlags, positiveInt, rendererFromFlags, stopSignal, type SourceFlags } from "./reconciler-flags.ts";
 import type { Renderer } from "../reconcile/revision.ts";
 
 export type { LeaderHook };
@@ -49,6 +49,8 @@ export interface ServeOptions {
   afterPass?: ServiceOptions["afterPass"];
   /** How often the leader compares live objects with what Helm applied; 0 or absent: never. */
   driftIntervalMs?: number;
+  /** berth is stopping (SIGTERM): running helm calls stop, none start, pending revisions are marked failed. */
+  signal?: AbortSignal;
 }
 
 export interface ServeHandle {
@@ -72,6 +74,7 @@ export async function startServe(o: ServeOptions): Promise<ServeHandle> {
     ...(o.concurrency ? { concurrency: o.concurrency } : {}),
     ...(o.helmTimeoutMs ? { helmTimeoutMs: o.helmTimeoutMs } : {}),
     ...(o.kubeconfig ? { kubeconfig: o.kubeconfig } : {}),
+    ...(o.signal ? { signal: o.signal } : {}),
     onHelmCall: metrics.onHelmCall,
   });
   // History reads the release's record on its cluster; the clusters are those of the latest snapshot.
@@ -194,6 +197,8 @@ export const registerServe: RegisterCommand = (program, ctx) => {
           ...(webhookSecret ? { webhookSecret } : {}),
           ...(leader ? { leader } : {}),
           driftIntervalMs,
+          // The running pass is told to stop too, so SIGTERM ends serve within --shutdown-grace.
+          signal: stopSignal(positiveInt("--shutdown-grace", f.shutdownGrace, 30) * 1000, ctx.log),
         });
         ctx.stdout.write(`berth serving on ${handle.url}\n`);
         await new Promise<void>((resolve) => {

@@ -5,6 +5,7 @@ import { execa } from "execa";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { ensureBinaries, startCluster, type LocalCluster } from "../cluster/harness.ts";
+import { freePorts } from "../cluster/ports.ts";
 import { commitFiles, createBareRepo, removeRepo, type GitFixture } from "../support/git.ts";
 import { berth, clusterFiles, revisions, tempCacheDir, webComponent } from "./fixture.ts";
 
@@ -96,5 +97,39 @@ describe("SIGTERM while berth waits on a release that never becomes ready", () =
     const report = JSON.parse(r.stdout.trim().split("\n").at(-1)!) as { clusters: { releases: { name: string; records: { action: string; result: string }[] }[] }[] };
     const rec = report.clusters[0]!.releases.find((x) => x.name === "term-api")!.records;
     expect(rec.some((x) => x.action === "upgrade" && x.result === "failed")).toBe(true);
+  });
+});
+
+describe("SIGTERM to berth serve during a pass that waits on health", () => {
+  let repo: GitFixture;
+  beforeAll(async () => {
+    repo = await createBareRepo();
+    await commitFiles(repo, {
+      ...clusterFiles([east]),
+      "components/sterm-1.0.0.yaml": webComponent("sterm-api", "1.0.0"),
+      "apps/app.yaml": appYaml("sterm", "rt-sterm"),
+    });
+  });
+  afterAll(async () => removeRepo(repo));
+
+  it("tells the running helm to stop and exits within --shutdown-grace, leaving no pending revision", async () => {
+    const cache = await tempCacheDir();
+    const flags = ["--source", repo.url, "--helm", binaries.helm, "--cache-dir", cache];
+    expect((await berth(["reconcile", "--once", ...flags, "--helm-timeout", "30"])).code).toBe(0);
+    await commitFiles(repo, { "components/sterm-1.1.0.yaml": webComponent("sterm-api", "1.1.0", { image: "registry.example.com/test/sterm-never-ready" }) });
+
+    const [port] = await freePorts(1);
+    const child = spawnBerth(["serve", ...flags, "--port", String(port), "--interval", "3600", "--drift-interval", "0", "--helm-timeout", "240", "--shutdown-grace", "15"]);
+    for (const end = Date.now() + 60_000; ; ) {
+      if ((await revisions(east, "rt-sterm", "sterm-api")).at(-1)?.status === "pending-upgrade") break;
+      if (Date.now() > end) throw new Error("no pending upgrade within 60 s");
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const signalled = Date.now();
+    child.kill("SIGTERM");
+    await child;
+    expect(Date.now() - signalled).toBeLessThan(15_000 + 3_000);
+    const revs = await revisions(east, "rt-sterm", "sterm-api");
+    expect(revs.some((x) => x.status.startsWith("pending")), JSON.stringify(revs)).toBe(false);
   });
 });
