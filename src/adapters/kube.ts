@@ -15,7 +15,7 @@ import { stepLogStore, type StepLogStore } from "./kube/step-logs.ts";
 import { LABELS } from "../model/labels.ts";
 
 export { LABELS } from "../model/labels.ts";
-export type { WorkloadKind } from "./kube/health.ts";
+export type { WorkloadKind, HealthTarget } from "./kube/health.ts";
 export type { JobSpec, JobResult } from "./kube/jobs.ts";
 export type { DeployedManifest } from "./kube/helm-storage.ts";
 export type { Impersonation } from "./kube/impersonate.ts";
@@ -101,16 +101,17 @@ export function createKube(o: KubeOptions): KubeClient {
   const version = kc.makeApiClient(k8s.VersionApi);
   const objects = k8s.KubernetesObjectApi.makeApiClient(kc);
   const call = makeCall(o.cluster, o.requestTimeoutMs ?? 15_000);
+  const storage = helmStorage(o.cluster, core, call);
 
   return {
     cluster: o.cluster,
-    ...helmStorage(o.cluster, core, call),
+    ...storage,
     ...memoStore(core, call),
     ...appRecordStore(core, call),
     ...stepLogStore(core, call),
     ...jobRunner(o.cluster, core, batch, call),
     ...kindScopes(kc, call),
-    ...healthReader(apps, batch, call),
+    ...healthReader({ apps, batch, call, storage }),
     async ping(ms = 5_000) {
       await call("reach the API server", () => version.getCode(), ms);
     },

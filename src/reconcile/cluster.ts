@@ -156,7 +156,9 @@ export async function reconcileCluster(target: ClusterTarget, input: ClusterRunI
         }
         const spec = desiredByName.get(need.name)?.desired;
         if (spec) {
-          const h = await target.kube.waitHealthy(spec.workloadKind, spec.namespace, spec.name, input.healthTimeoutMs ?? 120_000);
+          // A need is waited on no longer than helm may wait for health (--helm-timeout), and 2 minutes at most.
+          const waitMs = input.healthTimeoutMs ?? Math.min(input.helmTimeoutMs ?? 120_000, 120_000);
+          const h = await target.kube.waitHealthy({ namespace: spec.namespace, name: spec.name, workloadKind: spec.workloadKind }, waitMs);
           if (!h.healthy) return { ...unchanged(r), outcome: "blocked", reason: `needs ${need.name}, which is not healthy: ${h.message}` };
         }
       }

@@ -48,7 +48,7 @@ export async function clusterStatus(target: ClusterTarget, desired: ReleaseSpec[
     const names = new Map<string, { spec?: ReleaseSpec; namespace: string }>();
     for (const d of desired) names.set(`${d.namespace}/${d.name}`, { spec: d, namespace: d.namespace });
     for (const o of observed) if (o.managed && !names.has(`${o.namespace}/${o.name}`)) names.set(`${o.namespace}/${o.name}`, { namespace: o.namespace });
-    // Health is one read per release: a few at a time, in a stable order.
+    // Health is one GET per workload of a release (its manifest cached per Helm revision): a few releases at a time, in a stable order.
     const limit = pLimit(8);
     const sorted = [...names].sort(([a], [b]) => a.localeCompare(b));
     const releases = await Promise.all(
@@ -64,7 +64,7 @@ export async function clusterStatus(target: ClusterTarget, desired: ReleaseSpec[
           let health: ReleaseStatus["health"] = "absent";
           let healthMessage: string | undefined;
           if (deployed && spec) {
-            const h = await target.kube.healthy(spec.workloadKind, namespace, name);
+            const h = await target.kube.healthy({ namespace, name, workloadKind: spec.workloadKind, revision: deployed.revision, ...(deployed.digest ? { digest: deployed.digest } : {}) });
             health = h.healthy ? "healthy" : "unhealthy";
             healthMessage = h.message;
           } else if (deployed) {
@@ -114,6 +114,7 @@ export function formatStatus(s: StatusSnapshot, blocked: Map<string, string> = n
     const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
     for (const row of rows) lines.push(`  ${row.map((cell, i) => cell.padEnd(widths[i]!)).join("  ").trimEnd()}`);
     for (const r of c.releases) {
+      if (r.health === "unhealthy" && r.healthMessage) lines.push(`  ${r.name}: unhealthy: ${r.healthMessage}`);
       const why = blocked.get(`${c.name}/${r.name}`);
       if (why) lines.push(`  ${r.name}: blocked: ${why}`);
       if (r.lastError) lines.push(`  ${r.name}: last error: ${r.lastError}`);
