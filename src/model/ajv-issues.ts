@@ -85,17 +85,24 @@ function mapError(e: ErrorObject, data: unknown): { path: (string | number)[]; m
  * Errors of alternatives (anyOf/oneOf branches) are folded into one per path.
  */
 export function ajvIssues(errors: ErrorObject[] | null | undefined, data: unknown, origin: Origin, prefix: FieldPath = []): Issue[] {
+  return ajvProblems(errors, data).map((m) => issueAt(origin, [...prefix, ...m.path], m.message));
+}
+
+/**
+ * ajv errors of `data` as (path inside `data`, message), for callers that
+ * place them themselves; the path ends in the missing or unknown field for
+ * `required` and `additionalProperties`.
+ */
+export function ajvProblems(errors: ErrorObject[] | null | undefined, data: unknown): { path: (string | number)[]; message: string }[] {
   if (!errors) return [];
-  const issues: Issue[] = [];
+  const out: { path: (string | number)[]; message: string }[] = [];
   const branchy = new Set(errors.filter((e) => e.keyword === "anyOf" || e.keyword === "oneOf").map((e) => e.instancePath));
   for (const e of errors) {
     // inside an anyOf/oneOf the branch errors only repeat the summary
     if (e.keyword !== "anyOf" && e.keyword !== "oneOf" && [...branchy].some((b) => e.instancePath === b || e.instancePath.startsWith(`${b}/`)))
       continue;
     const m = mapError(e, data);
-    if (!m) continue;
-    const path = [...prefix, ...m.path];
-    issues.push(issueAt(origin, path, m.message));
+    if (m) out.push(m);
   }
-  return issues;
+  return out;
 }

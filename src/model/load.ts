@@ -1,7 +1,8 @@
 // The only file-system reader of the model: walks a definitions repository,
 // reads the built-in definitions and schemas shipped with berth, and the
-// template files definitions name; everything else is checkRepo (pure), and
-// render's template check (a dry render, pure too).
+// template files definitions name; everything else is checkRepo (pure),
+// render's template check (a dry render, pure too) and its values check
+// (every release's values against its chart's schema, pure too).
 import { lstat, readdir, readFile, realpath } from "node:fs/promises";
 import { constants, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, sep } from "node:path";
@@ -10,6 +11,7 @@ import pLimit from "p-limit";
 import { resolveInsideSync } from "../adapters/inside-root.ts";
 import { ValidationError } from "../errors.ts";
 import { templateIssues } from "../render/template-check.ts";
+import { valuesIssues } from "../render/values-check.ts";
 import { checkRepo, type SourceFile, type TemplateReader } from "./build.ts";
 import { sortIssues } from "./issue.ts";
 import { MAX_FILE_BYTES } from "./parse.ts";
@@ -44,6 +46,9 @@ export async function loadRepo(root: string, opts: LoadOptions = {}): Promise<Re
   const { repo, issues } = checkRepo({ root: realRoot, files, builtins, schemas, readTemplate: templateReader(realRoot, realPkg), validate: { requireProject: opts.requireProject === true } });
   // a dry render of every chart, so a broken template fails here with file:line rather than in render
   const all = [...issues, ...templateIssues(repo.workloads, repo.traits)];
+  // each release's values against its chart's values.schema.json, as Helm will check them;
+  // only on an otherwise sound repository, where every release resolves
+  if (all.length === 0) all.push(...valuesIssues(repo));
   if (all.length > 0) throw new ValidationError(sortIssues(all));
   return repo;
 }

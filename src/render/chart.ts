@@ -160,7 +160,8 @@ function makeChart(w: WorkloadDefinition, allTraits: readonly TraitDefinition[])
   return { name: chart, version: w.spec.version, files: sortKeysOf(files) };
 }
 
-function valuesSchema(w: WorkloadDefinition, traits: TraitDefinition[]): JsonObject {
+/** The chart's values.schema.json, as an object (`traits` as traitsFor gives them). */
+export function valuesSchema(w: WorkloadDefinition, traits: TraitDefinition[]): JsonObject {
   const traitProps: JsonObject = {};
   for (const t of traits) traitProps[t.metadata.name] = traitValuesSchema(t);
   const own = (w.spec.schema?.properties as JsonObject | undefined) ?? {};

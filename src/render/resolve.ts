@@ -19,6 +19,7 @@ import type {
   External,
   JsonObject,
   JsonSchema,
+  Origin,
   Overlay,
   Project,
   ReleaseProject,
@@ -37,19 +38,37 @@ import { isListTrait } from "./values-layout.ts";
 export function resolveReleases(repo: Repo): ReleaseSpec[] {
   const issues: Issue[] = [];
   const out: ReleaseSpec[] = [];
-  for (const app of [...repo.applications].sort(byName)) {
-    for (const cluster of clustersFor(app, repo.clusters)) {
-      const overlays = overlaysFor(app, cluster, repo.overlays);
-      app.spec.components.forEach((entry, i) => {
-        const r = resolveRelease({ repo, app, cluster, overlays, entry, index: i, issues });
-        if (r) out.push(r);
-      });
-    }
+  for (const at of releaseInputs(repo)) {
+    const r = resolveRelease({ ...at, repo, issues });
+    if (r) out.push(r);
   }
   if (issues.length > 0) throw new ValidationError(issues);
   return out.sort(
     (a, b) => cmp(a.cluster, b.cluster) || cmp(a.application, b.application) || cmp(a.entry, b.entry),
   );
+}
+
+/** Where each release comes from: (application, cluster, entry) with the overlays applying there, by application name. */
+export function* releaseInputs(repo: Repo): Generator<Omit<ResolveOptions, "repo" | "issues">> {
+  for (const app of [...repo.applications].sort(byName)) {
+    for (const cluster of clustersFor(app, repo.clusters)) {
+      const overlays = overlaysFor(app, cluster, repo.overlays);
+      for (const [index, entry] of app.spec.components.entries()) yield { app, cluster, overlays, entry, index };
+    }
+  }
+}
+
+/**
+ * One layer's contribution to a release's values: `value` set at the values
+ * path `at` by the field `field` of the document at `origin`. A release's
+ * writes come lowest precedence first, so the last one that set a path is
+ * the one that counts (render/values-check.ts blames schema errors on it).
+ */
+export interface ValueWrite {
+  at: (string | number)[];
+  value: unknown;
+  origin: Origin;
+  field: (string | number)[];
 }
 
 export interface ResolveOptions {
@@ -61,6 +80,8 @@ export interface ResolveOptions {
   entry: AppComponentEntry;
   index: number;
   issues: Issue[];
+  /** When given, receives every layer's writes (ValueWrite), lowest precedence first. */
+  writes?: ValueWrite[];
 }
 
 export function resolveRelease(o: ResolveOptions): ReleaseSpec | undefined {
@@ -129,13 +150,26 @@ export function resolveRelease(o: ResolveOptions): ReleaseSpec | undefined {
   let values = chartDefaults(workload, traits);
   values = deepMerge(values, identity);
   values = deepMerge(values, componentLayer(component));
-  const layers: { traits?: TraitValues; replicas?: number; config?: JsonObject; values?: JsonObject }[] = [
-    entry,
-    ...patches.map((p) => p.patch),
+  const writes = o.writes;
+  if (writes) {
+    if (workload.spec.defaults) writes.push({ at: [], value: workload.spec.defaults, origin: workload.origin, field: ["spec", "defaults"] });
+    writes.push(...componentWrites(component));
+  }
+  const layers: { traits?: TraitValues; replicas?: number; config?: JsonObject; values?: JsonObject; origin: Origin; at: (string | number)[] }[] = [
+    { ...entry, origin: app.origin, at: ["spec", "components", o.index] },
+    ...patches.map((p) => ({ ...p.patch, origin: p.ov.origin, at: ["spec", "components", entry.name] })),
   ];
   for (const [n, layer] of layers.entries()) {
-    if (layer.replicas !== undefined) values = deepMerge(values, { replicas: layer.replicas });
-    if (layer.config) values = deepMerge(values, { config: { data: layer.config } });
+    const wrote = (valuesAt: (string | number)[], value: unknown, field: (string | number)[]) =>
+      writes?.push({ at: valuesAt, value, origin: layer.origin, field: [...layer.at, ...field] });
+    if (layer.replicas !== undefined) {
+      values = deepMerge(values, { replicas: layer.replicas });
+      wrote(["replicas"], layer.replicas, ["replicas"]);
+    }
+    if (layer.config) {
+      values = deepMerge(values, { config: { data: layer.config } });
+      wrote(["config", "data"], layer.config, ["config"]);
+    }
     for (const [name, v] of Object.entries(layer.traits ?? {})) {
       const def = traits.find((t) => t.metadata.name === name);
       if (!def) {
@@ -144,8 +178,12 @@ export function resolveRelease(o: ResolveOptions): ReleaseSpec | undefined {
         continue;
       }
       values = applyTrait(values, def, v);
+      wrote(isListTrait(def) && typeof v !== "boolean" ? ["traits", name, "items"] : ["traits", name], v, ["traits", name]);
     }
-    if (layer.values) values = deepMerge(values, layer.values);
+    if (layer.values) {
+      values = deepMerge(values, layer.values);
+      wrote([], layer.values, ["values"]);
+    }
   }
   values = fillTraitDefaults(values, traits);
 
@@ -203,6 +241,25 @@ function componentLayer(c: Component): JsonObject {
     };
   }
   return layer;
+}
+
+/** What componentLayer sets, each at the Component field it comes from. */
+function componentWrites(c: Component): ValueWrite[] {
+  const k = c.spec.container;
+  const w = (at: (string | number)[], value: unknown, field: (string | number)[]): ValueWrite => ({ at, value, origin: c.origin, field });
+  const out = [
+    w(["image", "repository"], k.image, ["spec", "container", "image"]),
+    w(["image", "tag"], k.tag ?? c.spec.version, k.tag !== undefined ? ["spec", "container", "tag"] : ["spec", "version"]),
+  ];
+  for (const key of ["command", "args", "env", "ports", "resources"] as const) {
+    if (k[key] !== undefined) out.push(w([key], k[key], ["spec", "container", key]));
+  }
+  if (k.health) out.push(w(["probes"], k.health, ["spec", "container", "health"]));
+  if (c.spec.config) {
+    out.push(w(["config", "data"], schemaDefaults(c.spec.config.schema) ?? {}, ["spec", "config", "schema"]));
+    out.push(w(["config", "mountPath"], c.spec.config.mountPath, ["spec", "config", c.spec.config.mountPath !== undefined ? "mountPath" : "schema"]));
+  }
+  return out;
 }
 
 /** One layer's value for a trait: `false` off, a list replaces, an object merges. */

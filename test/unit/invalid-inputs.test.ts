@@ -157,6 +157,28 @@ const cases: Case[] = [
     message: /traits.ingress.host: required field is missing.*trait ingress schema/,
   },
   { name: "trait switched on with true still needs its required properties", files: { ...edit(B, APP, "ingress: { host: shop.example.com, path: / }", "ingress: true"), ...edit(B, OVL, "        ingress: false\n", "") }, file: APP, line: 16, message: /traits.ingress.host: required field is missing/ },
+  // --- raw values against the generated chart's values.schema.json
+  {
+    name: "overlay values break the chart's schema",
+    files: edit(B, OVL, "      config: { featureX: true }\n", "      config: { featureX: true }\n      values: { image: { pullPolicy: Sometimes } }\n"),
+    file: OVL,
+    line: 16,
+    message: /spec.components.api.values.image.pullPolicy: must be one of "Always", "IfNotPresent", "Never", got "Sometimes" \(values.schema.json of chart webservice 1.0.0, release shop-api\)/,
+  },
+  {
+    name: "application entry values replace a list with one the chart's schema refuses",
+    files: edit(B, APP, "      config: { featureX: false }\n", "      config: { featureX: false }\n      values:\n        ports: [{ name: http }]\n"),
+    file: APP,
+    line: 20,
+    message: /spec.components\[1\].values.ports\[0\].port: required field is missing \(values.schema.json of chart webservice 1.0.0, release shop-api\)/,
+  },
+  {
+    name: "workload defaults break the workload's own values schema",
+    files: edit(B, WEB, "  healthRequired: true\n", "  healthRequired: true\n  defaults: { tier: gold }\n  schema: { type: object, properties: { tier: { enum: [silver, bronze] } } }\n"),
+    file: WEB,
+    line: 9,
+    message: /spec.defaults.tier: must be one of "silver", "bronze", got "gold" \(values.schema.json of chart webservice 1.0.0/,
+  },
   // --- cycles
   { name: "dependsOn cycle", files: edit(B, APP, "      version: \"~7.2.0\"\n", "      version: \"~7.2.0\"\n      dependsOn: [jobs]\n"), file: APP, line: 23, message: /dependency cycle: api -> redis -> jobs -> api \(through dependsOn\)/ },
   // --- projects
