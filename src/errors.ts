@@ -21,6 +21,7 @@ export type ErrorCode =
   | "HELM_TIMEOUT"
   | "KUBE_FAILED"
   | "GIT_FAILED"
+  | "CHART_SOURCE_FAILED"
   | "ACTION_FAILED";
 
 export class BerthError extends Error {
@@ -91,5 +92,15 @@ export class GitError extends BerthError {
     super("GIT_FAILED", `${command}: ${first}${hint ? ` (${hint})` : ""}`);
     this.command = command;
     this.stderr = err;
+  }
+}
+
+/** A chart repository or registry could not be read, or a chart failed its digest. Blocks only the releases that need it. */
+export class ChartSourceError extends BerthError {
+  /** The ChartRepository's name. */
+  readonly repository: string;
+  constructor(repository: string, message: string, options?: { cause?: unknown }) {
+    super("CHART_SOURCE_FAILED", `ChartRepository ${repository}: ${redactCredentials(message)}`, options);
+    this.repository = repository;
   }
 }

@@ -53,7 +53,7 @@ export function checkRepo(opts: BuildOptions): { repo: Repo; issues: Issue[] } {
   const builtin = collect(opts.builtins, BUILTIN_PREFIX, true);
 
   function collect(files: SourceFile[], prefix: string, isBuiltin: boolean): Docs {
-    const docs: Docs = { components: [], applications: [], overlays: [], clusters: [], workloads: [], traits: [], projects: [] };
+    const docs: Docs = { components: [], charts: [], chartRepositories: [], applications: [], overlays: [], clusters: [], workloads: [], traits: [], projects: [] };
     const sorted = [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
     const parsed = sorted.map((f) => ({ f, result: f.text === undefined ? undefined : parseFile(`${prefix}${f.path}`, f.text) }));
     // a YAML file that a definition names as a template is chart text, not a berth document

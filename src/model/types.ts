@@ -11,6 +11,7 @@ export const KINDS = [
   "WorkloadDefinition",
   "TraitDefinition",
   "Project",
+  "ChartRepository",
 ] as const;
 export type Kind = (typeof KINDS)[number];
 
@@ -73,6 +74,7 @@ export interface UpgradeStep {
   rollback?: StepSpec;
 }
 
+/** A generated Component: one version of a service, rendered by a WorkloadDefinition. */
 export interface ComponentSpec {
   version: string;
   workload: string;
@@ -94,7 +96,13 @@ export interface AppComponentEntry {
   traits?: TraitValues;
   config?: JsonObject;
   values?: JsonObject;
+  /** Take over an existing Helm release of this name that berth does not own (chart components, or any). */
+  adopt?: true | "replace";
+  /** What upgrades do with the chart's `crds/` (default create). */
+  crds?: CrdPolicy;
 }
+
+export type CrdPolicy = "skip" | "create" | "createReplace";
 
 export interface Placement {
   clusterSelector?: Record<string, string>;
@@ -156,6 +164,44 @@ export interface ProjectSpec {
   impersonate?: { serviceAccount: string; namespace: string };
 }
 
+/** A Helm chart repository: HTTP (index.yaml) or an OCI registry (`oci://`). */
+export interface ChartRepositorySpec {
+  url: string;
+  /** Basic auth, read from files on the berth host (inside the operator's --repository-credentials-dir), never from git. */
+  auth?: { usernameFile: string; passwordFile: string };
+  /** CA bundle (PEM) for the repository's TLS, a file on the berth host like `auth`. */
+  caFile?: string;
+  /** OCI over plain HTTP (a loopback or lab registry); never for https:// repositories. */
+  insecure?: boolean;
+  /** How often the index is re-read (`10m`, `1h`; default 10m). */
+  interval?: string;
+}
+
+/** A third-party chart as a Component: from a ChartRepository, or a chart directory / .tgz in this git repository. */
+export interface ChartComponentSpec {
+  chart: {
+    repository?: string;
+    name?: string;
+    /** A chart directory or a packaged .tgz, relative to the repository root. */
+    path?: string;
+    /** The chart versions this Component offers (default: every version the source has). */
+    versions?: string;
+  };
+  /** Defaults for every release of it (lowest precedence). */
+  values?: JsonObject;
+  requires?: Record<string, string>;
+  upgrades?: UpgradeStep[];
+}
+
+/** One chart version a source offers. */
+export interface ChartVersion {
+  version: string;
+  /** `sha256:<hex>` when known before pulling (a Helm index's digest, a git chart's content). */
+  digest?: string;
+  /** Where it is pulled from: an absolute https URL of the .tgz, or `oci://host/path/name` (tag = version). Absent for git charts. */
+  url?: string;
+}
+
 export interface WorkloadDefinitionSpec {
   version: string; // becomes the chart version
   description?: string;
@@ -187,6 +233,15 @@ export type Application = Doc<"Application", ApplicationSpec>;
 export type Overlay = Doc<"Overlay", OverlaySpec>;
 export type Cluster = Doc<"Cluster", ClusterSpec>;
 export type Project = Doc<"Project", ProjectSpec>;
+export type ChartRepository = Doc<"ChartRepository", ChartRepositorySpec>;
+/**
+ * A chart Component. `offered` is filled by the loader (an I/O step before
+ * the pure rules): the versions its source offers inside `chart.versions`,
+ * or why the source could not be read, which blocks only its releases.
+ */
+export type ChartComponent = Doc<"Component", ChartComponentSpec> & {
+  offered?: { versions: ChartVersion[] } | { unavailable: string };
+};
 export type WorkloadDefinition = Doc<"WorkloadDefinition", WorkloadDefinitionSpec> & {
   builtin: boolean;
   /** Template file contents by relative path, read by the loader (render stays pure). */
@@ -200,7 +255,10 @@ export type TraitDefinition = Doc<"TraitDefinition", TraitDefinitionSpec> & {
 /** A whole definitions repository, loaded and validated. */
 export interface Repo {
   root: string;
-  components: Component[]; // every version of every component
+  components: Component[]; // every version of every generated component
+  /** Chart Components (one document each; their versions come from the chart source). */
+  charts: ChartComponent[];
+  chartRepositories: ChartRepository[];
   applications: Application[];
   overlays: Overlay[];
   clusters: Cluster[];
@@ -219,7 +277,7 @@ export interface ReleaseSpec {
   application: string;
   entry: string; // the component entry's name in the Application
   namespace: string;
-  chart: { name: string; version: string }; // the workload's chart
+  chart: ChartIdentity; // the workload's generated chart, or a third-party chart
   component: { name: string; version: string }; // the Component version picked
   values: JsonObject; // merged values, precedence applied
   /** Release names (same cluster, same application) that must be healthy first. */
@@ -234,8 +292,14 @@ export interface ReleaseSpec {
    * Not part of what the release is: the digest does not see it.
    */
   project?: ReleaseProject;
-  /** How health is read for the main object. */
-  workloadKind: WorkloadDefinitionSpec["workloadKind"] | "External";
+  /** How health is read for the main object ("Chart": every workload of the manifest). */
+  workloadKind: WorkloadDefinitionSpec["workloadKind"] | "External" | "Chart";
+  /** Take over an unowned release of this name (the entry's `adopt`). */
+  adopt?: true | "replace";
+  /** What upgrades do with a third-party chart's `crds/` (default create). */
+  crds?: CrdPolicy;
+  /** The chart source could not be read: the release is blocked with this reason and the deployed one stays. */
+  unavailable?: string;
   external?: External;
   /**
    * Where each `requires` entry (by component) and upgrade step (by `stepKey`)
@@ -243,6 +307,16 @@ export interface ReleaseSpec {
    * edit. Not part of what the release is: no digest, metadata file or diff sees it.
    */
   declared?: { requires: Record<string, string>; upgrades: Record<string, string> };
+}
+
+/** Which chart a release runs. Generated charts have only name and version. */
+export interface ChartIdentity {
+  name: string;
+  version: string;
+  /** Where a third-party chart comes from: a ChartRepository (and the URL pulled), or a path in the definitions repo. */
+  source?: { repository: string; url: string } | { path: string };
+  /** `sha256:<hex>`: the .tgz (HTTP repository, git .tgz), the OCI manifest, or a git chart directory's files. Enters the release digest. */
+  digest?: string;
 }
 
 /** A Project as a release carries it at runtime. */

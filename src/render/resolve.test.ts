@@ -46,6 +46,8 @@ function repo(o: {
   return {
     root: "/repo",
     projects: o.projects ?? [],
+    charts: [],
+    chartRepositories: [],
     components: o.components,
     applications: [app],
     overlays,

@@ -33,6 +33,8 @@ describe("valuesIssues", () => {
   const repo = (entry: Partial<AppComponentEntry>, patch?: Overlay["spec"]["components"][string]): Repo => ({
     root: "/repo",
     projects: [],
+    charts: [],
+    chartRepositories: [],
     components: [api],
     applications: [doc("Application", "app", { namespace: "app", components: [{ name: "api", component: "api", version: "^1.0.0", ...entry }], placement: { clusterSelector: { env: "prod" } } })],
     overlays: patch ? [doc("Overlay", "prod", { application: "app", clusterSelector: { env: "prod" }, components: { api: patch } })] : [],

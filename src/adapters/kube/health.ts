@@ -9,7 +9,7 @@ import type { HelmStorage } from "./helm-storage.ts";
 
 export type { Health } from "../../plan/health-rules.ts";
 
-export type WorkloadKind = "Deployment" | "StatefulSet" | "Job" | "External";
+export type WorkloadKind = "Deployment" | "StatefulSet" | "Job" | "External" | "Chart";
 
 /** The release whose health is asked; `revision` (from an observation) lets a cached manifest serve. */
 export interface HealthTarget {

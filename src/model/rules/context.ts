@@ -47,6 +47,7 @@ export function emptyBroken(): Record<Kind, Set<string>> {
     WorkloadDefinition: new Set(),
     TraitDefinition: new Set(),
     Project: new Set(),
+    ChartRepository: new Set(),
   };
 }
 
