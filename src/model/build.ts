@@ -83,7 +83,12 @@ export function checkRepo(opts: BuildOptions): { repo: Repo; issues: Issue[] } {
     const base = { apiVersion: doc.data.apiVersion, kind: doc.kind, metadata: doc.data.metadata, spec: doc.data.spec, origin: doc.origin };
     switch (doc.kind) {
       case "Component":
-        docs.components.push(base as Repo["components"][number]);
+        // a chart Component has one document; its versions come from the chart source
+        if ((doc.data.spec as { chart?: unknown }).chart !== undefined) docs.charts.push(base as Repo["charts"][number]);
+        else docs.components.push(base as Repo["components"][number]);
+        break;
+      case "ChartRepository":
+        docs.chartRepositories.push(base as Repo["chartRepositories"][number]);
         break;
       case "Application":
         docs.applications.push(base as Repo["applications"][number]);

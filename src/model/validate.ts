@@ -3,6 +3,7 @@
 import type { Issue } from "../errors.ts";
 import { sortIssues } from "./issue.ts";
 import { emptyBroken, makeContext, type Docs, type Rule, type ValidateOptions } from "./rules/context.ts";
+import { chartRules } from "./rules/charts.ts";
 import { cycleRules } from "./rules/cycles.ts";
 import { duplicateRules } from "./rules/duplicates.ts";
 import { fieldRules } from "./rules/fields.ts";
@@ -21,6 +22,7 @@ const RULES: Rule[] = [
   duplicateRules,
   healthRules,
   referenceRules,
+  chartRules,
   releaseNameRules,
   valueRules,
   cycleRules,

@@ -3,7 +3,8 @@
 // also make every reference to it "unknown").
 import type { Issue } from "../../errors.ts";
 import { versionProblem } from "./fields.ts";
-import type { Application, Cluster, Component, Kind, Overlay, Project, Repo, TraitDefinition, WorkloadDefinition } from "../types.ts";
+import { pickVersion } from "../select.ts";
+import type { Application, ChartComponent, ChartRepository, Cluster, Component, Kind, Overlay, Project, Repo, TraitDefinition, WorkloadDefinition } from "../types.ts";
 
 export type Docs = Omit<Repo, "root">;
 
@@ -22,6 +23,9 @@ export interface RuleContext {
   traits: Map<string, TraitDefinition>;
   overlays: Overlay[];
   projects: Map<string, Project>;
+  /** Chart Components by name, and the ChartRepositories they name. */
+  charts: Map<string, ChartComponent>;
+  chartRepos: Map<string, ChartRepository>;
   options: ValidateOptions;
   /**
    * Names of documents that exist but failed their schema (and Components with
@@ -68,7 +72,27 @@ export function makeContext(docs: Docs, broken = emptyBroken(), options: Validat
     traits: firstByName(docs.traits),
     overlays: docs.overlays,
     projects: firstByName(docs.projects),
+    charts: firstByName(docs.charts),
+    chartRepos: firstByName(docs.chartRepositories),
     options,
     broken,
   };
+}
+
+/**
+ * The versions a chart Component's source has (its `chart.versions` range is
+ * applied with the entry's ranges, see chartPick). Undefined when the source
+ * was not read (validate without sources, or the source failed): its releases
+ * are then decided at run time.
+ */
+export function offeredVersions(c: ChartComponent): string[] | undefined {
+  const o = c.offered;
+  if (!o || "unavailable" in o) return undefined;
+  return o.versions.map((v) => v.version);
+}
+
+/** The highest version of a chart Component inside its own `versions` and every range given. */
+export function chartPick(c: ChartComponent, ranges: readonly string[]): string | undefined {
+  const all = offeredVersions(c);
+  return all && pickVersion(all, [...(c.spec.chart.versions ? [c.spec.chart.versions] : []), ...ranges]);
 }

@@ -35,7 +35,7 @@ export const cycleRules: Rule = (ctx) => {
           from.push({ to: key(app.metadata.name, d), origin: app.origin, path: ["spec", "components", i, "dependsOn", j], via: "dependsOn" });
       });
       const comp = rangeProblem(e.version) ? undefined : resolveEntry(ctx, e);
-      for (const req of Object.keys(comp?.spec.requires ?? {}))
+      for (const req of Object.keys(comp?.spec.requires ?? ctx.charts.get(e.component)?.spec.requires ?? {}))
         for (const target of byComponent.get(req) ?? [])
           if (target !== key(app.metadata.name, e.name))
             from.push({ to: target, origin: app.origin, path: ["spec", "components", i, "component"], via: `requires of ${e.component}` });

@@ -40,6 +40,9 @@ export const duplicateRules: Rule = ({ docs }) => {
       },
       (d) => `${quoted(d)} version ${(d.spec as { version: string }).version}`,
     ),
+    ...dupes(docs.chartRepositories, name, quoted),
+    // a chart Component is one document for all its versions: its name is taken by it alone
+    ...dupes([...docs.charts, ...docs.components.filter((c) => docs.charts.some((h) => h.metadata.name === c.metadata.name))], name, (d) => `${quoted(d)} (a chart Component's name cannot be shared with another Component)`),
   ];
   for (const app of docs.applications) {
     const seen = new Map<string, number>();

@@ -66,7 +66,7 @@ export function labelProblem(key: string, value: string): string | undefined {
 
 export const fieldRules: Rule = ({ docs }) => {
   const out: Issue[] = [];
-  const all = [...docs.components, ...docs.applications, ...docs.overlays, ...docs.clusters, ...docs.workloads, ...docs.traits];
+  const all = [...docs.components, ...docs.charts, ...docs.chartRepositories, ...docs.applications, ...docs.overlays, ...docs.clusters, ...docs.workloads, ...docs.traits];
   for (const d of all) {
     if (!("builtin" in d && d.builtin)) checkName(out, d.origin, ["metadata", "name"], d.metadata.name);
     for (const [k, v] of Object.entries(d.metadata.labels ?? {})) {
@@ -94,6 +94,7 @@ export const fieldRules: Rule = ({ docs }) => {
         out.push(issueAt(c.origin, [...at, "from"], `range ${JSON.stringify(u.from)} includes the target version ${u.to} itself; it must only cover older versions, e.g. "<${u.to}"`));
     });
   }
+  for (const c of docs.charts) for (const name of Object.keys(c.spec.requires ?? {})) checkName(out, c.origin, ["spec", "requires", name], name);
   for (const d of [...docs.workloads, ...docs.traits]) checkVersion(out, d.origin, ["spec", "version"], d.spec.version);
 
   for (const app of docs.applications) {

@@ -63,6 +63,8 @@ function run(s: Setup) {
     workloads: s.workloads ?? [workload("web", { "templates/deploy.yaml": DEPLOY })],
     traits: s.traits ?? [],
     projects: s.projects ?? [project()],
+    charts: [],
+    chartRepositories: [],
   } as unknown as Docs;
   return projectTemplateRules(makeContext(docs)).map((i) => `${i.file}:${i.line}:${i.col} ${i.path}: ${i.message}`);
 }

@@ -18,7 +18,7 @@ const CLUSTERS = [cluster("dev", { env: "dev" }), cluster("prod-hk", { env: "pro
 const TEAM = project("team", { namespaces: ["shop", "shop-*"], clusters: { names: ["dev"], selector: { region: "hk" } } });
 
 function run(applications: Application[], projects: Project[], options: ValidateOptions = {}) {
-  const docs = { components: [], applications, overlays: [], clusters: CLUSTERS, workloads: [], traits: [], projects } as unknown as Docs;
+  const docs = { components: [], applications, overlays: [], clusters: CLUSTERS, workloads: [], traits: [], projects, charts: [], chartRepositories: [] } as unknown as Docs;
   return projectRules(makeContext(docs, undefined, options)).map((i) => [i.file, i.path, i.message] as const);
 }
 

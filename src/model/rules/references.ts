@@ -5,7 +5,8 @@ import type { Issue } from "../../errors.ts";
 import { issueAt, list } from "../issue.ts";
 import { clustersFor, pickVersion } from "../select.ts";
 import type { AppComponentEntry, Application, Component, Origin, TraitValues } from "../types.ts";
-import type { Rule, RuleContext } from "./context.ts";
+import semver from "semver";
+import { chartPick, offeredVersions, type Rule, type RuleContext } from "./context.ts";
 import { rangeProblem } from "./fields.ts";
 import type { FieldPath } from "../issue.ts";
 
@@ -55,9 +56,11 @@ function checkApplication(ctx: RuleContext, app: Application, out: Issue[]): voi
     const at = ["spec", "components", i];
     const versions = ctx.componentsByName.get(e.component);
     let comp: Component | undefined;
-    if (!versions) {
+    if (!versions && ctx.charts.has(e.component)) {
+      // a chart Component: its versions and fields are the chart rules' (charts.ts)
+    } else if (!versions) {
       if (!ctx.broken.Component.has(e.component))
-        out.push(issueAt(app.origin, [...at, "component"], `no Component named ${JSON.stringify(e.component)}; known components: ${known(ctx.componentsByName.keys())}`));
+        out.push(issueAt(app.origin, [...at, "component"], `no Component named ${JSON.stringify(e.component)}; known components: ${known([...ctx.componentsByName.keys(), ...ctx.charts.keys()])}`));
     } else if (!rangeProblem(e.version) && !ctx.broken.Component.has(e.component)) {
       comp = resolveEntry(ctx, e);
       if (!comp)
@@ -68,7 +71,7 @@ function checkApplication(ctx: RuleContext, app: Application, out: Issue[]): voi
       else if (!entries.has(d))
         out.push(issueAt(app.origin, [...at, "dependsOn", j], `no entry named ${JSON.stringify(d)} in application ${JSON.stringify(app.metadata.name)}; entries: ${list([...entries].sort())}`));
     });
-    checkTraits(ctx, app.origin, [...at, "traits"], e.traits, comp, out);
+    if (!ctx.charts.has(e.component)) checkTraits(ctx, app.origin, [...at, "traits"], e.traits, comp, out);
   });
   const p = app.spec.placement;
   checkClusters(ctx, app.origin, ["spec", "placement", "clusters"], p?.clusters, out);
@@ -110,20 +113,31 @@ function checkOverlay(ctx: RuleContext, o: (typeof ctx.overlays)[number], out: I
   }
 }
 
+/** `requires` of a generated or chart Component: each name is a component, with a version in the range. */
+function checkRequires(ctx: RuleContext, c: { origin: Origin; spec: { requires?: Record<string, string> } }, out: Issue[]): void {
+  for (const [name, range] of Object.entries(c.spec.requires ?? {})) {
+    const at = ["spec", "requires", name];
+    const versions = ctx.componentsByName.get(name);
+    const chart = ctx.charts.get(name);
+    if (chart) {
+      if (!rangeProblem(range) && offeredVersions(chart) !== undefined && !chartPick(chart, [range]))
+        out.push(issueAt(c.origin, at, `no version of chart component ${JSON.stringify(name)} matches ${JSON.stringify(range)}; its source offers: ${list(semver.rsort([...(offeredVersions(chart) ?? [])]).slice(0, 12)) || "none"}`));
+    } else if (!versions) {
+      if (!ctx.broken.Component.has(name))
+        out.push(issueAt(c.origin, at, `requires unknown component ${JSON.stringify(name)}; known components: ${known([...ctx.componentsByName.keys(), ...ctx.charts.keys()])}`));
+    } else if (!rangeProblem(range) && !pickVersion(versions.map((v) => v.spec.version), [range]))
+      out.push(issueAt(c.origin, at, `no version of component ${JSON.stringify(name)} matches ${JSON.stringify(range)}; available: ${versionsOf(ctx, name)}`));
+  }
+}
+
 export const referenceRules: Rule = (ctx) => {
   const out: Issue[] = [];
   for (const c of ctx.docs.components) {
     if (!ctx.workloads.has(c.spec.workload) && !ctx.broken.WorkloadDefinition.has(c.spec.workload))
       out.push(issueAt(c.origin, ["spec", "workload"], `unknown workload ${JSON.stringify(c.spec.workload)}; known workloads: ${known(ctx.workloads.keys())}`));
-    for (const [name, range] of Object.entries(c.spec.requires ?? {})) {
-      const versions = ctx.componentsByName.get(name);
-      if (!versions) {
-        if (!ctx.broken.Component.has(name))
-          out.push(issueAt(c.origin, ["spec", "requires", name], `requires unknown component ${JSON.stringify(name)}; known components: ${known(ctx.componentsByName.keys())}`));
-      } else if (!rangeProblem(range) && !pickVersion(versions.map((v) => v.spec.version), [range]))
-        out.push(issueAt(c.origin, ["spec", "requires", name], `no version of component ${JSON.stringify(name)} matches ${JSON.stringify(range)}; available: ${versionsOf(ctx, name)}`));
-    }
+    checkRequires(ctx, c, out);
   }
+  for (const c of ctx.docs.charts) checkRequires(ctx, c, out);
   for (const t of ctx.docs.traits)
     t.spec.appliesTo.forEach((w, i) => {
       if (w !== "*" && !ctx.workloads.has(w) && !ctx.broken.WorkloadDefinition.has(w))

@@ -24,7 +24,7 @@ const app = (name: string, namespace: string, entries: string[], placement?: Pla
 });
 // Only what this rule reads; other kinds' lists come and go as the model grows.
 const docs = (applications: Application[], clusters: Cluster[]) =>
-  ({ components: [], applications, overlays: [], clusters, workloads: [], traits: [], projects: [] }) as unknown as Docs;
+  ({ components: [], applications, overlays: [], clusters, workloads: [], traits: [], projects: [], charts: [], chartRepositories: [] }) as unknown as Docs;
 
 const both = [cluster("east", { env: "prod" }), cluster("west", { env: "dev" })];
 

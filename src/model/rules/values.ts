@@ -100,7 +100,8 @@ export const valueRules: Rule = (ctx) => {
     // an overlay that applies on none of the app's clusters is still checked, on its own
     const views = [...(chains.length ? chains : [{ overlays: [] }]), ...mine.filter((o) => !covered.has(o)).map((o) => ({ overlays: [o] }))];
     app.spec.components.forEach((entry, i) => {
-      if (rangeProblem(entry.version) || ctx.broken.Component.has(entry.component)) return;
+      // a chart's values are checked against the chart's own schema, once the chart is read (render/values-check.ts)
+      if (rangeProblem(entry.version) || ctx.broken.Component.has(entry.component) || ctx.charts.has(entry.component)) return;
       for (const view of views) checkChain(ctx, app, i, entry, view, out);
     });
   }
