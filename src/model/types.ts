@@ -193,6 +193,15 @@ export interface ChartComponentSpec {
   upgrades?: UpgradeStep[];
 }
 
+/** A picked chart version as the loader read it (Repo.chartPins). */
+export type ChartPin =
+  | { digest: string; values: JsonObject; schema?: JsonSchema }
+  | { unavailable: string };
+
+/** The key of a chart version in Repo.chartPins. */
+export const chartPinKey = (source: { repository: string } | { path: string }, chart: string, version: string): string =>
+  "path" in source ? `path\u0000${source.path}` : `${source.repository}\u0000${chart}\u0000${version}`;
+
 /** One chart version a source offers. */
 export interface ChartVersion {
   version: string;
@@ -259,6 +268,12 @@ export interface Repo {
   /** Chart Components (one document each; their versions come from the chart source). */
   charts: ChartComponent[];
   chartRepositories: ChartRepository[];
+  /**
+   * What the loader learnt of each picked chart version (chartPinKey): its
+   * content digest, default values and schema, or why it could not be read.
+   * Absent without chart sources; resolve stays pure by reading it.
+   */
+  chartPins?: Map<string, ChartPin>;
   applications: Application[];
   overlays: Overlay[];
   clusters: Cluster[];

@@ -22,8 +22,10 @@ function sortDeep(v: unknown): unknown {
  * 40 hex characters so it fits a label value.
  */
 export function releaseDigest(spec: ReleaseSpec): string {
+  // where a chart is pulled from is not what it is: its digest says that (a mirror moving changes nothing)
+  const { source, ...chart } = spec.chart;
   const basis = {
-    chart: spec.chart,
+    chart: source && "repository" in source ? { ...chart, source: { repository: source.repository } } : spec.chart,
     component: spec.component,
     namespace: spec.namespace,
     values: spec.values,

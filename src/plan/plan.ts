@@ -61,6 +61,8 @@ export function planCluster(input: PlanInput): ClusterPlan {
     const state = observeState(desired, digest, observed);
     const memo = input.memos.get(key(desired.namespace, name)) ?? emptyMemo();
     let action = decide({ state, desired, digest, observed, memo, now: input.now, retry: input.retry ?? DEFAULT_RETRY });
+    // a chart that could not be read decides nothing: what runs stays as it is
+    if (desired.unavailable) action = { kind: "blocked", reason: `${desired.unavailable}; ${observed ? "the deployed release stays as it is" : "nothing was installed"}` };
     const needs = graph.needs.get(name) ?? [];
     const unmet = graph.unmet.get(name);
     if (unmet && changes(action)) action = { kind: "blocked", reason: unmet };

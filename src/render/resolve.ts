@@ -21,6 +21,7 @@ import type {
   JsonSchema,
   Origin,
   Overlay,
+  OverlayComponentPatch,
   Project,
   ReleaseProject,
   ReleaseSpec,
@@ -29,7 +30,9 @@ import type {
   TraitValues,
   UpgradeStep,
 } from "../model/types.ts";
+import { chartPick } from "../model/rules/context.ts";
 import { chartDefaults, traitsFor } from "./chart.ts";
+import { resolveChartRelease } from "./resolve-chart.ts";
 import { EXTERNAL_CHART } from "./external-chart.ts";
 import { clone, deepMerge, isPlainObject } from "./merge.ts";
 import { isListTrait } from "./values-layout.ts";
@@ -94,48 +97,76 @@ export function resolveRelease(o: ResolveOptions): ReleaseSpec | undefined {
     .map((ov) => ({ ov, patch: ov.spec.components[entry.name] }))
     .filter((x): x is { ov: Overlay; patch: NonNullable<typeof x.patch> } => x.patch !== undefined);
 
+  const base = releaseBase(o);
+  const chart = repo.charts.find((c) => c.metadata.name === entry.component);
+  const external = patches.reduce<External | undefined>((e, p) => p.patch.external ?? e, undefined);
+  if (chart && !external) return resolveChartRelease(o, chart, base, patches);
+
   const versions = repo.components.filter((c) => c.metadata.name === entry.component);
   const ranges = [entry.version, ...patches.flatMap((p) => (p.patch.version ? [p.patch.version] : []))];
-  const picked = pickVersion(versions.map((c) => c.spec.version), ranges);
-  const component = versions.find((c) => c.spec.version === picked);
+  const picked = chart ? chartPick(chart, ranges) ?? "0.0.0" : pickVersion(versions.map((c) => c.spec.version), ranges);
+  const component = chart ? { metadata: { name: chart.metadata.name }, spec: { version: picked! } } : versions.find((c) => c.spec.version === picked);
   if (!component) {
     const narrowed = patches.filter((p) => p.patch.version).map((p) => ` and overlay ${p.ov.metadata.name}'s "${p.patch.version}"`);
     const avail = versions.map((c) => c.spec.version).sort(semver.compare).join(", ") || "none";
     at(["version"], `no version of Component "${entry.component}" matches "${entry.version}"${narrowed.join("")} on cluster ${cluster.metadata.name} (available: ${avail})`);
     return undefined;
   }
-
-  const base: Omit<ReleaseSpec, "chart" | "values" | "upgrades" | "requires" | "workloadKind"> = {
-    name: releaseName(app.metadata.name, entry.name),
-    cluster: cluster.metadata.name,
-    application: app.metadata.name,
-    entry: entry.name,
-    namespace: app.spec.namespace,
-    component: { name: component.metadata.name, version: component.spec.version },
-    dependsOn: (entry.dependsOn ?? []).map((d) => releaseName(app.metadata.name, d)).sort(),
-  };
-  // validation has already refused an unknown project; a release without one keeps today's shape
-  const project = repo.projects.find((p) => p.metadata.name === app.spec.project);
-  if (app.spec.project !== undefined && project) base.project = releaseProject(project);
   const identity = {
     application: app.metadata.name,
     cluster: { name: cluster.metadata.name, labels: { ...(cluster.metadata.labels ?? {}) } },
     component: { name: component.metadata.name, version: component.spec.version, entry: entry.name },
   };
 
-  const external = patches.reduce<External | undefined>((e, p) => p.patch.external ?? e, undefined);
-  if (external) {
+  if (external || !("workload" in component.spec)) {
     return {
       ...base,
+      component: { name: component.metadata.name, version: component.spec.version },
       chart: { name: EXTERNAL_CHART.name, version: EXTERNAL_CHART.version },
       values: deepMerge(identity, { external: { ...external } }),
       requires: [],
       upgrades: [],
       workloadKind: "External",
-      external: { ...external },
+      external: { ...external! },
     };
   }
+  const comp = component as Component;
+  return resolveGenerated(o, comp, versions, { ...base, component: { name: comp.metadata.name, version: comp.spec.version } }, identity, patches);
+}
 
+/** What every release of an entry has, whatever its chart: names, namespace, dependencies, Project, adoption. */
+function releaseBase(o: ResolveOptions): Omit<ReleaseSpec, "chart" | "values" | "upgrades" | "requires" | "workloadKind" | "component"> {
+  const { repo, app, cluster, entry } = o;
+  const base: Omit<ReleaseSpec, "chart" | "values" | "upgrades" | "requires" | "workloadKind" | "component"> = {
+    name: releaseName(app.metadata.name, entry.name),
+    cluster: cluster.metadata.name,
+    application: app.metadata.name,
+    entry: entry.name,
+    namespace: app.spec.namespace,
+    dependsOn: (entry.dependsOn ?? []).map((d) => releaseName(app.metadata.name, d)).sort(),
+    ...(entry.adopt !== undefined ? { adopt: entry.adopt } : {}),
+    ...(entry.crds !== undefined ? { crds: entry.crds } : {}),
+  };
+  // validation has already refused an unknown project; a release without one keeps today's shape
+  const project = repo.projects.find((p) => p.metadata.name === app.spec.project);
+  if (app.spec.project !== undefined && project) base.project = releaseProject(project);
+  return base;
+}
+
+/** An entry running a generated Component: its workload's chart, traits and values layout. */
+function resolveGenerated(
+  o: ResolveOptions,
+  component: Component,
+  versions: Component[],
+  base: Omit<ReleaseSpec, "chart" | "values" | "upgrades" | "requires" | "workloadKind">,
+  identity: JsonObject,
+  patches: { ov: Overlay; patch: OverlayComponentPatch }[],
+): ReleaseSpec | undefined {
+  const { repo, app, entry } = o;
+  const at = (path: (string | number)[], message: string) => {
+    const p = ["spec", "components", o.index, ...path];
+    o.issues.push({ file: app.origin.file, ...app.origin.pos(p), path: formatPath(p), message });
+  };
   const workload = repo.workloads.find((w) => w.metadata.name === component.spec.workload);
   if (!workload) {
     o.issues.push({
