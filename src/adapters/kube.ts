@@ -3,25 +3,32 @@
 // storage, berth's memos, step Jobs, health. "Nothing changed" costs no helm process.
 import * as k8s from "@kubernetes/client-node";
 import { BerthError, KubeError } from "../errors.ts";
+import { adoptedStore, type AdoptedStore } from "./kube/adopted-store.ts";
 import { appRecordStore, type AppRecordStore } from "./kube/app-records.ts";
 import { abortWithCall, makeCall, httpStatus } from "./kube/call.ts";
 import { impersonate, type Impersonation } from "./kube/impersonate.ts";
+import { crdReader, type CrdReader } from "./kube/crds.ts";
 import { kindScopes, type KindScopes } from "./kube/discovery.ts";
 import { healthReader, type HealthReader } from "./kube/health.ts";
 import { helmStorage, type HelmStorage } from "./kube/helm-storage.ts";
 import { jobRunner, type JobRunner } from "./kube/jobs.ts";
 import { memoStore, type MemoStore } from "./kube/memos.ts";
 import { stepLogStore, type StepLogStore } from "./kube/step-logs.ts";
+import { storageAdoption, type StorageAdoption } from "./kube/storage-adoption.ts";
 import { LABELS } from "../model/labels.ts";
 
 export { LABELS } from "../model/labels.ts";
 export type { WorkloadKind, HealthTarget } from "./kube/health.ts";
 export type { JobSpec, JobResult } from "./kube/jobs.ts";
 export type { DeployedManifest } from "./kube/helm-storage.ts";
+export type { StoredRevision } from "./kube/storage-adoption.ts";
+export type { AdoptedRelease, KeptRelease } from "./kube/adopted-store.ts";
+export type { CrdState } from "./kube/crds.ts";
 export type { Impersonation } from "./kube/impersonate.ts";
 export { decodeRelease, encodeRelease, groupReleases } from "./kube/helm-storage.ts";
 
-export interface KubeClient extends HelmStorage, MemoStore, StepLogStore, AppRecordStore, JobRunner, HealthReader, KindScopes {
+export interface KubeClient
+  extends HelmStorage, StorageAdoption, MemoStore, StepLogStore, AdoptedStore, AppRecordStore, JobRunner, HealthReader, KindScopes, CrdReader {
   readonly cluster: string;
   /** Fails fast (timeout) when the API server cannot be reached. */
   ping(timeoutMs?: number): Promise<void>;
@@ -99,6 +106,7 @@ export function createKube(o: KubeOptions): KubeClient {
   const apps = kc.makeApiClient(k8s.AppsV1Api);
   const batch = kc.makeApiClient(k8s.BatchV1Api);
   const version = kc.makeApiClient(k8s.VersionApi);
+  const ext = kc.makeApiClient(k8s.ApiextensionsV1Api);
   const objects = k8s.KubernetesObjectApi.makeApiClient(kc);
   const call = makeCall(o.cluster, o.requestTimeoutMs ?? 15_000);
   const storage = helmStorage(o.cluster, core, call);
@@ -108,7 +116,10 @@ export function createKube(o: KubeOptions): KubeClient {
     ...storage,
     ...memoStore(core, call),
     ...appRecordStore(core, call),
+    ...storageAdoption(core, call),
     ...stepLogStore(core, call),
+    ...adoptedStore(core, call),
+    ...crdReader(o.cluster, ext, call),
     ...jobRunner(o.cluster, core, batch, call),
     ...kindScopes(kc, call),
     ...healthReader({ apps, batch, call, storage }),
@@ -178,6 +189,12 @@ export function unreachableKube(cluster: string, message: string): KubeClient {
     writeAppRecord: fail,
     ensureNamespace: fail,
     markRevisionFailed: fail,
+    readStoredRevisions: fail,
+    labelReleaseStorage: fail,
+    keepAdopted: fail,
+    readAdopted: fail,
+    readCrd: fail,
+    waitCrdsEstablished: fail,
     runJob: fail,
     healthy: fail,
     waitHealthy: fail,
