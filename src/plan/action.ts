@@ -2,8 +2,17 @@
 import type { StepSpec, UpgradeStep } from "../model/types.ts";
 import type { HelmStatus } from "./observed.ts";
 
+/**
+ * How berth takes over a release it does not own (the entry's `adopt`):
+ * `label` puts berth's labels on its Helm storage, so the normal path upgrades
+ * it; `replace` keeps its manifest and values aside, uninstalls it and installs fresh.
+ */
+export type AdoptMode = "label" | "replace";
+
 export type Action =
   | { kind: "install"; to: string; steps: [] }
+  /** A release berth does not own, taken over as the entry asks; `reason` says what was found. */
+  | { kind: "adopt"; mode: AdoptMode; to: string; reason: string }
   | { kind: "upgrade"; from?: string; to: string; steps: UpgradeStep[] }
   /** A move to a lower version: helm rollback to the revision that ran it, after the crossed rollback steps. */
   | { kind: "rollback"; from: string; to: string; toRevision: number; steps: Array<{ to: string; rollback: StepSpec }> }
@@ -26,6 +35,10 @@ export function describeAction(a: Action): string {
   switch (a.kind) {
     case "install":
       return `install ${a.to}`;
+    case "adopt":
+      return a.mode === "label"
+        ? `adopt the release installed outside berth: label it as berth's, then upgrade to ${a.to}`
+        : `adopt the release installed outside berth by replacing it: keep its manifest and values, uninstall it, install ${a.to}`;
     case "upgrade":
       return `upgrade ${a.from ?? "?"} -> ${a.to}${a.steps.length ? ` (steps: ${a.steps.map((s) => s.to).join(", ")})` : ""}`;
     case "rollback":

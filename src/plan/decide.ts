@@ -2,7 +2,7 @@
 import semver from "semver";
 import type { ReleaseSpec } from "../model/types.ts";
 import type { Action } from "./action.ts";
-import { latestRevision, type ObservedRelease, type ReleaseMemo } from "./observed.ts";
+import { isPending, latestRevision, type ObservedRelease, type ReleaseMemo } from "./observed.ts";
 import { pruneReason, type PruneDecision } from "./prune.ts";
 import { rollbackSteps, upgradePath } from "./semver-path.ts";
 import type { ReleaseState } from "./state.ts";
@@ -42,7 +42,7 @@ export function decide(i: DecideInput): Action {
       return p.prune ? { kind: "uninstall", reason } : { kind: "none", reason };
     }
     case "Unmanaged":
-      return { kind: "blocked", reason: `${state.reason}; berth never touches a release it does not own` };
+      return adoptOrBlock(i, state);
     case "Locked":
       return { kind: "unlock", status: state.status };
     case "Failed":
@@ -54,6 +54,7 @@ export function decide(i: DecideInput): Action {
       break;
   }
   if (!desired) return { kind: "none", reason: state.reason };
+  if (desired.unavailable) return { kind: "blocked", reason: `${desired.unavailable}; what is deployed stays` };
   if (memo.suspendedDigest && memo.suspendedDigest === i.digest) {
     return { kind: "blocked", reason: "suspended by `berth rollback`; a change in git or `berth resume` lifts it" };
   }
@@ -85,6 +86,34 @@ export function decide(i: DecideInput): Action {
     toRevision: back.revision,
     steps: rollbackSteps([...desired.upgrades, ...memo.steps], from, target),
   };
+}
+
+/**
+ * A release of the desired name that berth does not own: taken over only when
+ * the entry says `adopt`, and only once no helm is at work on it. Once adopted
+ * it is berth's (its storage carries berth's label), so it is never adopted again.
+ */
+function adoptOrBlock(i: DecideInput, state: Extract<ReleaseState, { name: "Unmanaged" }>): Action {
+  const d = i.desired;
+  if (!d) return { kind: "none", reason: state.reason };
+  if (!d.adopt) {
+    return {
+      kind: "blocked",
+      reason:
+        `${state.reason}; berth never touches a release it does not own: to take it over, set \`adopt: true\` on entry ${d.entry} of Application ${d.application} ` +
+        "(berth labels it, then upgrades it), or `adopt: replace` (berth keeps its manifest and values, uninstalls it and installs fresh)",
+    };
+  }
+  if (isPending(state.latest.status)) {
+    return {
+      kind: "blocked",
+      reason: `${state.reason}; it is ${state.latest.status}, so another helm may be at work on it: berth adopts it once it has settled (or once someone rolls it back)`,
+    };
+  }
+  if (d.unavailable) return { kind: "blocked", reason: `${d.unavailable}; the release stays as it is` };
+  const wait = retryWait(i);
+  if (wait) return { kind: "blocked", reason: wait };
+  return { kind: "adopt", mode: d.adopt === "replace" ? "replace" : "label", to: d.component.version, reason: `${state.reason}; entry ${d.entry} sets adopt: ${d.adopt}` };
 }
 
 function retryWait(i: DecideInput): string | undefined {

@@ -93,7 +93,7 @@ describe("planCluster: one release", () => {
       [api("1.0.0")],
       [obs([rev(1, "deployed", "1.0.0")], { managed: false })],
       "Unmanaged",
-      "blocked: release shop-api in shop exists but berth does not own it; berth never touches a release it does not own",
+      "blocked: release shop-api in shop exists (revision 1, deployed) but berth does not own it; berth never touches a release it does not own: to take it over, set `adopt: true` on entry api of Application shop (berth labels it, then upgrades it), or `adopt: replace` (berth keeps its manifest and values, uninstalls it and installs fresh)",
     ],
     [
       "upgrade without a declared path -> blocked",

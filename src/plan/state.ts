@@ -4,7 +4,8 @@ import { isPending, latestRevision, type HelmStatus, type ObservedRelease, type 
 
 export type ReleaseState =
   | { name: "Absent"; reason: string }
-  | { name: "Unmanaged"; reason: string }
+  /** A release of the desired name that berth does not own (installed by hand, or by another tool); `latest` is its newest revision. */
+  | { name: "Unmanaged"; reason: string; latest: ObservedRevision }
   | { name: "Locked"; reason: string; status: HelmStatus }
   | { name: "Failed"; reason: string; lastGood?: ObservedRevision }
   | { name: "OutOfSync"; reason: string; deployed: ObservedRevision }
@@ -25,7 +26,11 @@ export function observeState(desired: ReleaseSpec | undefined, digest: string | 
     return { name: "Absent", reason: "no release on the cluster" };
   }
   if (!observed.managed) {
-    return { name: "Unmanaged", reason: `release ${observed.name} in ${observed.namespace} exists but berth does not own it` };
+    return {
+      name: "Unmanaged",
+      reason: `release ${observed.name} in ${observed.namespace} exists (revision ${latest.revision}, ${latest.status}) but berth does not own it`,
+      latest,
+    };
   }
   if (isPending(latest.status)) {
     return { name: "Locked", reason: `revision ${latest.revision} was left ${latest.status}`, status: latest.status };

@@ -4,7 +4,7 @@
 // logs are not in it: they live in a Secret (adapters/kube/step-logs.ts).
 import type { ReleaseMemo } from "../plan/observed.ts";
 import { emptyMemo } from "../plan/observed.ts";
-import type { ActionKind } from "../plan/action.ts";
+import type { ActionKind, AdoptMode } from "../plan/action.ts";
 
 export interface StepRecord {
   kind: "run" | "rollback";
@@ -14,6 +14,30 @@ export interface StepRecord {
   /** Only in a history read with the logs (from the release's step-logs Secret); never stored in the memo. */
   logs?: string;
   message: string;
+}
+
+/** adopt: the release berth took over, as it found it. */
+export interface AdoptedRecord {
+  mode: AdoptMode;
+  /** The revision berth found (the newest deployed one, else the newest). */
+  revision: number;
+  status: string;
+  /** The chart that revision ran, from Helm's storage. */
+  chart?: { name: string; version: string };
+  /** label: the revisions that got berth's labels. */
+  labelled?: number[];
+  /** replace: the Secret beside the release holding its old manifest and values (never the memo, never a log). */
+  kept?: string;
+  /** replace: the old manifest or values were longer than berth keeps, and were cut. */
+  truncated?: true;
+  /** replace: the old release was uninstalled, so the next action installs fresh. */
+  uninstalled?: true;
+}
+
+/** install/upgrade: the chart's CRDs berth wrote before helm ran (reconcile/crds.ts). */
+export interface CrdChanges {
+  created: string[];
+  replaced: string[];
 }
 
 /** What a record names: a planned action, or a correction of drift found between loops. */
@@ -37,6 +61,10 @@ export interface ActionRecord {
   durationMs: number;
   /** correct-drift: the drifted fields it restored, as `Kind/name: path`. */
   drifted?: string[];
+  /** adopt: what was taken over and how. */
+  adopted?: AdoptedRecord;
+  /** install/upgrade of a chart with crds/: the CRDs created or replaced (absent when none). */
+  crds?: CrdChanges;
 }
 
 export interface ReleaseBook {

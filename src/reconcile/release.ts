@@ -4,6 +4,7 @@
 import { describeAction, type Action, type ActionKind } from "../plan/action.ts";
 import type { RetryPolicy } from "../plan/decide.ts";
 import { replanRelease, type PlannedRelease } from "../plan/plan.ts";
+import { adopt } from "./adopt.ts";
 import type { ActionContext } from "./context.ts";
 import { writeBook, type ActionRecord, type ReleaseBook } from "./memo.ts";
 import type { ActInput, ActionOutcome } from "./outcome.ts";
@@ -32,6 +33,8 @@ async function act(ctx: ActionContext, input: ActInput, a: Action): Promise<Acti
     case "install":
     case "upgrade":
       return applyRelease(ctx, input, a);
+    case "adopt":
+      return adopt(ctx, input, a);
     case "rollback":
       return rollbackRelease(ctx, input, a);
     case "remediate":

@@ -52,7 +52,7 @@ describe("storageAdoption", () => {
 
   it("merges labels into each revision's storage Secret, oldest first", async () => {
     const f = fakeCore([]);
-    await f.adoption.labelReleaseStorage("shop", "web", new Map([[2, { "berth.dev/managed": "true" }], [1, { "berth.dev/managed": "true", "berth.dev/version": "1.0.0" }]]));
+    await f.adoption.labelReleaseStorage("shop", "web", new Map<number, Record<string, string>>([[2, { "berth.dev/managed": "true" }], [1, { "berth.dev/managed": "true", "berth.dev/version": "1.0.0" }]]));
     expect(f.patches).toEqual([
       { name: "sh.helm.release.v1.web.v1", body: { metadata: { labels: { "berth.dev/managed": "true", "berth.dev/version": "1.0.0" } } } },
       { name: "sh.helm.release.v1.web.v2", body: { metadata: { labels: { "berth.dev/managed": "true" } } } },
