@@ -19,6 +19,8 @@ export interface UpgradeOptions {
   timeoutMs: number;
   /** `--history-max`: the Cluster's helm.maxHistory; 0 keeps every revision (Helm's unlimited); absent, 10. */
   maxHistory?: number;
+  /** `--skip-crds`: a first install leaves the chart's crds/ alone (the entry's `crds: skip`). */
+  skipCrds?: boolean;
 }
 
 export interface RollbackOptions {
@@ -156,6 +158,7 @@ export function createHelm(opts: HelmOptions): HelmClient {
             "--wait", "--wait-for-jobs",
             "--timeout", secs(o.timeoutMs),
             "--history-max", String(o.maxHistory ?? 10),
+            ...(o.skipCrds ? ["--skip-crds"] : []),
             ...(await forceConflicts()),
           ],
           o.timeoutMs,

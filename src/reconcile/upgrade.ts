@@ -1,12 +1,14 @@
-// install and upgrade: the declared steps on the semver path, then
-// `helm upgrade --install --wait`; a failure is remediated at once.
+// install and upgrade: the declared steps on the semver path, the chart's
+// CRDs by the entry's policy (crds.ts), then `helm upgrade --install --wait`;
+// a failure is remediated at once.
 import { LABELS } from "../model/labels.ts";
 import { versionToLabel } from "../plan/digest.ts";
 import type { Action } from "../plan/action.ts";
 import { lastGoodRevision } from "../plan/state.ts";
 import { isPending } from "../plan/observed.ts";
 import { rollbackTo, type ActionContext } from "./context.ts";
-import type { StepRecord } from "./memo.ts";
+import { applyChartCrds, crdPolicy } from "./crds.ts";
+import type { ActionRecord, CrdChanges, StepRecord } from "./memo.ts";
 import { beginMove } from "./move.ts";
 import { runMoveSteps } from "./move-steps.ts";
 import { failed, finish, startRecord, succeeded, type ActInput, type ActionOutcome } from "./outcome.ts";
@@ -28,7 +30,12 @@ export async function applyRelease(ctx: ActionContext, input: ActInput, action: 
   if (!ran.ok) return ran.outcome;
   const { steps, memo } = ran;
 
+  const crds: CrdChanges = { created: [], replaced: [] };
+  let helmCalled = false;
   try {
+    // after the steps (a backup runs before a CRD's schema changes), before helm (its objects may need the new kinds)
+    await applyChartCrds(ctx, desired, crds);
+    helmCalled = true;
     await ctx.helm.upgradeInstall({
       release: item.name,
       namespace: item.namespace,
@@ -43,18 +50,27 @@ export async function applyRelease(ctx: ActionContext, input: ActInput, action: 
       },
       timeoutMs: ctx.helmTimeoutMs,
       ...(ctx.maxHistory !== undefined ? { maxHistory: ctx.maxHistory } : {}),
+      ...(crdPolicy(desired) === "skip" ? { skipCrds: true } : {}),
     });
-    return { record: finish(record, steps), memo: succeeded(memo, action.steps) };
+    return { record: finish(withCrds(record, crds), steps), memo: succeeded(memo, action.steps) };
   } catch (err) {
     ctx.log.warn({ release: item.name, err: (err as Error).message }, `${action.kind} failed; remediating`);
-    const remediation = await remediateFailedApply(ctx, input, action, move.id, steps);
-    const msg = `${(err as Error).message}${remediation ? `; ${remediation}` : ""}`;
-    return { record: finish(record, steps, new Error(msg)), memo: failed(memo, item.digest) };
+    const remediation = await remediateFailedApply(ctx, input, action, move.id, steps, helmCalled);
+    const what = helmCalled ? "" : "the chart's CRDs: ";
+    const msg = `${what}${(err as Error).message}${remediation ? `; ${remediation}` : ""}`;
+    return { record: finish(withCrds(record, crds), steps, new Error(msg)), memo: failed(memo, item.digest) };
   }
 }
 
-/** Back to the last good revision (running the rollback steps of what ran), or uninstall a failed first install. */
-async function remediateFailedApply(ctx: ActionContext, input: ActInput, action: Apply, move: string, steps: StepRecord[]): Promise<string> {
+const withCrds = (record: ActionRecord, crds: CrdChanges): ActionRecord =>
+  crds.created.length || crds.replaced.length ? { ...record, crds } : record;
+
+/**
+ * Back to the last good revision (running the rollback steps of what ran), or
+ * uninstall a failed first install. When helm never ran (the CRDs failed),
+ * only the rollback steps run: the release is as it was.
+ */
+async function remediateFailedApply(ctx: ActionContext, input: ActInput, action: Apply, move: string, steps: StepRecord[], helmCalled: boolean): Promise<string> {
   const { item } = input;
   try {
     for (const s of [...action.steps].reverse()) {
@@ -63,6 +79,7 @@ async function remediateFailedApply(ctx: ActionContext, input: ActInput, action:
       steps.push(rec);
       if (!rec.succeeded) return `rollback step to ${s.to} failed (${rec.message}); release left for the next loop`;
     }
+    if (!helmCalled) return action.steps.some((s) => s.rollback) ? "helm did not run; the rollback steps ran" : "";
     // A helm that was killed past its timeout leaves the release pending: mark it failed first, or helm refuses to act.
     const now = await ctx.kube.getRelease(item.namespace, item.name);
     const latest = now?.revisions.at(-1);
