@@ -21,6 +21,7 @@ export interface SourceFlags {
   concurrency?: string;
   helmTimeout?: string;
   kubeconfigDir?: string[];
+  repositoryCredentialsDir?: string[];
   insecureKubeconfigExec?: boolean;
   requireProject?: boolean;
   shutdownGrace?: string;
@@ -37,6 +38,11 @@ export function addSourceFlags(cmd: Command): Command {
     .option(
       "--kubeconfig-dir <DIR>",
       "a directory Clusters' spec.kubeconfig.path may point into (repeatable; default $BERTH_KUBECONFIG_DIRS, colon-separated, else ~/.kube)",
+      (v: string, prev: string[] | undefined) => [...(prev ?? []), v],
+    )
+    .option(
+      "--repository-credentials-dir <DIR>",
+      "a directory ChartRepositories' spec.auth and spec.caFile files may be in (repeatable; default $BERTH_REPOSITORY_CREDENTIAL_DIRS, colon-separated; else none: such repositories are refused)",
       (v: string, prev: string[] | undefined) => [...(prev ?? []), v],
     )
     .option(
@@ -103,11 +109,17 @@ export function kubeconfigPolicy(f: SourceFlags, source: GitSource, cwd: string,
   };
 }
 
-export const defaultRenderer: Renderer = { load: (dir) => loadRepo(dir), render: renderRepo };
+/** Where ChartRepositories' credential files may be: the operator's directories only. */
+export function repositoryCredentialDirs(f: Pick<SourceFlags, "repositoryCredentialsDir">, cwd: string, env: NodeJS.ProcessEnv = process.env): string[] {
+  const given = f.repositoryCredentialsDir?.length ? f.repositoryCredentialsDir : (env.BERTH_REPOSITORY_CREDENTIAL_DIRS ?? "").split(":").filter(Boolean);
+  return given.map((d) => resolve(cwd, d));
+}
+
+export const defaultRenderer: Renderer = { load: (dir, o) => loadRepo(dir, { ...o }), render: renderRepo };
 
 /** The renderer with the operator's model options (--require-project). */
 export const rendererFromFlags = (f: Pick<SourceFlags, "requireProject">): Renderer =>
-  f.requireProject ? { load: (dir) => loadRepo(dir, { requireProject: true }), render: renderRepo } : defaultRenderer;
+  f.requireProject ? { load: (dir, o) => loadRepo(dir, { ...o, requireProject: true }), render: renderRepo } : defaultRenderer;
 
 export function positiveInt(flag: string, v: string | undefined, fallback: number): number {
   if (v === undefined) return fallback;
@@ -131,6 +143,7 @@ export function reconcilerFromFlags(f: SourceFlags, source: GitSource, log: Logg
     signal: stopSignal(positiveInt("--shutdown-grace", f.shutdownGrace, 30) * 1000, log),
     source,
     renderer: rendererFromFlags(f),
+    repositoryCredentialDirs: repositoryCredentialDirs(f, cwd),
     log,
     cacheDir: f.cacheDir!,
     helmBinary: f.helm ?? "helm",

@@ -17,7 +17,7 @@ import { driftSchedule } from "../reconcile/drift-schedule.ts";
 import { startService, type LeaderHook, type ServiceOptions } from "../server/service.ts";
 import type { ServeState } from "../server/state.ts";
 import { addLeaderFlags, leaderFromFlags, type LeaderFlags } from "./leader-flags.ts";
-import { addSourceFlags, defaultRenderer, kubeconfigPolicy, openFromFlags, positiveInt, rendererFromFlags, stopSignal, type SourceFlags } from "./reconciler-flags.ts";
+import { addSourceFlags, defaultRenderer, kubeconfigPolicy, repositoryCredentialDirs, openFromFlags, positiveInt, rendererFromFlags, stopSignal, type SourceFlags } from "./reconciler-flags.ts";
 import type { Renderer } from "../reconcile/revision.ts";
 
 export type { LeaderHook };
@@ -39,6 +39,8 @@ export interface ServeOptions {
   env?: NodeJS.ProcessEnv;
   /** What Clusters' kubeconfigs may reach (--kubeconfig-dir, --insecure-kubeconfig-exec). */
   kubeconfig?: KubeconfigPolicy;
+  /** Where ChartRepositories' credential files may be (--repository-credentials-dir). */
+  repositoryCredentialDirs?: string[];
   /** How a revision is loaded and rendered (--require-project); default: defaultRenderer. */
   renderer?: Renderer;
   /** Leader election: only the leader reconciles; absent, this replica always leads. */
@@ -74,6 +76,7 @@ export async function startServe(o: ServeOptions): Promise<ServeHandle> {
     ...(o.concurrency ? { concurrency: o.concurrency } : {}),
     ...(o.helmTimeoutMs ? { helmTimeoutMs: o.helmTimeoutMs } : {}),
     ...(o.kubeconfig ? { kubeconfig: o.kubeconfig } : {}),
+    ...(o.repositoryCredentialDirs ? { repositoryCredentialDirs: o.repositoryCredentialDirs } : {}),
     ...(o.signal ? { signal: o.signal } : {}),
     onHelmCall: metrics.onHelmCall,
   });
@@ -188,6 +191,7 @@ export const registerServe: RegisterCommand = (program, ctx) => {
           helmBinary: f.helm ?? "helm",
           log: ctx.log,
           kubeconfig: kubeconfigPolicy(f, source, ctx.cwd),
+          repositoryCredentialDirs: repositoryCredentialDirs(f, ctx.cwd),
           renderer: rendererFromFlags(f),
           port,
           host: f.host,

@@ -46,6 +46,23 @@ export function buildRepo(opts: BuildOptions): Repo {
 
 /** The Repo as far as it could be built, and every issue found. */
 export function checkRepo(opts: BuildOptions): { repo: Repo; issues: Issue[] } {
+  return finishRepo(collectRepo(opts), opts);
+}
+
+/** The documents parsed and shape-checked, before the rules run (the loader reads chart sources in between). */
+export interface Collected {
+  docs: Docs;
+  broken: ReturnType<typeof emptyBroken>;
+  issues: Issue[];
+}
+
+/** Runs every rule over what collectRepo found. */
+export function finishRepo(c: Collected, opts: Pick<BuildOptions, "root" | "validate">): { repo: Repo; issues: Issue[] } {
+  const issues = [...c.issues, ...validateDocs(c.docs, c.broken, opts.validate)];
+  return { repo: { root: opts.root, ...c.docs }, issues: sortIssues(issues) };
+}
+
+export function collectRepo(opts: BuildOptions): Collected {
   const issues: Issue[] = [];
   const shape = createShapeChecker(opts.schemas);
   const broken = emptyBroken();
@@ -118,8 +135,7 @@ export function checkRepo(opts: BuildOptions): { repo: Repo; issues: Issue[] } {
     workloads: override(builtin.workloads, user.workloads),
     traits: override(builtin.traits, user.traits),
   };
-  issues.push(...validateDocs(docs, broken, opts.validate));
-  return { repo: { root: opts.root, ...docs }, issues: sortIssues(issues) };
+  return { docs, broken, issues };
 }
 
 /** Built-ins first, in name order, each replaced by a user definition of that name; then the user's new ones. */

@@ -12,11 +12,17 @@ import { resolveInsideSync } from "../adapters/inside-root.ts";
 import { ValidationError } from "../errors.ts";
 import { templateIssues } from "../render/template-check.ts";
 import { valuesIssues } from "../render/values-check.ts";
-import { checkRepo, type SourceFile, type TemplateReader } from "./build.ts";
+import type { ChartSources } from "../adapters/charts/sources.ts";
+import { collectRepo, finishRepo, type SourceFile, type TemplateReader } from "./build.ts";
+import { readGitChart } from "./git-chart.ts";
+import { issueAt } from "./issue.ts";
+import type { Docs } from "./rules/context.ts";
+import { releaseInputs, resolveRelease } from "../render/resolve.ts";
 import { sortIssues } from "./issue.ts";
 import { MAX_FILE_BYTES } from "./parse.ts";
 import type { SchemaSet } from "./schemas.ts";
-import { KINDS, type JsonSchema, type Kind, type Repo } from "./types.ts";
+import { KINDS, chartPinKey, type ChartIdentity, type ChartPin, type JsonObject, type JsonSchema, type Kind, type Repo } from "./types.ts";
+import type { Issue } from "../errors.ts";
 
 /** The package root: src/model/load.ts and dist/model/load.js both sit two levels down. */
 export const PACKAGE_ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -28,6 +34,8 @@ export interface LoadOptions {
   noBuiltins?: boolean;
   /** Every Application must name a Project (the operator's --require-project). */
   requireProject?: boolean;
+  /** Where repository charts are read from; without it their versions are unknown and their releases blocked. */
+  charts?: ChartSources;
 }
 
 const YAML_FILE = /\.ya?ml$/i;
@@ -43,12 +51,20 @@ export async function loadRepo(root: string, opts: LoadOptions = {}): Promise<Re
     opts.noBuiltins ? Promise.resolve([]) : readBuiltins(realPkg),
     readSchemas(PACKAGE_ROOT),
   ]);
-  const { repo, issues } = checkRepo({ root: realRoot, files, builtins, schemas, readTemplate: templateReader(realRoot, realPkg), validate: { requireProject: opts.requireProject === true } });
+  const collected = collectRepo({ root: realRoot, files, builtins, schemas, readTemplate: templateReader(realRoot, realPkg) });
+  // what chart Components' sources offer, before the rules that check versions against it
+  const pins = new Map<string, ChartPin>();
+  collected.issues.push(...(await offerCharts(realRoot, collected.docs, opts.charts, pins)));
+  const { repo, issues } = finishRepo(collected, { root: realRoot, validate: { requireProject: opts.requireProject === true } });
+  repo.chartPins = pins;
   // a dry render of every chart, so a broken template fails here with file:line rather than in render
   const all = [...issues, ...templateIssues(repo.workloads, repo.traits)];
   // each release's values against its chart's values.schema.json, as Helm will check them;
   // only on an otherwise sound repository, where every release resolves
-  if (all.length === 0) all.push(...valuesIssues(repo));
+  if (all.length === 0) {
+    if (opts.charts) await pinCharts(repo, opts.charts);
+    all.push(...valuesIssues(repo));
+  }
   if (all.length > 0) throw new ValidationError(sortIssues(all));
   return repo;
 }
@@ -126,4 +142,57 @@ export function templateReader(repoRoot: string, pkgRoot: string): TemplateReade
     if (st.size > MAX_FILE_BYTES) return { error: `${path} is ${st.size} bytes, over the limit of ${MAX_FILE_BYTES}` };
     return { text: readFileSync(real, "utf8") };
   };
+}
+
+/**
+ * Fills each chart Component's `offered`: a chart in git is read here (a
+ * broken one is an issue of the commit), a repository's index through the
+ * chart sources (a failure blocks only its releases, at run time).
+ */
+async function offerCharts(root: string, docs: Docs, sources: ChartSources | undefined, pins: Map<string, ChartPin>): Promise<Issue[]> {
+  const issues: Issue[] = [];
+  await Promise.all(
+    docs.charts.map(async (c) => {
+      const ch = c.spec.chart;
+      if (ch.path !== undefined) {
+        if (ch.repository !== undefined) return; // refused by the chart rules
+        const got = await readGitChart(root, ch.path);
+        if ("error" in got) {
+          issues.push(issueAt(c.origin, ["spec", "chart", "path"], `cannot read the chart: ${got.error}`));
+          return;
+        }
+        c.offered = { versions: [{ version: got.facts.version, digest: got.digest }] };
+        pins.set(chartPinKey({ path: ch.path }, "", ""), {
+          digest: got.digest,
+          chart: got.facts.name,
+          values: got.facts.values as JsonObject,
+          ...(got.facts.schema ? { schema: got.facts.schema as JsonSchema } : {}),
+          ...(got.archive ? { archive: got.archive } : { files: got.files }),
+        });
+        return;
+      }
+      const repo = docs.chartRepositories.find((r) => r.metadata.name === ch.repository);
+      if (!repo || !sources || ch.name === undefined) return;
+      c.offered = await sources.offer(c, repo);
+    }),
+  );
+  return issues;
+}
+
+/** The digest, defaults and schema of every repository chart version a release picks (each read once, through the cache). */
+async function pinCharts(repo: Repo, sources: ChartSources): Promise<void> {
+  if (!repo.charts.some((c) => c.spec.chart.repository !== undefined)) return;
+  const wanted = new Map<string, { chart: ChartIdentity; repository: string }>();
+  for (const at of releaseInputs(repo)) {
+    const r = resolveRelease({ ...at, repo, issues: [] });
+    const src = r?.chart.source;
+    if (!r || r.unavailable || !src || !("repository" in src)) continue;
+    wanted.set(chartPinKey(src, r.chart.name, r.chart.version), { chart: r.chart, repository: src.repository });
+  }
+  await Promise.all(
+    [...wanted].map(async ([key, w]) => {
+      const doc = repo.chartRepositories.find((d) => d.metadata.name === w.repository);
+      if (doc) repo.chartPins!.set(key, await sources.pin(w.chart, doc));
+    }),
+  );
 }

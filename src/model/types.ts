@@ -195,7 +195,16 @@ export interface ChartComponentSpec {
 
 /** A picked chart version as the loader read it (Repo.chartPins). */
 export type ChartPin =
-  | { digest: string; values: JsonObject; schema?: JsonSchema }
+  | {
+      digest: string;
+      /** The chart's name in its Chart.yaml (a chart from a path is named by it). */
+      chart?: string;
+      values: JsonObject;
+      schema?: JsonSchema;
+      /** A chart from git: its files (or its .tgz bytes), which the reconciler writes out for helm. */
+      files?: Map<string, Buffer>;
+      archive?: Buffer;
+    }
   | { unavailable: string };
 
 /** The key of a chart version in Repo.chartPins. */

@@ -32,7 +32,8 @@ export interface ClusterRunInput {
   applications: ReadonlyMap<string, AppDeclaration>;
   /** Applications held back on this cluster (their canary failed), with the reason. */
   heldApps?: ReadonlyMap<string, string>;
-  chartDir(chart: { name: string; version: string }): Promise<string>;
+  /** A local path of a chart for helm (reconcile/chart-path.ts). */
+  chartDir(chart: ReleaseSpec["chart"]): Promise<string>;
   log: Logger;
   concurrency?: number;
   helmTimeoutMs?: number;

@@ -1,7 +1,7 @@
 import type { HelmClient } from "../adapters/helm.ts";
 import type { Impersonation, KubeClient } from "../adapters/kube.ts";
 import type { Logger } from "../log.ts";
-import type { ReleaseProject } from "../model/types.ts";
+import type { ChartIdentity, ReleaseProject } from "../model/types.ts";
 
 /** What an action needs to act on one cluster: adapters in, nothing global. */
 export interface ActionContext {
@@ -13,8 +13,8 @@ export interface ActionContext {
   helmTimeoutMs: number;
   stepTimeoutMs: number;
   maxHistory?: number;
-  /** Directory of a rendered chart, written on first use. */
-  chartDir(chart: { name: string; version: string }): Promise<string>;
+  /** A local path of the release's chart for helm (a directory or a .tgz), written or pulled on first use. */
+  chartDir(chart: ChartIdentity): Promise<string>;
 }
 
 /** A cluster's clients that act as one identity (ClusterTarget.as). */

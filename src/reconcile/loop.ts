@@ -3,13 +3,16 @@
 import { join } from "node:path";
 import { createHash } from "node:crypto";
 import { createChartStore } from "../adapters/chart-store.ts";
+import { createChartFetcher } from "../adapters/charts/fetcher.ts";
+import { createChartSources, type ChartSources } from "../adapters/charts/sources.ts";
+import { chartPathFor } from "./chart-path.ts";
 import { ValidationError, formatIssue } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import type { RetryPolicy } from "../plan/decide.ts";
 import type { GitSource, Revision } from "./source.ts";
 import { reconcileCluster, type ClusterResult, type ClusterTarget } from "./cluster.ts";
 import { canaries, heldByCanary, waves } from "../plan/rollout.ts";
-import { chartKey, declaredApps, loadRevision, type DesiredRevision, type Renderer } from "./revision.ts";
+import { declaredApps, loadRevision, type DesiredRevision, type Renderer } from "./revision.ts";
 import { markCluster, readState, writeState, type RuntimeState } from "./runtime-state.ts";
 import { createTargetCache, type KubeconfigPolicy } from "./targets.ts";
 import { clusterStatus, type StatusSnapshot } from "./status.ts";
@@ -31,6 +34,10 @@ export interface ReconcilerOptions {
   env?: NodeJS.ProcessEnv;
   /** What Clusters' kubeconfigs may reach (the operator's flags). */
   kubeconfig?: KubeconfigPolicy;
+  /** Directories ChartRepositories' credential and CA files may be in (--repository-credentials-dir). */
+  repositoryCredentialDirs?: string[];
+  /** Where repository charts come from (default: fetched over the network into `<cacheDir>/charts/pulled`). */
+  charts?: ChartSources;
   /** berth is stopping (SIGTERM): no helm action starts, running ones are told to stop. */
   signal?: AbortSignal;
   onHelmCall?: (cluster: string, verb: string, ms: number, ok: boolean) => void;
@@ -56,6 +63,8 @@ export interface Reconciler {
   state(): Promise<RuntimeState>;
   /** Drift of every release of the last applied revision (or the current one, loaded without applying). */
   checkDrift(opts?: DriftRunOptions): Promise<DriftRun>;
+  /** Read every repository's index again on the next pass (a webhook push). */
+  refreshCharts(): void;
   readonly statePath: string;
 }
 
@@ -87,7 +96,17 @@ export function createReconciler(o: ReconcilerOptions): Reconciler {
     ...(o.onHelmCall ? { onHelmCall: o.onHelmCall } : {}),
   });
   const charts = createChartStore(join(o.cacheDir, "charts"));
+  const sources =
+    o.charts ??
+    createChartSources({
+      fetcher: createChartFetcher({ cacheDir: join(o.cacheDir, "charts", "pulled"), log: o.log }),
+      credentialDirs: o.repositoryCredentialDirs ?? [],
+      log: o.log,
+    });
   let lastGood: DesiredRevision | undefined;
+  /** The same commit again, and no repository index due: what was loaded and rendered still holds. */
+  const reusable = (d: DesiredRevision | undefined, sha: string): d is DesiredRevision =>
+    d !== undefined && d.commit === sha && (d.chartsDueAt === undefined || Date.now() < d.chartsDueAt);
 
   async function update(f: (s: RuntimeState) => RuntimeState): Promise<void> {
     await writeState(statePath, f(await readState(statePath, o.source.location)));
@@ -121,8 +140,7 @@ export function createReconciler(o: ReconcilerOptions): Reconciler {
 
     let desired: DesiredRevision;
     try {
-      // The same commit again: already loaded and rendered.
-      desired = lastGood && lastGood.commit === rev.sha ? lastGood : await loadRevision(rev.sha, rev.dir, o.renderer);
+      desired = reusable(lastGood, rev.sha) ? lastGood : await loadRevision(rev.sha, rev.dir, o.renderer, sources);
     } catch (err) {
       if (!(err instanceof ValidationError)) throw err;
       o.log.warn({ revision: rev.sha, problems: err.issues.length }, "invalid revision; nothing applied");
@@ -149,7 +167,7 @@ export function createReconciler(o: ReconcilerOptions): Reconciler {
         desired: desired.byCluster.get(t.name) ?? [],
         applications,
         ...(heldApps ? { heldApps } : {}),
-        chartDir: (c) => charts.dirFor(desired.charts.get(chartKey(c))!),
+        chartDir: chartPathFor(desired, charts, sources),
         log: o.log.child({ revision: desired.commit }),
         ...(o.concurrency ? { concurrency: o.concurrency } : {}),
         ...(o.helmTimeoutMs ? { helmTimeoutMs: o.helmTimeoutMs } : {}),
@@ -190,7 +208,7 @@ export function createReconciler(o: ReconcilerOptions): Reconciler {
     let desired = report.desired;
     if (!desired && state.lastAppliedRevision && state.lastAppliedDir) {
       // The source is unreachable or the newest revision invalid: show what the last good one asked for.
-      desired = await loadRevision(state.lastAppliedRevision, state.lastAppliedDir, o.renderer).catch(() => undefined);
+      desired = await loadRevision(state.lastAppliedRevision, state.lastAppliedDir, o.renderer, sources).catch(() => undefined);
     }
     const blocked = new Map<string, string>();
     for (const c of report.clusters) {
@@ -238,5 +256,9 @@ export function createReconciler(o: ReconcilerOptions): Reconciler {
     return { revision: d.commit, reports: per.flat() };
   }
 
-  return { runOnce, snapshot, state: () => readState(statePath, o.source.location), checkDrift: driftOnce, statePath };
+  const refreshCharts = () => {
+    sources.refresh();
+    if (lastGood) lastGood = { ...lastGood, chartsDueAt: 0 };
+  };
+  return { runOnce, snapshot, state: () => readState(statePath, o.source.location), checkDrift: driftOnce, refreshCharts, statePath };
 }

@@ -23,7 +23,9 @@ export function resolveChartRelease(
   const { entry } = o;
   const ch = chart.spec.chart;
   const source: NonNullable<ChartIdentity["source"]> = ch.path !== undefined ? { path: ch.path } : { repository: ch.repository!, url: "" };
-  const chartName = ch.name ?? chart.metadata.name;
+  // a chart from a path is named by its Chart.yaml, which the loader read
+  const gitPin = "path" in source ? o.repo.chartPins?.get(chartPinKey(source, "", "")) : undefined;
+  const chartName = (gitPin && "chart" in gitPin ? gitPin.chart : undefined) ?? ch.name ?? chart.metadata.name;
   const ranges = [entry.version, ...patches.flatMap((p) => (p.patch.version ? [p.patch.version] : []))];
   const offered = chart.offered;
 

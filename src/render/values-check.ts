@@ -9,9 +9,9 @@ import type { Issue } from "../errors.ts";
 import { ajvProblems } from "../model/ajv-issues.ts";
 import { issueAt, sortIssues } from "../model/issue.ts";
 import { compileUserSchema } from "../model/schemas.ts";
-import type { Repo, TraitDefinition, WorkloadDefinition } from "../model/types.ts";
+import { chartPinKey, type JsonSchema, type Repo, type TraitDefinition, type WorkloadDefinition } from "../model/types.ts";
 import { traitsFor, valuesSchema } from "./chart.ts";
-import { isPlainObject } from "./merge.ts";
+import { deepMerge, isPlainObject } from "./merge.ts";
 import { releaseInputs, resolveRelease, type ValueWrite } from "./resolve.ts";
 
 type Path = ReadonlyArray<string | number>;
@@ -26,6 +26,18 @@ function chartValidator(w: WorkloadDefinition, allTraits: readonly TraitDefiniti
   const { validate } = compileUserSchema(valuesSchema(w, traitsFor(w.metadata.name, allTraits)));
   validators.set(w, { traits: allTraits, validate });
   return validate;
+}
+
+// a third-party chart's schema, compiled once per chart content
+const thirdParty = new Map<string, ValidateFunction | undefined>();
+
+function thirdPartyValidator(digest: string, schema: JsonSchema): ValidateFunction | undefined {
+  if (!thirdParty.has(digest)) {
+    // a schema berth cannot compile is left to Helm, which reports it at install
+    thirdParty.set(digest, compileUserSchema(schema).validate);
+    if (thirdParty.size > 256) thirdParty.delete(thirdParty.keys().next().value!);
+  }
+  return thirdParty.get(digest);
 }
 
 /**
@@ -78,14 +90,24 @@ export function valuesIssues(repo: Repo): Issue[] {
   for (const at of releaseInputs(repo)) {
     const writes: ValueWrite[] = [];
     const r = resolveRelease({ ...at, repo, issues, writes });
-    if (!r || r.external) continue;
-    const workload = repo.workloads.find((w) => w.metadata.name === r.chart.name);
-    const validate = workload && chartValidator(workload, repo.traits);
-    if (!validate || validate(r.values)) continue;
+    if (!r || r.external || r.unavailable) continue;
+    let validate: ValidateFunction | undefined;
+    let values = r.values;
+    if (r.chart.source) {
+      // Helm checks the chart's own defaults merged with the given values
+      const pin = repo.chartPins?.get(chartPinKey(r.chart.source, r.chart.name, r.chart.version));
+      if (!pin || "unavailable" in pin || !pin.schema) continue;
+      validate = thirdPartyValidator(pin.digest, pin.schema);
+      values = deepMerge(pin.values, r.values);
+    } else {
+      const workload = repo.workloads.find((w) => w.metadata.name === r.chart.name);
+      validate = workload && chartValidator(workload, repo.traits);
+    }
+    if (!validate || validate(values)) continue;
     const label = `values.schema.json of chart ${r.chart.name} ${r.chart.version}, release ${r.name}`;
     // nothing a layer wrote: the entry that asks for the release is where to look
     const entry: ValueWrite = { at: [], value: undefined, origin: at.app.origin, field: ["spec", "components", at.index] };
-    for (const p of ajvProblems(validate.errors, r.values)) {
+    for (const p of ajvProblems(validate.errors, values)) {
       const w = blame(writes, p.path);
       const message = `${p.message} (${label})`;
       issues.push(w ? issueAt(w.origin, fieldOf(w, p.path), message) : issueAt(entry.origin, entry.field, `values.${p.path.join(".")}: ${message}`));

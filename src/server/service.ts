@@ -111,7 +111,8 @@ export async function startService(o: ServiceOptions): Promise<Service> {
         log: o.log,
         history: o.history,
         ...(o.authenticated ? { authenticated: o.authenticated } : {}),
-        webhook: { secret: o.webhookSecret, trigger: loop.trigger, ...(o.webhookBodyLimit ? { bodyLimit: o.webhookBodyLimit } : {}) },
+        // a push may come with a new chart version: the indexes are read again at once, not at their interval
+        webhook: { secret: o.webhookSecret, trigger: () => { o.reconciler.refreshCharts(); loop.trigger(); }, ...(o.webhookBodyLimit ? { bodyLimit: o.webhookBodyLimit } : {}) },
       }),
       o.port,
       o.host,

@@ -104,6 +104,7 @@ export function fakeReconciler(): FakeReconciler {
     next: runReport(),
     snapshotStatus: status(),
     statePath: "/nonexistent/state.json",
+    refreshCharts() {},
     async runOnce() {
       fake.runs++;
       return fake.next;

@@ -1,0 +1,38 @@
+// Chart archives on disk by content: `sha256-<hex>.tgz`, verified before they
+// are kept, written beside and renamed. An OCI manifest digest maps to the
+// archive it names, so a pull by manifest digest needs no request either.
+import { createHash } from "node:crypto";
+import { mkdir, readFile, rename, stat, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+
+export const sha256 = (b: Buffer | string) => `sha256:${createHash("sha256").update(b).digest("hex")}`;
+const fileName = (digest: string) => `${digest.replace(/[^A-Za-z0-9]/g, "-")}`;
+
+export interface ArchiveCache {
+  /** The cached archive of this content (or OCI manifest) digest, if held. */
+  get(digest: string): Promise<string | undefined>;
+  /** Keeps `bytes` (already verified against `digest`), and remembers `alias` (a manifest digest) for it. */
+  put(digest: string, bytes: Buffer, alias?: string): Promise<string>;
+}
+
+export function createArchiveCache(dir: string): ArchiveCache {
+  const path = (digest: string) => join(dir, `${fileName(digest)}.tgz`);
+  const aliasPath = (alias: string) => join(dir, "manifests", fileName(alias));
+  const exists = (p: string) => stat(p).then(() => true, () => false);
+  return {
+    async get(digest) {
+      if (await exists(path(digest))) return path(digest);
+      const target = await readFile(aliasPath(digest), "utf8").catch(() => undefined);
+      return target && (await exists(path(target))) ? path(target) : undefined;
+    },
+    async put(digest, bytes, alias) {
+      await mkdir(join(dir, "manifests"), { recursive: true });
+      const final = path(digest);
+      const tmp = `${final}.tmp-${process.pid}-${Date.now()}`;
+      await writeFile(tmp, bytes);
+      await rename(tmp, final);
+      if (alias) await writeFile(aliasPath(alias), digest);
+      return final;
+    },
+  };
+}
