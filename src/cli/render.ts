@@ -6,6 +6,7 @@ import type { Command } from "commander";
 import { loadRepo } from "../model/load.ts";
 import { outputFiles, renderRepo } from "../render/output.ts";
 import type { CliContext } from "./context.ts";
+import { cliChartSources, repositoryCredentialsFlag } from "./chart-sources.ts";
 import { requireProjectFlag } from "./reconciler-flags.ts";
 
 export async function writeOutput(out: string, files: Record<string, string>): Promise<void> {
@@ -26,8 +27,9 @@ export function registerRender(program: Command, ctx: CliContext): void {
     .argument("[dir]", "definitions repository", ".")
     .requiredOption("--out <dir>", "output directory (charts/ and releases/ are replaced)")
     .option(...requireProjectFlag())
-    .action(async (dir: string, opts: { out: string; requireProject?: boolean }) => {
-      const repo = await loadRepo(resolve(ctx.cwd, dir), { requireProject: opts.requireProject === true });
+    .option(...repositoryCredentialsFlag())
+    .action(async (dir: string, opts: { out: string; requireProject?: boolean; repositoryCredentialsDir?: string[] }) => {
+      const repo = await loadRepo(resolve(ctx.cwd, dir), { requireProject: opts.requireProject === true, charts: cliChartSources(opts, ctx.cwd, ctx.log) });
       const rendered = renderRepo(repo);
       const out = resolve(ctx.cwd, opts.out);
       await writeOutput(out, outputFiles(rendered));

@@ -5,6 +5,7 @@ import { UsageError } from "../errors.ts";
 import { loadRepo } from "../model/load.ts";
 import type { Repo } from "../model/types.ts";
 import type { RegisterCommand } from "./index.ts";
+import { cliChartSources, repositoryCredentialsFlag } from "./chart-sources.ts";
 import { requireProjectFlag } from "./reconciler-flags.ts";
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
@@ -14,6 +15,7 @@ export function summary(repo: Repo): string {
   const userTraits = repo.traits.filter((t) => !t.builtin).length;
   return [
     plural(repo.components.length, "component"),
+    ...(repo.charts.length ? [plural(repo.charts.length, "chart component")] : []),
     plural(repo.applications.length, "application"),
     plural(repo.overlays.length, "overlay"),
     plural(repo.clusters.length, "cluster"),
@@ -29,11 +31,12 @@ export const registerValidate: RegisterCommand = (program, ctx) => {
     .description("check a definitions repository; errors as file:line:col field: message")
     .argument("[dir]", "the repository root", ".")
     .option(...requireProjectFlag())
-    .action(async (dir: string, opts: { requireProject?: boolean }) => {
+    .option(...repositoryCredentialsFlag())
+    .action(async (dir: string, opts: { requireProject?: boolean; repositoryCredentialsDir?: string[] }) => {
       const root = resolve(ctx.cwd, dir);
       const st = await stat(root).catch(() => undefined);
       if (!st?.isDirectory()) throw new UsageError(`${dir} is not a directory`);
-      const repo = await loadRepo(root, { requireProject: opts.requireProject === true });
+      const repo = await loadRepo(root, { requireProject: opts.requireProject === true, charts: cliChartSources(opts, ctx.cwd, ctx.log) });
       ctx.stdout.write(`ok: ${summary(repo)}\n`);
     });
 };

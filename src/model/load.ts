@@ -69,7 +69,7 @@ export async function loadRepo(root: string, opts: LoadOptions = {}): Promise<Re
   return repo;
 }
 
-/** Every *.yaml / *.yml under `root` (relative paths), skipping hidden files and folders, node_modules and symlinks. */
+/** Every *.yaml / *.yml under `root` (relative paths), skipping hidden files and folders, node_modules, Helm chart folders and symlinks. */
 export async function readYamlTree(root: string, under = ""): Promise<SourceFile[]> {
   const paths: string[] = [];
   const walk = async (dir: string): Promise<void> => {
@@ -78,6 +78,8 @@ export async function readYamlTree(root: string, under = ""): Promise<SourceFile
       throw err;
     });
     const subdirs: string[] = [];
+    // a folder with a Chart.yaml is a Helm chart (a chart Component's path), not berth documents
+    if (dir !== join(root, under) && entries.some((e) => e.isFile() && e.name === "Chart.yaml")) return;
     for (const e of entries) {
       const full = join(dir, e.name);
       // symlinks are never followed: they could lead out of the repository
