@@ -1,5 +1,6 @@
 // Text and markdown (pull-request comment) views of a RenderDiff.
 import type { KeyChange, RenderDiff, ReleaseChange, StepChange, StepRun } from "./diff.ts";
+import { objectCounts, type ObjectChange, type ReleaseObjects } from "./manifest-diff.ts";
 
 const SIGN = { added: "+", removed: "-", changed: "~" } as const;
 const show = (v: unknown) => (v === undefined ? "" : JSON.stringify(v));
@@ -33,13 +34,39 @@ function headline(r: ReleaseChange): string {
   if (r.change === "removed") return `${r.key} (${r.name}) removed (was ${r.chart.from}, component ${r.version.from})`;
   const v = r.version.move === "none" ? "" : ` ${r.version.move} ${r.version.from} -> ${r.version.to}`;
   const c = r.chart.from !== r.chart.to ? ` chart ${r.chart.from} -> ${r.chart.to}` : "";
-  const what = [...(r.values.length || r.release.length ? ["values"] : []), ...(r.upgrades.length ? ["upgrade steps"] : [])].join(", ");
+  const what = [
+    ...(r.values.length || r.release.length ? ["values"] : []),
+    ...(r.upgrades.length ? ["upgrade steps"] : []),
+    ...(r.chartFiles ? [`chart ${r.chart.to} files`] : []),
+  ].join(", ");
   return `${r.key} (${r.name}) changed:${v}${c}${v || c ? "" : ` ${what}`}`;
 }
 
 export function summary(d: RenderDiff): string {
   const n = (c: string) => d.releases.filter((r) => r.change === c).length;
-  return `${d.charts.length} chart(s) changed; releases: ${n("added")} added, ${n("removed")} removed, ${n("changed")} changed`;
+  const compared = d.releases.flatMap((r) => (r.objects && "changes" in r.objects ? r.objects.changes : []));
+  const objects = d.releases.some((r) => r.objects) ? `; objects: ${objectCounts(compared)}` : "";
+  return `${d.charts.length} chart(s) changed; releases: ${n("added")} added, ${n("removed")} removed, ${n("changed")} changed${objects}`;
+}
+
+/** Whether an object's own lines are worth showing: not when its whole release is added or removed (every object is). */
+const showPatch = (r: ReleaseChange) => r.change === "changed";
+
+function objectsLine(o: ReleaseObjects): string {
+  if ("error" in o) return `objects not compared: ${o.error}`;
+  return `objects: ${objectCounts(o.changes)}${o.unchanged ? ` (${o.unchanged} unchanged)` : ""}`;
+}
+
+/** The object diff of a release for the text view, indented under it. */
+function objectLines(r: ReleaseChange): string[] {
+  if (!r.objects) return [];
+  const out = [`      ${objectsLine(r.objects)}`];
+  if ("error" in r.objects) return out;
+  for (const c of r.objects.changes) {
+    out.push(`        ${SIGN[c.change]} ${c.label}${c.note ? ` (${c.note})` : ""}`);
+    if (showPatch(r) && c.patch) for (const l of c.patch.replace(/\n$/, "").split("\n")) out.push(`            ${l}`);
+  }
+  return out;
 }
 
 export function formatText(d: RenderDiff): string {
@@ -66,6 +93,7 @@ export function formatText(d: RenderDiff): string {
         for (const k of r.values) out.push(`      values ${keyLine(k)}`);
         for (const u of r.upgrades) for (const l of stepChangeLines(u)) out.push(`      ${l}`);
       }
+      out.push(...objectLines(r));
     }
   }
   out.push(summary(d));
@@ -73,6 +101,36 @@ export function formatText(d: RenderDiff): string {
 }
 
 const code = (s: string) => `\`${s.replaceAll("`", "'")}\``;
+
+/** A fenced block whose fence is longer than any backtick run in `text` (a ConfigMap may hold markdown). */
+function fenced(lang: string, text: string): string[] {
+  const longest = Math.max(0, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
+  const fence = "`".repeat(Math.max(3, longest + 1));
+  return [`${fence}${lang}`, text.replace(/\n$/, ""), fence];
+}
+
+/** One collapsed block per release whose objects were compared. */
+function objectsMarkdown(d: RenderDiff): string[] {
+  const rs = d.releases.filter((r) => r.objects);
+  if (rs.length === 0) return [];
+  const out = ["### Objects", ""];
+  for (const r of rs) {
+    const o = r.objects as ReleaseObjects;
+    out.push(`<details><summary>${SIGN[r.change]} ${r.key} (${r.name}): ${objectsLine(o)}</summary>`, "");
+    if ("changes" in o) {
+      for (const c of o.changes) out.push(...objectMarkdown(r, c));
+      if (out.at(-1) !== "") out.push(""); // a list ends before the closing tag
+    }
+    out.push("</details>", "");
+  }
+  return out;
+}
+
+function objectMarkdown(r: ReleaseChange, c: ObjectChange): string[] {
+  const what = `${code(c.label)} ${c.change}${c.note ? ` (${c.note})` : ""}`;
+  if (!showPatch(r) || !c.patch) return [`- ${what}`];
+  return [`${SIGN[c.change]} ${what}`, "", ...fenced("diff", c.patch), ""];
+}
 
 export function formatMarkdown(d: RenderDiff): string {
   const out: string[] = ["## berth diff", ""];
@@ -88,16 +146,21 @@ export function formatMarkdown(d: RenderDiff): string {
     out.push("");
     for (const r of d.releases.filter((x) => x.change === "changed")) {
       const edited = r.upgrades.length ? `, ${r.upgrades.length} upgrade step(s) edited` : "";
-      out.push(`<details><summary>${r.key}: ${r.values.length + r.release.length} change(s)${r.steps.length ? `, ${r.steps.length} step(s)` : ""}${edited}</summary>`, "");
+      const files = r.chartFiles ? `, chart ${r.chart.to} files changed` : "";
+      out.push(`<details><summary>${r.key}: ${r.values.length + r.release.length} change(s)${r.steps.length ? `, ${r.steps.length} step(s)` : ""}${edited}${files}</summary>`, "");
       for (const s of r.steps) out.push(`- ${code(stepLine(s))}`);
       if (r.steps.length) out.push("");
-      out.push("```diff");
-      for (const k of r.release) out.push(keyLine(k).replace(/^~/, "!"));
-      for (const k of r.values) out.push(`${keyLine(k).replace(/^~/, "!").replace(/^([-+!]) /, "$1 values.")}`);
-      for (const u of r.upgrades) out.push(...stepChangeDiff(u));
-      out.push("```", "", "</details>", "");
+      const lines = [
+        ...r.release.map((k) => keyLine(k).replace(/^~/, "!")),
+        ...r.values.map((k) => keyLine(k).replace(/^~/, "!").replace(/^([-+!]) /, "$1 values.")),
+        ...r.upgrades.flatMap(stepChangeDiff),
+      ];
+      // a release whose chart files alone changed has no lines here: its objects say what that does
+      if (lines.length) out.push("```diff", ...lines, "```", "");
+      out.push("</details>", "");
     }
   }
+  out.push(...objectsMarkdown(d));
   if (d.charts.length) {
     out.push("### Charts", "");
     for (const c of d.charts) {

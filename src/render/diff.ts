@@ -1,10 +1,13 @@
 // What changed between two renders: charts (file diffs), releases added or
 // removed, values per release (flattened key paths), version moves and the
 // upgrade or rollback steps they would run, and edits to the declared upgrade
-// steps themselves. Pure; formatting is diff-format.ts.
+// steps themselves, and releases whose generated chart's files changed. Pure;
+// formatting is diff-format.ts; the objects of the rendered manifests
+// (manifest-diff.ts) are added by the CLI, which runs helm.
 import semver from "semver";
 import { stepKey, type ReleaseSpec, type StepSpec, type UpgradeStep } from "../model/types.ts";
 import { unifiedDiff } from "./line-diff.ts";
+import type { ReleaseObjects } from "./manifest-diff.ts";
 import { releaseMeta, type Rendered } from "./output.ts";
 import { isPlainObject } from "./merge.ts";
 
@@ -60,6 +63,10 @@ export interface ReleaseChange {
   /** Changes of the release's metadata (namespace, dependsOn, requires, ...). */
   release: KeyChange[];
   values: KeyChange[];
+  /** The release's generated chart (same name and version on both sides) has different files. */
+  chartFiles: boolean;
+  /** The Kubernetes objects of both sides' manifests compared (absent: not compared, e.g. `--no-manifests`). */
+  objects?: ReleaseObjects;
 }
 
 export interface RenderDiff {
@@ -70,7 +77,9 @@ export interface RenderDiff {
 export const hasChanges = (d: RenderDiff) => d.charts.length > 0 || d.releases.length > 0;
 
 export function diffRendered(base: Rendered, head: Rendered): RenderDiff {
-  return { charts: diffCharts(base, head), releases: diffReleases(base.releases, head.releases) };
+  const charts = diffCharts(base, head);
+  const edited = new Set(charts.filter((c) => c.change === "changed" && c.from === c.to).map((c) => `${c.name} ${c.to}`));
+  return { charts, releases: diffReleases(base.releases, head.releases, edited) };
 }
 
 function diffCharts(base: Rendered, head: Rendered): ChartChange[] {
@@ -93,9 +102,12 @@ function diffCharts(base: Rendered, head: Rendered): ChartChange[] {
   return out;
 }
 
-const keyOf = (r: ReleaseSpec) => `${r.cluster}/${r.application}/${r.entry}`;
+/** `<cluster>/<application>/<entry>`: what matches a release across the two renders. */
+export const releaseKey = (r: Pick<ReleaseSpec, "cluster" | "application" | "entry">) => `${r.cluster}/${r.application}/${r.entry}`;
+const keyOf = releaseKey;
 
-function diffReleases(base: ReleaseSpec[], head: ReleaseSpec[]): ReleaseChange[] {
+/** `editedCharts`: "<name> <version>" of the generated charts whose files differ at the same version. */
+function diffReleases(base: ReleaseSpec[], head: ReleaseSpec[], editedCharts: Set<string>): ReleaseChange[] {
   const a = new Map(base.map((r) => [keyOf(r), r]));
   const b = new Map(head.map((r) => [keyOf(r), r]));
   const out: ReleaseChange[] = [];
@@ -106,7 +118,8 @@ function diffReleases(base: ReleaseSpec[], head: ReleaseSpec[]): ReleaseChange[]
     const values = diffKeys(x?.values ?? {}, y?.values ?? {});
     const release = diffKeys(x ? meta(x) : {}, y ? meta(y) : {});
     const upgrades = x && y ? diffUpgrades(x, y) : [];
-    if (x && y && values.length === 0 && release.length === 0 && upgrades.length === 0) continue;
+    const chartFiles = !!(x && y && !y.chart.source && x.chart.name === y.chart.name && x.chart.version === y.chart.version && editedCharts.has(`${y.chart.name} ${y.chart.version}`));
+    if (x && y && values.length === 0 && release.length === 0 && upgrades.length === 0 && !chartFiles) continue;
     const from = x?.component.version;
     const to = y?.component.version;
     const move = from && to && from !== to ? (semver.gt(to, from) ? "upgrade" : "downgrade") : "none";
@@ -121,9 +134,20 @@ function diffReleases(base: ReleaseSpec[], head: ReleaseSpec[]): ReleaseChange[]
       upgrades,
       release,
       values,
+      chartFiles,
     });
   }
   return out;
+}
+
+/**
+ * Whether the release's manifests can differ: it is added or removed, or what
+ * `helm template` reads changed (chart, its files, values, name, namespace).
+ * An edit of upgrade steps, dependsOn or requires alone needs no helm call.
+ */
+export function manifestsMayDiffer(r: ReleaseChange): boolean {
+  if (r.change !== "changed" || r.values.length > 0 || r.chartFiles) return true;
+  return r.release.some((k) => k.path === "name" || k.path === "namespace" || k.path === "chart" || k.path.startsWith("chart.") || k.path.startsWith("external"));
 }
 
 function meta(r: ReleaseSpec): Record<string, unknown> {
