@@ -35,8 +35,11 @@ describe("berth render", () => {
 });
 
 describe("berth diff", () => {
-  it("exits 0 when the work tree renders like the base", async () => {
-    const r = await berth(["diff", "--base", "HEAD", "defs"], dir);
+  // No helm in the unit tests: a helm that does not exist shows where diff would have called one.
+  const NO_HELM = ["--helm", "/no/such/helm"];
+
+  it("exits 0 when the work tree renders like the base, and calls no helm", async () => {
+    const r = await berth(["diff", "--base", "HEAD", ...NO_HELM, "defs"], dir);
     expect(r.err).toBe("");
     expect(r.code).toBe(0);
     expect(r.out).toBe("No changes.\n");
@@ -47,11 +50,13 @@ describe("berth diff", () => {
     const before = readFileSync(file, "utf8");
     writeFileSync(file, before.replace('version: "~1.0.0"', 'version: "~1.1.0"'));
     const status = (await git("status", "--porcelain")).stdout;
-    const text = await berth(["diff", "--base", "HEAD", "defs"], dir);
+    const text = await berth(["diff", "--base", "HEAD", "--no-manifests", "defs"], dir);
+    expect(text.err).toBe("");
     expect(text.code).toBe(3);
     expect(text.out).toContain("staging/store/catalog (store-catalog) changed: upgrade 1.0.0 -> 1.1.0");
+    expect(text.out).not.toContain("objects");
     expect(text.out).toContain("run step >=1.0.0 <1.1.0 -> 1.1.0: registry.example.com/store/catalog:1.1.0 migrate --to 1.1.0");
-    const md = await berth(["diff", "--base", "HEAD", "--format", "markdown", "defs"], dir);
+    const md = await berth(["diff", "--base", "HEAD", "--format", "markdown", "--no-manifests", "defs"], dir);
     expect(md.code).toBe(3);
     expect(md.out).toMatch(/^## berth diff/);
     expect(md.out).toContain("1.0.0 → 1.1.0 (upgrade)");
@@ -59,12 +64,12 @@ describe("berth diff", () => {
     writeFileSync(file, before);
   });
 
-  it("exits 3 on an edited upgrade step without a version move, and names the step and the field", async () => {
+  it("exits 3 on an edited upgrade step without a version move, and names the step and the field (no helm call: manifests cannot differ)", async () => {
     const file = join(dir, "defs/components/catalog-1.1.0.yaml");
     const before = readFileSync(file, "utf8");
     writeFileSync(file, before.replace('args: ["migrate", "--to", "1.1.0"]', 'args: ["migrate", "--to", "1.1.0", "--lock"]'));
     try {
-      const text = await berth(["diff", "--base", "HEAD", "defs"], dir);
+      const text = await berth(["diff", "--base", "HEAD", ...NO_HELM, "defs"], dir);
       expect(text.err).toBe("");
       expect(text.code).toBe(3);
       expect(text.out).toContain("prod-eu/store/catalog (store-catalog) changed: upgrade steps");
@@ -75,6 +80,27 @@ describe("berth diff", () => {
     } finally {
       writeFileSync(file, before);
     }
+  });
+
+  it("a helm that cannot run: the release says its objects were not compared, a warning, the exit code of the changes", async () => {
+    const file = join(dir, "defs/overlays/store-staging.yaml");
+    const before = readFileSync(file, "utf8");
+    writeFileSync(file, before.replace('version: "~1.0.0"', 'version: "~1.1.0"'));
+    try {
+      const r = await berth(["diff", "--base", "HEAD", ...NO_HELM, "defs"], dir);
+      expect(r.code).toBe(3);
+      expect(r.out).toContain("      objects not compared: base: cannot run helm (/no/such/helm)");
+      expect(r.err).toMatch(/^warning: objects of staging\/store\/catalog not compared: base: cannot run helm/);
+    } finally {
+      writeFileSync(file, before);
+    }
+  });
+
+  it("--help says what --no-manifests skips", async () => {
+    const r = await berth(["diff", "--help"], dir);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/--no-manifests +skip the helm template step/);
+    expect(r.out).toContain("Kubernetes objects");
   });
 
   it("compares two revisions with --head", async () => {

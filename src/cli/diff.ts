@@ -1,15 +1,19 @@
-// `berth diff --base REV [--head REV] [DIR] [--format text|markdown]`: renders
-// two revisions (the head defaults to the work tree) and prints what changed.
+// `berth diff --base REV [--head REV] [DIR] [--format text|markdown] [--no-manifests]`:
+// renders two revisions (the head defaults to the work tree) and prints what
+// changed, with the Kubernetes objects of the changed releases' manifests
+// (`helm template` of both sides, diff-manifests.ts) unless --no-manifests.
 // Exit 0 no changes, 3 changes, 1 invalid input, 2 usage.
 import { resolve } from "node:path";
 import type { Command } from "commander";
 import { snapshotRevision } from "../adapters/git-archive.ts";
+import { createHelm } from "../adapters/helm.ts";
 import { UsageError } from "../errors.ts";
 import { loadRepo } from "../model/load.ts";
 import { diffRendered, hasChanges } from "../render/diff.ts";
 import { formatMarkdown, formatText } from "../render/diff-format.ts";
 import { renderRepo, type Rendered } from "../render/output.ts";
 import type { CliContext } from "./context.ts";
+import { diffManifests } from "./diff-manifests.ts";
 import { EXIT } from "./exit.ts";
 
 async function renderAt(dir: string, rev: string | undefined, flag: string): Promise<Rendered> {
@@ -25,19 +29,30 @@ async function renderAt(dir: string, rev: string | undefined, flag: string): Pro
 export function registerDiff(program: Command, ctx: CliContext): void {
   program
     .command("diff")
-    .description("what a change does to the rendered charts, values and versions (exit 3 on changes)")
+    .description(
+      "what a change does to the rendered charts, values and versions, and to the Kubernetes objects of each changed release " +
+        "(helm template of both sides; --no-manifests skips helm) (exit 3 on changes)",
+    )
     .argument("[dir]", "definitions repository inside a git work tree", ".")
     .requiredOption("--base <rev>", "the revision to compare against")
     .option("--head <rev>", "the revision to compare (default: the work tree)")
     .option("--format <format>", "text | markdown", "text")
-    .action(async (dir: string, opts: { base: string; head?: string; format: string }) => {
+    .option("--no-manifests", "skip the helm template step: charts, values and versions only (fast, offline, no helm needed)")
+    .option("--helm <PATH>", "helm binary (Helm 4 or 3) for the object diff", process.env.BERTH_HELM ?? "helm")
+    .action(async (dir: string, opts: { base: string; head?: string; format: string; manifests: boolean; helm: string }) => {
       if (opts.format !== "text" && opts.format !== "markdown") {
         throw new UsageError(`--format must be text or markdown, not "${opts.format}"`);
       }
       const root = resolve(ctx.cwd, dir);
       const base = await renderAt(root, opts.base, "--base");
       const head = await renderAt(root, opts.head, "--head");
-      const d = diffRendered(base, head);
+      let d = diffRendered(base, head);
+      if (opts.manifests) {
+        d = await diffManifests(d, { base, head }, { helm: createHelm({ binary: opts.helm, log: ctx.log }) });
+        for (const r of d.releases) {
+          if (r.objects && "error" in r.objects) ctx.stderr.write(`warning: objects of ${r.key} not compared: ${r.objects.error}\n`);
+        }
+      }
       ctx.stdout.write(opts.format === "markdown" ? formatMarkdown(d) : formatText(d));
       ctx.setExitCode(hasChanges(d) ? EXIT.changes : EXIT.ok);
     });
