@@ -91,20 +91,6 @@ describe("decide: a release berth does not own", () => {
       "OutOfSync",
       "upgrade 3.12.2 -> 3.13.1 (steps: 3.13.1)",
     ],
-    [
-      "a chart that could not be read blocks adoption, and the release stays",
-      chart({ adopt: true, unavailable: "chart metrics-server: index.yaml of sigs could not be read" }),
-      found("deployed"),
-      "Unmanaged",
-      "blocked: chart metrics-server: index.yaml of sigs could not be read; the release stays as it is",
-    ],
-    [
-      "a chart that could not be read blocks an upgrade of a release berth owns",
-      chart({ unavailable: "chart metrics-server: index.yaml of sigs could not be read" }),
-      found("deployed", { managed: true, application: "infra" }, "3.12.2"),
-      "OutOfSync",
-      "blocked: chart metrics-server: index.yaml of sigs could not be read; what is deployed stays",
-    ],
   ])("%s", (_, desired, observed, state, action) => {
     const r = next(desired, observed);
     expect(r.state).toBe(state);

@@ -54,7 +54,6 @@ export function decide(i: DecideInput): Action {
       break;
   }
   if (!desired) return { kind: "none", reason: state.reason };
-  if (desired.unavailable) return { kind: "blocked", reason: `${desired.unavailable}; what is deployed stays` };
   if (memo.suspendedDigest && memo.suspendedDigest === i.digest) {
     return { kind: "blocked", reason: "suspended by `berth rollback`; a change in git or `berth resume` lifts it" };
   }
@@ -110,7 +109,6 @@ function adoptOrBlock(i: DecideInput, state: Extract<ReleaseState, { name: "Unma
       reason: `${state.reason}; it is ${state.latest.status}, so another helm may be at work on it: berth adopts it once it has settled (or once someone rolls it back)`,
     };
   }
-  if (d.unavailable) return { kind: "blocked", reason: `${d.unavailable}; the release stays as it is` };
   const wait = retryWait(i);
   if (wait) return { kind: "blocked", reason: wait };
   return { kind: "adopt", mode: d.adopt === "replace" ? "replace" : "label", to: d.component.version, reason: `${state.reason}; entry ${d.entry} sets adopt: ${d.adopt}` };
