@@ -17,11 +17,11 @@ import { collectRepo, finishRepo, type SourceFile, type TemplateReader } from ".
 import { readGitChart } from "./git-chart.ts";
 import { issueAt } from "./issue.ts";
 import type { Docs } from "./rules/context.ts";
-import { releaseInputs, resolveRelease } from "../render/resolve.ts";
+import { releaseInputs, rememberResolved, resolveRelease } from "../render/resolve.ts";
 import { sortIssues } from "./issue.ts";
 import { MAX_FILE_BYTES } from "./parse.ts";
 import type { SchemaSet } from "./schemas.ts";
-import { KINDS, chartPinKey, type ChartIdentity, type ChartPin, type JsonObject, type JsonSchema, type Kind, type Repo } from "./types.ts";
+import { KINDS, chartPinKey, type ChartIdentity, type ChartPin, type JsonObject, type JsonSchema, type Kind, type ReleaseSpec, type Repo } from "./types.ts";
 import type { Issue } from "../errors.ts";
 
 /** The package root: src/model/load.ts and dist/model/load.js both sit two levels down. */
@@ -63,7 +63,10 @@ export async function loadRepo(root: string, opts: LoadOptions = {}): Promise<Re
   // only on an otherwise sound repository, where every release resolves
   if (all.length === 0) {
     if (opts.charts) await pinCharts(repo, opts.charts);
-    all.push(...valuesIssues(repo));
+    const resolved: ReleaseSpec[] = [];
+    all.push(...valuesIssues(repo, resolved));
+    // what render would resolve again: a sound repository's releases, in render's order
+    if (all.length === 0) rememberResolved(repo, resolved);
   }
   if (all.length > 0) throw new ValidationError(sortIssues(all));
   return repo;

@@ -39,6 +39,9 @@ import { isListTrait } from "./values-layout.ts";
 
 /** Every release of the repository, ordered by cluster, application, entry. */
 export function resolveReleases(repo: Repo): ReleaseSpec[] {
+  // the loader already resolved a sound repository while checking its values
+  const known = resolvedBy.get(repo);
+  if (known) return [...known];
   const issues: Issue[] = [];
   const out: ReleaseSpec[] = [];
   for (const at of releaseInputs(repo)) {
@@ -46,10 +49,20 @@ export function resolveReleases(repo: Repo): ReleaseSpec[] {
     if (r) out.push(r);
   }
   if (issues.length > 0) throw new ValidationError(issues);
-  return out.sort(
-    (a, b) => cmp(a.cluster, b.cluster) || cmp(a.application, b.application) || cmp(a.entry, b.entry),
-  );
+  return sortReleases(out);
 }
+
+// keyed by the Repo object itself: a copy with other documents is another key, so nothing stale is reused
+const resolvedBy = new WeakMap<Repo, ReleaseSpec[]>();
+
+/** Remembers a sound repository's releases (the loader resolved them checking values), so render reuses them. */
+export function rememberResolved(repo: Repo, releases: ReleaseSpec[]): void {
+  resolvedBy.set(repo, sortReleases([...releases]));
+}
+
+/** By cluster, application, entry: the order render and the planner see releases in. */
+export const sortReleases = (rs: ReleaseSpec[]): ReleaseSpec[] =>
+  rs.sort((a, b) => cmp(a.cluster, b.cluster) || cmp(a.application, b.application) || cmp(a.entry, b.entry));
 
 /** Where each release comes from: (application, cluster, entry) with the overlays applying there, by application name. */
 export function* releaseInputs(repo: Repo): Generator<Omit<ResolveOptions, "repo" | "issues">> {

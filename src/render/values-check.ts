@@ -9,7 +9,7 @@ import type { Issue } from "../errors.ts";
 import { ajvProblems } from "../model/ajv-issues.ts";
 import { issueAt, sortIssues } from "../model/issue.ts";
 import { compileUserSchema } from "../model/schemas.ts";
-import { chartPinKey, type JsonSchema, type Repo, type TraitDefinition, type WorkloadDefinition } from "../model/types.ts";
+import { chartPinKey, type JsonSchema, type ReleaseSpec, type Repo, type TraitDefinition, type WorkloadDefinition } from "../model/types.ts";
 import { traitsFor, valuesSchema } from "./chart.ts";
 import { deepMerge, isPlainObject } from "./merge.ts";
 import { releaseInputs, resolveRelease, type ValueWrite } from "./resolve.ts";
@@ -85,11 +85,13 @@ export function blame<W extends Pick<ValueWrite, "at" | "value">>(writes: readon
 export const fieldOf = (w: ValueWrite, path: Path): (string | number)[] =>
   w.at.every((seg, i) => path[i] === seg) ? [...w.field, ...path.slice(w.at.length)] : w.field;
 
-export function valuesIssues(repo: Repo): Issue[] {
+/** Issues of every release's values; `resolved`, when given, receives each release (so render need not resolve again). */
+export function valuesIssues(repo: Repo, resolved?: ReleaseSpec[]): Issue[] {
   const issues: Issue[] = [];
   for (const at of releaseInputs(repo)) {
     const writes: ValueWrite[] = [];
     const r = resolveRelease({ ...at, repo, issues, writes });
+    if (r) resolved?.push(r);
     if (!r || r.external || r.unavailable) continue;
     let validate: ValidateFunction | undefined;
     let values = r.values;
