@@ -9,8 +9,8 @@ export const sha256 = (b: Buffer | string) => `sha256:${createHash("sha256").upd
 const fileName = (digest: string) => `${digest.replace(/[^A-Za-z0-9]/g, "-")}`;
 
 export interface ArchiveCache {
-  /** The cached archive of this content (or OCI manifest) digest, if held. */
-  get(digest: string): Promise<string | undefined>;
+  /** The cached archive of this content (or OCI manifest) digest, if held, with the archive's own digest. */
+  get(digest: string): Promise<{ file: string; digest: string } | undefined>;
   /** Keeps `bytes` (already verified against `digest`), and remembers `alias` (a manifest digest) for it. */
   put(digest: string, bytes: Buffer, alias?: string): Promise<string>;
 }
@@ -21,9 +21,9 @@ export function createArchiveCache(dir: string): ArchiveCache {
   const exists = (p: string) => stat(p).then(() => true, () => false);
   return {
     async get(digest) {
-      if (await exists(path(digest))) return path(digest);
-      const target = await readFile(aliasPath(digest), "utf8").catch(() => undefined);
-      return target && (await exists(path(target))) ? path(target) : undefined;
+      if (await exists(path(digest))) return { file: path(digest), digest };
+      const target = (await readFile(aliasPath(digest), "utf8").catch(() => ""))?.trim();
+      return target && (await exists(path(target))) ? { file: path(target), digest: target } : undefined;
     },
     async put(digest, bytes, alias) {
       await mkdir(join(dir, "manifests"), { recursive: true });
@@ -31,7 +31,12 @@ export function createArchiveCache(dir: string): ArchiveCache {
       const tmp = `${final}.tmp-${process.pid}-${Date.now()}`;
       await writeFile(tmp, bytes);
       await rename(tmp, final);
-      if (alias) await writeFile(aliasPath(alias), digest);
+      if (alias) {
+        // the alias too is written beside and renamed, so a reader never sees half of it
+        const aliasTmp = `${aliasPath(alias)}.tmp-${process.pid}-${Date.now()}`;
+        await writeFile(aliasTmp, digest);
+        await rename(aliasTmp, aliasPath(alias));
+      }
       return final;
     },
   };

@@ -1,7 +1,7 @@
 // The ChartFetcher: Helm HTTP repositories and OCI registries behind one
 // interface, index reads remembered for their interval, archives cached by
 // content so a chart already held is never fetched again.
-import { ChartSourceError } from "../../errors.ts";
+import { ChartSourceError, redactCredentials } from "../../errors.ts";
 import type { Logger } from "../../log.ts";
 import type { ChartVersion } from "../../model/types.ts";
 import { createArchiveCache, sha256 } from "./cache.ts";
@@ -42,6 +42,7 @@ export function createChartFetcher(o: ChartFetcherOptions): ChartFetcher {
       }
       const index = await indexes(accessKey(repo), maxAgeMs, () => {
         requests.index++;
+        o.log?.debug({ repository: repo.name, url: redactCredentials(`${repo.url}/index.yaml`) }, "reading chart repository index");
         return readIndex(repo, timeoutMs);
       });
       const versions = index.get(chart);
@@ -58,9 +59,11 @@ export function createChartFetcher(o: ChartFetcherOptions): ChartFetcher {
       return (await download(repo, chart, v)).digest;
     },
     async pull(repo, chart, v, digest) {
+      // an OCI manifest digest finds its archive through the cache's alias: no request either
       const held = await cache.get(digest);
-      if (held) return { file: held, digest };
+      if (held) return held;
       if (isOci(repo)) {
+        o.log?.debug({ repository: repo.name, chart, version: v.version, digest }, "pulling chart from registry");
         const got = await oci.archive(repo, chart, digest, MAX_CHART_BYTES);
         return { file: await cache.put(got.digest, got.bytes, digest), digest: got.digest };
       }
@@ -73,6 +76,7 @@ export function createChartFetcher(o: ChartFetcherOptions): ChartFetcher {
   async function download(repo: RepositoryAccess, chart: string, v: ChartVersion) {
     if (!v.url) throw new ChartSourceError(repo.name, `chart ${chart} ${v.version} has no URL in the index`);
     requests.pull++;
+    o.log?.debug({ repository: repo.name, chart, version: v.version }, "downloading chart");
     const res = await httpGet(v.url, { headers: headersFor(repo, v.url), ...(repo.ca ? { ca: repo.ca } : {}), timeoutMs, maxBytes: MAX_CHART_BYTES }).catch((err: Error) => {
       throw new ChartSourceError(repo.name, `cannot download chart ${chart} ${v.version}: ${err.message}`);
     });

@@ -40,7 +40,7 @@ export async function readIndex(repo: RepositoryAccess, timeoutMs: number): Prom
       const first = Array.isArray(e.urls) ? e.urls[0] : undefined;
       if (typeof e.version !== "string" || !semver.valid(e.version) || typeof first !== "string") continue;
       versions.push({
-        version: semver.clean(e.version) ?? e.version,
+        version: e.version, // as written, so it still matches the archive's Chart.yaml
         ...(typeof e.digest === "string" && /^[a-f0-9]{64}$/.test(e.digest) ? { digest: `sha256:${e.digest}` } : {}),
         url: new URL(first, `${repo.url}/`).toString(),
       });

@@ -92,7 +92,8 @@ export function createOciClient(timeoutMs: number, count: (kind: "index" | "mani
         const link = /<([^>]+)>;\s*rel="?next"?/.exec(String(res.headers.link ?? ""))?.[1];
         next = link ? new URL(link, base).toString() : undefined;
       }
-      return out.map((t) => t.replaceAll("_", "+")).filter((t) => semver.valid(t) === t);
+      // as written: a version with build metadata (`1.0.0+b`, tag `1.0.0_b`) keeps it
+      return out.map((t) => t.replaceAll("_", "+")).filter((t) => semver.valid(t) !== null);
     },
     async manifestDigest(repo, chart, version) {
       const url = `${locate(repo, chart).base}/manifests/${version.replaceAll("+", "_")}`;
