@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import type { TemplateOptions } from "../adapters/helm.ts";
-import type { ReleaseSpec, RenderedChart } from "../model/types.ts";
+import { chartPinKey, type ReleaseSpec, type RenderedChart } from "../model/types.ts";
 import { spec } from "../plan/test-specs.ts";
 import { diffRendered } from "../render/diff.ts";
 import type { Rendered } from "../render/output.ts";
@@ -138,10 +138,15 @@ describe("generatedChartPath", () => {
     expect(readFileSync(join(await p(r, "head"), "templates/d.yaml"), "utf8")).toBe("b");
   });
 
-  it("a third-party chart is refused with the reason (no chart cache yet)", async () => {
+  it("a chart from git is written from what the loader read; a repository chart needs chart sources", async () => {
+    const files = new Map([["Chart.yaml", Buffer.from("apiVersion: v2\nname: hello\nversion: 0.2.0\n")]]);
+    const git = spec("app-hello", { chart: { name: "hello", version: "0.2.0", source: { path: "charts/hello" }, digest: "sha256:ab" } });
+    const head = { ...rendered([git]), chartPins: new Map([[chartPinKey({ path: "charts/hello" }, "", ""), { digest: "sha256:ab", values: {}, files }]]) };
+    const dir = await generatedChartPath({ base: rendered([]), head }, root)(git, "head");
+    expect(readFileSync(join(dir, "Chart.yaml"), "utf8")).toContain("name: hello");
     const r = spec("app-ms", { chart: { name: "metrics-server", version: "3.12.2", source: { repository: "sigs", url: "https://example.com" } } });
     const p = generatedChartPath({ base: rendered([]), head: rendered([r]) }, root);
-    await expect(p(r, "head")).rejects.toThrow(/third-party chart metrics-server 3.12.2: its objects are not compared yet/);
+    await expect(p(r, "head")).rejects.toThrow(/chart metrics-server comes from ChartRepository sigs, and berth runs without chart sources/);
   });
 });
 

@@ -7,7 +7,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pLimit from "p-limit";
 import { createChartStore } from "../adapters/chart-store.ts";
+import type { ChartSources } from "../adapters/charts/sources.ts";
 import type { HelmClient } from "../adapters/helm.ts";
+import { chartPathFor } from "../reconcile/chart-path.ts";
+import { chartKey } from "../reconcile/revision.ts";
 import type { ReleaseSpec } from "../model/types.ts";
 import { manifestsMayDiffer, releaseKey, type RenderDiff, type ReleaseChange } from "../render/diff.ts";
 import { diffObjects, splitManifest, type ManifestObject, type ReleaseObjects } from "../render/manifest-diff.ts";
@@ -32,14 +35,15 @@ export interface ManifestDiffOptions {
  * A third-party chart (`chart.source`) is not rendered by berth; its path
  * will come from the chart cache, here, when there is one.
  */
-export function generatedChartPath(sides: Record<Side, Rendered>, root: string): ChartPath {
+export function generatedChartPath(sides: Record<Side, Rendered>, root: string, sources?: ChartSources): ChartPath {
   const store = createChartStore(root);
-  return async (r, side) => {
-    if (r.chart.source) throw new Error(`third-party chart ${r.chart.name} ${r.chart.version}: its objects are not compared yet (berth diff has no chart cache)`);
-    const chart = sides[side].charts.find((c) => c.name === r.chart.name && c.version === r.chart.version);
-    if (!chart) throw new Error(`chart ${r.chart.name} ${r.chart.version} is not in the ${side} render`);
-    return store.dirFor(chart);
-  };
+  const paths = Object.fromEntries(
+    (["base", "head"] as const).map((side) => [
+      side,
+      chartPathFor({ charts: new Map(sides[side].charts.map((c) => [chartKey(c), c])), chartPins: sides[side].chartPins }, store, sources),
+    ]),
+  ) as Record<Side, ReturnType<typeof chartPathFor>>;
+  return (r, side) => paths[side](r.chart);
 }
 
 /** The diff with `objects` set on every release whose manifests may differ; no helm call when none may. */
@@ -81,11 +85,11 @@ export async function withObjects(d: RenderDiff, sides: Record<Side, Rendered>, 
 }
 
 /** withObjects with the generated charts written to a temporary directory, removed afterwards. */
-export async function diffManifests(d: RenderDiff, sides: Record<Side, Rendered>, o: Omit<ManifestDiffOptions, "chartPath">): Promise<RenderDiff> {
+export async function diffManifests(d: RenderDiff, sides: Record<Side, Rendered>, o: Omit<ManifestDiffOptions, "chartPath"> & { sources?: ChartSources }): Promise<RenderDiff> {
   if (!d.releases.some(manifestsMayDiffer)) return d;
   const root = await mkdtemp(join(tmpdir(), "berth-diff-charts-"));
   try {
-    return await withObjects(d, sides, { ...o, chartPath: generatedChartPath(sides, root) });
+    return await withObjects(d, sides, { ...o, chartPath: generatedChartPath(sides, root, o.sources) });
   } finally {
     await rm(root, { recursive: true, force: true });
   }

@@ -15,12 +15,14 @@ import { renderRepo, type Rendered } from "../render/output.ts";
 import type { CliContext } from "./context.ts";
 import { diffManifests } from "./diff-manifests.ts";
 import { EXIT } from "./exit.ts";
+import { cliChartSources, repositoryCredentialsFlag } from "./chart-sources.ts";
+import type { ChartSources } from "../adapters/charts/sources.ts";
 
-async function renderAt(dir: string, rev: string | undefined, flag: string): Promise<Rendered> {
-  if (rev === undefined) return renderRepo(await loadRepo(dir));
+async function renderAt(dir: string, rev: string | undefined, flag: string, charts: ChartSources): Promise<Rendered> {
+  if (rev === undefined) return renderRepo(await loadRepo(dir, { charts }));
   const snap = await snapshotRevision(dir, rev, flag);
   try {
-    return renderRepo(await loadRepo(snap.dir));
+    return renderRepo(await loadRepo(snap.dir, { charts }));
   } finally {
     await snap.dispose();
   }
@@ -39,16 +41,18 @@ export function registerDiff(program: Command, ctx: CliContext): void {
     .option("--format <format>", "text | markdown", "text")
     .option("--no-manifests", "skip the helm template step: charts, values and versions only (fast, offline, no helm needed)")
     .option("--helm <PATH>", "helm binary (Helm 4 or 3) for the object diff", process.env.BERTH_HELM ?? "helm")
-    .action(async (dir: string, opts: { base: string; head?: string; format: string; manifests: boolean; helm: string }) => {
+    .option(...repositoryCredentialsFlag())
+    .action(async (dir: string, opts: { base: string; head?: string; format: string; manifests: boolean; helm: string; repositoryCredentialsDir?: string[] }) => {
       if (opts.format !== "text" && opts.format !== "markdown") {
         throw new UsageError(`--format must be text or markdown, not "${opts.format}"`);
       }
       const root = resolve(ctx.cwd, dir);
-      const base = await renderAt(root, opts.base, "--base");
-      const head = await renderAt(root, opts.head, "--head");
+      const sources = cliChartSources(opts, ctx.cwd, ctx.log);
+      const base = await renderAt(root, opts.base, "--base", sources);
+      const head = await renderAt(root, opts.head, "--head", sources);
       let d = diffRendered(base, head);
       if (opts.manifests) {
-        d = await diffManifests(d, { base, head }, { helm: createHelm({ binary: opts.helm, log: ctx.log }) });
+        d = await diffManifests(d, { base, head }, { helm: createHelm({ binary: opts.helm, log: ctx.log }), sources });
         for (const r of d.releases) {
           if (r.objects && "error" in r.objects) ctx.stderr.write(`warning: objects of ${r.key} not compared: ${r.objects.error}\n`);
         }

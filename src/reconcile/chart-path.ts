@@ -3,12 +3,18 @@
 // the content-addressed cache (pulled only when the cache lacks its digest).
 import type { ChartStore } from "../adapters/chart-store.ts";
 import type { ChartSources } from "../adapters/charts/sources.ts";
-import { chartPinKey, type ChartIdentity } from "../model/types.ts";
-import { chartKey, type DesiredRevision } from "./revision.ts";
+import { chartPinKey, type ChartIdentity, type ChartPin, type RenderedChart } from "../model/types.ts";
+import { chartKey } from "./revision.ts";
 
 export type ChartPath = (chart: ChartIdentity) => Promise<string>;
 
-export function chartPathFor(desired: Pick<DesiredRevision, "charts" | "repo">, store: ChartStore, sources: ChartSources | undefined): ChartPath {
+/** What a revision holds of its charts: the generated ones (by name@version) and what the loader read of the others. */
+export interface RevisionCharts {
+  charts: ReadonlyMap<string, RenderedChart>;
+  chartPins?: ReadonlyMap<string, ChartPin> | undefined;
+}
+
+export function chartPathFor(desired: RevisionCharts, store: ChartStore, sources: ChartSources | undefined): ChartPath {
   return async (c) => {
     const src = c.source;
     if (!src) {
@@ -17,7 +23,7 @@ export function chartPathFor(desired: Pick<DesiredRevision, "charts" | "repo">, 
       return store.dirFor(rendered);
     }
     if ("path" in src) {
-      const pin = desired.repo.chartPins?.get(chartPinKey(src, "", ""));
+      const pin = desired.chartPins?.get(chartPinKey(src, "", ""));
       if (!pin || "unavailable" in pin) throw new Error(`chart ${src.path} was not read with this revision`);
       if (pin.archive) return store.archiveFor(pin.digest, pin.archive);
       return store.dirForFiles(pin.digest, pin.files ?? new Map());

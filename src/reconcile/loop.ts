@@ -167,7 +167,7 @@ export function createReconciler(o: ReconcilerOptions): Reconciler {
         desired: desired.byCluster.get(t.name) ?? [],
         applications,
         ...(heldApps ? { heldApps } : {}),
-        chartDir: chartPathFor(desired, charts, sources),
+        chartDir: chartPathFor({ charts: desired.charts, chartPins: desired.repo.chartPins }, charts, sources),
         log: o.log.child({ revision: desired.commit }),
         ...(o.concurrency ? { concurrency: o.concurrency } : {}),
         ...(o.helmTimeoutMs ? { helmTimeoutMs: o.helmTimeoutMs } : {}),

@@ -12,13 +12,15 @@ import { toYaml } from "./yaml-out.ts";
 export interface Rendered {
   charts: RenderedChart[]; // by name
   releases: ReleaseSpec[]; // by cluster, application, entry
+  /** What the loader read of third-party charts (their files are not part of the output). */
+  chartPins?: Repo["chartPins"];
 }
 
 export function renderRepo(repo: Repo): Rendered {
   const charts = [...repo.workloads.map((w) => generateChart(w, repo.traits)), EXTERNAL_CHART].sort((a, b) =>
     a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
   );
-  return { charts, releases: resolveReleases(repo) };
+  return { charts, releases: resolveReleases(repo), ...(repo.chartPins ? { chartPins: repo.chartPins } : {}) };
 }
 
 export const releaseBase = (r: Pick<ReleaseSpec, "cluster" | "application" | "entry">) =>
