@@ -27,6 +27,8 @@ export interface ChartRepoOptions {
   charts: readonly string[];
   /** Require these credentials (HTTP basic auth) for every request. */
   auth?: BasicAuth;
+  /** Loopback port to listen on (default: a free one). */
+  port?: number;
 }
 
 export interface ChartRepo {
@@ -103,8 +105,11 @@ export async function startChartRepo(options: ChartRepoOptions): Promise<ChartRe
     );
   });
   await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", resolve);
+    server.once("error", (error) => {
+      void rm(dir, { recursive: true, force: true });
+      reject(error);
+    });
+    server.listen(options.port ?? 0, "127.0.0.1", resolve);
   });
   const address = server.address();
   if (address === null || typeof address === "string") throw new Error("chart repo: no TCP address");

@@ -1,13 +1,15 @@
 // `npm run cluster -- up|down|list [--name NAME]`: local clusters for people
 // and scripts (the README demo). `up` leaves the cluster running in the
-// background and prints `KUBECONFIG=<path>` as its last line.
+// background and prints `KUBECONFIG=<path>` as its last line. `charts` serves
+// the local chart repository examples/platform reads (127.0.0.1:8879) until Ctrl-C.
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { ensureBinaries, startCluster } from "./harness.ts";
+import { LOCAL_CHART_PORT, startLocalChartRepo } from "./local-chart-repo.ts";
 import { destroyRecorded, detachedBaseDir, listStates, livePids, readState, runsBaseDir } from "./state.ts";
 
-const USAGE = "usage: npm run cluster -- up [--name NAME] | down [--name NAME] | list";
+const USAGE = "usage: npm run cluster -- up [--name NAME] | down [--name NAME] | list | charts [--port 8879]";
 const NAME_PATTERN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 async function up(name: string): Promise<void> {
@@ -52,11 +54,29 @@ async function list(): Promise<void> {
   }
 }
 
+/** Serves the local chart repository in the foreground; Ctrl-C stops it. */
+async function charts(port: number): Promise<void> {
+  const repo = await startLocalChartRepo(await ensureBinaries(), port);
+  if (repo.reused) {
+    console.log(`a chart repository already serves ${repo.url}`);
+    return;
+  }
+  console.log(`chart repository at ${repo.url} (index: ${repo.url}/index.yaml); Ctrl-C stops it`);
+  await new Promise<void>((resolve) => {
+    for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => resolve());
+  });
+  await repo.stop();
+}
+
 async function main(argv: string[]): Promise<number> {
   const { positionals, values } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { name: { type: "string", default: "berth" }, help: { type: "boolean", short: "h" } },
+    options: {
+      name: { type: "string", default: "berth" },
+      port: { type: "string", default: String(LOCAL_CHART_PORT) },
+      help: { type: "boolean", short: "h" },
+    },
   });
   const [command, ...rest] = positionals;
   if (values.help || command === undefined || rest.length > 0) {
@@ -77,6 +97,15 @@ async function main(argv: string[]): Promise<number> {
     case "list":
       await list();
       return 0;
+    case "charts": {
+      const port = Number(values.port);
+      if (!Number.isInteger(port) || port < 1 || port > 65535) {
+        console.error(`--port ${values.port}: a TCP port, 1 to 65535`);
+        return 2;
+      }
+      await charts(port);
+      return 0;
+    }
     default:
       console.error(`unknown command ${command}\n${USAGE}`);
       return 2;
