@@ -3,6 +3,7 @@
 // and a local path helm can install from. Every network request goes through
 // the ChartFetcher; a source that fails blocks only the releases that need it.
 import { readFile } from "node:fs/promises";
+import { ChartSourceError } from "../../errors.ts";
 import type { Logger } from "../../log.ts";
 import { parseDuration } from "../../model/duration.ts";
 import type { ChartComponent, ChartIdentity, ChartPin, ChartRepository, JsonObject, JsonSchema } from "../../model/types.ts";
@@ -30,6 +31,13 @@ export interface ChartSourcesOptions {
   /** Directories the ChartRepositories' credential and CA files must be inside (--repository-credentials-dir). */
   credentialDirs: string[];
   log?: Logger;
+}
+
+/** An error's message without the `ChartRepository <name>: ` a ChartSourceError starts with, for a reason that names the repository itself. */
+export function sourceProblem(err: unknown, repository: string): string {
+  const message = err instanceof Error ? err.message : String(err);
+  const prefix = `ChartRepository ${repository}: `;
+  return err instanceof ChartSourceError && message.startsWith(prefix) ? message.slice(prefix.length) : message;
 }
 
 export const intervalMs = (repo: ChartRepository): number =>
@@ -67,7 +75,7 @@ export function createChartSources(o: ChartSourcesOptions): ChartSources {
         return { versions };
       } catch (err) {
         o.log?.warn({ repository: repo.metadata.name, chart: chart.spec.chart.name, err: (err as Error).message }, "chart source unavailable; its releases are blocked");
-        return { unavailable: `cannot read chart ${chart.spec.chart.name} from ChartRepository ${repo.metadata.name}: ${(err as Error).message}` };
+        return { unavailable: `cannot read chart ${chart.spec.chart.name} from ChartRepository ${repo.metadata.name}: ${sourceProblem(err, repo.metadata.name)}` };
       }
     },
     async pin(chart, repo) {
@@ -86,7 +94,7 @@ export function createChartSources(o: ChartSourcesOptions): ChartSources {
         pins.set(digest, pin);
         return pin;
       } catch (err) {
-        return { unavailable: `cannot pull ${where}: ${(err as Error).message}` };
+        return { unavailable: `cannot pull ${where}: ${sourceProblem(err, repo.metadata.name)}` };
       }
     },
     async path(chart) {
