@@ -156,3 +156,15 @@ describe("chart fetcher on an OCI registry (CNCF Distribution, helm push)", () =
     expect(chartFacts(readChartArchive(await readFile(pulled.file))).values).toHaveProperty("berthRepushed", true);
   });
 });
+
+describe("readChartArchive on the real packaged charts", () => {
+  it.each(["metrics-server@3.13.1", "kyverno@3.2.6", "gatekeeper@3.23.1"])("%s: every file helm packaged, and its facts", async (ref) => {
+    const listed = (await execa("tar", ["tzf", charts[ref]!])).stdout.split("\n").filter((l) => l !== "" && !l.endsWith("/"));
+    const files = readChartArchive(await readFile(charts[ref]!));
+    expect([...files.keys()].sort()).toEqual(listed.map((l) => l.slice(l.indexOf("/") + 1)).sort());
+    const facts = chartFacts(files);
+    expect(`${facts.name}@${facts.version}`).toBe(ref);
+    if (ref.startsWith("kyverno")) expect(facts.kubeVersion).toBe(">=1.25.0-0");
+    if (ref.startsWith("gatekeeper")) expect(facts.crds.map((c) => c.path)).toContain("crds/constrainttemplate-customresourcedefinition.yaml");
+  });
+});

@@ -21,6 +21,18 @@ function pack(files: Record<string, string>, extra: (root: string) => void = () 
   return readFileSync(join(root, "demo.tgz"));
 }
 
+/** One ustar entry (header + padded body), for what the system's tar does not write. */
+function entry(name: string, type: string, body: string): Buffer {
+  const header = Buffer.alloc(512);
+  const data = Buffer.from(body);
+  header.write(name, 0);
+  header.write("0000644\0", 100);
+  header.write(`${data.length.toString(8).padStart(11, "0")}\0`, 124);
+  header.write(type, 156);
+  header.write("ustar\0", 257);
+  return Buffer.concat([header, data, Buffer.alloc((512 - (data.length % 512)) % 512)]);
+}
+
 const CHART = { "Chart.yaml": "apiVersion: v2\nname: demo\nversion: 1.2.3\nkubeVersion: '>=1.21.0'\n", "values.yaml": "replicas: 1\n" };
 
 describe("readChartArchive and chartFacts", () => {
@@ -39,6 +51,26 @@ describe("readChartArchive and chartFacts", () => {
   it("skips links, so nothing of an archive points outside the chart", () => {
     const files = readChartArchive(pack(CHART, (root) => symlinkSync("/etc/passwd", join(root, "templates-passwd"))));
     expect(files.has("templates-passwd")).toBe(false);
+  });
+
+  it("reads pax `path` records (Go's archive/tar writes them for long or non-ASCII names) and skips hard links", () => {
+    const long = `demo/templates/${"y".repeat(150)}.yaml`;
+    const record = (key: string, value: string) => {
+      const body = ` ${key}=${value}\n`;
+      let len = body.length + 1;
+      while (`${len}${body}`.length !== len) len++;
+      return `${len}${body}`;
+    };
+    const tar = Buffer.concat([
+      entry("demo/Chart.yaml", "0", CHART["Chart.yaml"]),
+      entry("PaxHeaders/x", "x", record("path", long)),
+      entry("demo/truncated-name", "0", "kind: ConfigMap\n"),
+      entry("demo/hard", "1", ""),
+      Buffer.alloc(1024),
+    ]);
+    const files = readChartArchive(gzipSync(tar));
+    expect([...files.keys()].sort()).toEqual(["Chart.yaml", long.slice("demo/".length)]);
+    expect(files.get(long.slice("demo/".length))!.toString()).toBe("kind: ConfigMap\n");
   });
 
   it("refuses an entry leading outside the chart", () => {
