@@ -74,6 +74,8 @@ export interface ReleaseMemo {
   steps: RememberedStep[];
   /** The move under way, if berth stopped before recording its outcome. */
   move?: MoveMemo;
+  /** A third-party chart's content digest as last applied, so a re-push under the same version is named as such. */
+  chartDigest?: string;
 }
 
 export const emptyMemo = (): ReleaseMemo => ({ failures: 0, steps: [] });

@@ -61,6 +61,10 @@ export interface ActionRecord {
   durationMs: number;
   /** correct-drift: the drifted fields it restored, as `Kind/name: path`. */
   drifted?: string[];
+  /** Why, when the version alone does not say it: a chart re-pushed under the same version. */
+  reason?: string;
+  /** install/upgrade of a third-party chart: the content digest applied. */
+  chartDigest?: string;
   /** adopt: what was taken over and how. */
   adopted?: AdoptedRecord;
   /** install/upgrade of a chart with crds/: the CRDs created or replaced (absent when none). */

@@ -5,7 +5,8 @@ import { LABELS } from "../model/labels.ts";
 import { versionToLabel } from "../plan/digest.ts";
 import type { Action } from "../plan/action.ts";
 import { lastGoodRevision } from "../plan/state.ts";
-import { isPending } from "../plan/observed.ts";
+import { isPending, type ReleaseMemo } from "../plan/observed.ts";
+import type { ChartIdentity } from "../model/types.ts";
 import { rollbackTo, type ActionContext } from "./context.ts";
 import { applyChartCrds, crdPolicy } from "./crds.ts";
 import type { ActionRecord, CrdChanges, StepRecord } from "./memo.ts";
@@ -52,7 +53,7 @@ export async function applyRelease(ctx: ActionContext, input: ActInput, action: 
       ...(ctx.maxHistory !== undefined ? { maxHistory: ctx.maxHistory } : {}),
       ...(crdPolicy(desired) === "skip" ? { skipCrds: true } : {}),
     });
-    return { record: finish(withCrds(record, crds), steps), memo: succeeded(memo, action.steps) };
+    return { record: finish(withChart(withCrds(record, crds), input.memo, desired.chart, action), steps), memo: withChartDigest(succeeded(memo, action.steps), desired.chart.digest) };
   } catch (err) {
     ctx.log.warn({ release: item.name, err: (err as Error).message }, `${action.kind} failed; remediating`);
     const remediation = await remediateFailedApply(ctx, input, action, move.id, steps, helmCalled);
@@ -95,3 +96,17 @@ async function remediateFailedApply(ctx: ActionContext, input: ActInput, action:
     return `remediation failed too: ${(err as Error).message}`;
   }
 }
+
+/** A third-party chart's digest on the record, and why when the version stayed but the content moved. */
+function withChart(record: ActionRecord, memo: ReleaseMemo, chart: ChartIdentity, action: Apply): ActionRecord {
+  if (!chart.source || !chart.digest) return record;
+  const before = memo.chartDigest;
+  const repushed = action.kind === "upgrade" && action.from === action.to && before !== undefined && before !== chart.digest;
+  return {
+    ...record,
+    chartDigest: chart.digest,
+    ...(repushed ? { reason: `chart ${chart.name} ${chart.version} was re-pushed with other content (${before.slice(0, 19)}… -> ${chart.digest.slice(0, 19)}…)` } : {}),
+  };
+}
+
+const withChartDigest = (memo: ReleaseMemo, digest: string | undefined): ReleaseMemo => (digest ? { ...memo, chartDigest: digest } : memo);

@@ -118,7 +118,7 @@ const schemas = {
       release: { type: "string" },
       namespace: { type: "string" },
       application: { type: "string" },
-      action: { enum: ["install", "upgrade", "rollback", "remediate", "unlock", "uninstall"] },
+      action: { enum: ["install", "upgrade", "rollback", "remediate", "unlock", "uninstall", "adopt", "correct-drift"] },
       fromVersion: { type: "string" },
       toVersion: { type: "string" },
       steps: {
@@ -132,6 +132,11 @@ const schemas = {
       error: { type: "string" },
       helmRevision: { type: "integer" },
       durationMs: { type: "integer" },
+      drifted: { type: "array", items: { type: "string" }, description: "correct-drift: the fields restored, as Kind/name: path" },
+      reason: { type: "string", description: "Why, when the version alone does not say it (a chart re-pushed under the same version)" },
+      chartDigest: { type: "string", description: "A third-party chart's content digest applied (sha256:...)" },
+      adopted: { type: "object", description: "adopt: what was taken over and how" },
+      crds: { type: "object", properties: { created: { type: "array", items: { type: "string" } }, replaced: { type: "array", items: { type: "string" } } } },
     },
   },
   History: {
@@ -157,7 +162,7 @@ const schemas = {
       action: {
         type: "object",
         required: ["kind", "description"],
-        properties: { kind: { enum: ["install", "upgrade", "rollback", "remediate", "unlock", "uninstall", "none", "blocked"] }, description: { type: "string" } },
+        properties: { kind: { enum: ["install", "upgrade", "rollback", "remediate", "unlock", "uninstall", "adopt", "none", "blocked"] }, description: { type: "string" } },
       },
       needs: { type: "array", items: { type: "string" } },
     },
