@@ -3,7 +3,9 @@
 // operator would hand them over) and CNCF Distribution with charts pushed by
 // `helm push`, serving the real metrics-server charts.
 import { createHash } from "node:crypto";
-import { appendFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { appendFile, copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { createServer, type Server } from "node:https";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
@@ -14,6 +16,7 @@ import { createChartFetcher } from "../../src/adapters/charts/fetcher.ts";
 import type { RepositoryAccess } from "../../src/adapters/charts/types.ts";
 import { ChartSourceError } from "../../src/errors.ts";
 import type { ChartRepository } from "../../src/model/types.ts";
+import { createPki } from "../cluster/pki.ts";
 import { ensureCharts, startChartRepo, startRegistry, type ChartRepo, type PackagedCharts, type Registry } from "../cluster/charts.ts";
 
 const binaries = inject("binaries");
@@ -98,6 +101,35 @@ describe("chart fetcher on a Helm HTTP repository with basic auth", () => {
     const p = readAccess(doc({ url: locked.url, auth: { usernameFile: join(creds, "user"), passwordFile: join(creds, "pass") } }), { dirs: [join(work, "elsewhere")] });
     await expect(p).rejects.toThrow(/spec.auth.usernameFile: .*--repository-credentials-dir/);
     expect(locked.requests.length).toBe(served);
+  });
+});
+
+describe("chart fetcher on an https repository with its own CA (spec.caFile)", () => {
+  let server: Server;
+  let url: string;
+  beforeAll(async () => {
+    const pki = await createPki(join(work, "pki"), "10.96.0.1");
+    await copyFile(pki.caCert, join(creds, "ca.pem"));
+    const bytes = await tgz("3.12.2");
+    const index = `apiVersion: v1\nentries:\n  metrics-server:\n    - { name: metrics-server, version: 3.12.2, digest: ${sha256(bytes).slice(7)}, urls: [metrics-server-3.12.2.tgz] }\n`;
+    server = createServer({ key: await readFile(pki.servingKey), cert: await readFile(pki.servingCert) }, (req, res) => {
+      if (req.url === "/charts/index.yaml") res.writeHead(200).end(index);
+      else if (req.url === "/charts/metrics-server-3.12.2.tgz") res.writeHead(200).end(bytes);
+      else res.writeHead(404).end();
+    });
+    await new Promise<void>((ok) => server.listen(0, "127.0.0.1", ok));
+    url = `https://127.0.0.1:${(server.address() as AddressInfo).port}/charts`;
+  });
+  afterAll(() => server?.close());
+
+  it("trusts the repository's CA from the file, and only with it", async () => {
+    const access = await readAccess(doc({ url, caFile: join(creds, "ca.pem") }), { dirs: [creds] });
+    const f = fetcher(await mkdtemp(join(work, "tls-cache-")));
+    const [v] = await f.versions(access, "metrics-server", 60_000);
+    expect((await f.pull(access, "metrics-server", v!, v!.digest!)).digest).toBe(sha256(await tgz("3.12.2")));
+    const without = fetcher(await mkdtemp(join(work, "tls-cache-"))).versions({ name: "sigs", url }, "metrics-server", 60_000);
+    await expect(without).rejects.toThrow(ChartSourceError);
+    await expect(without).rejects.toThrow(/^ChartRepository sigs: cannot read https:\/\/127\.0\.0\.1:\d+\/charts\/index.yaml: .*certificate.*name its PEM file in spec.caFile\)$/);
   });
 });
 

@@ -6,7 +6,7 @@ import type { Logger } from "../../log.ts";
 import type { ChartVersion } from "../../model/types.ts";
 import { createArchiveCache, sha256 } from "./cache.ts";
 import { headersFor, readIndex, type Index } from "./http-repo.ts";
-import { httpGet } from "./http.ts";
+import { failure, httpGet } from "./http.ts";
 import { createOciClient } from "./oci.ts";
 import type { ChartFetcher, RepositoryAccess } from "./types.ts";
 
@@ -78,7 +78,7 @@ export function createChartFetcher(o: ChartFetcherOptions): ChartFetcher {
     requests.pull++;
     o.log?.debug({ repository: repo.name, chart, version: v.version }, "downloading chart");
     const res = await httpGet(v.url, { headers: headersFor(repo, v.url), ...(repo.ca ? { ca: repo.ca } : {}), timeoutMs, maxBytes: MAX_CHART_BYTES }).catch((err: Error) => {
-      throw new ChartSourceError(repo.name, `cannot download chart ${chart} ${v.version}: ${err.message}`);
+      throw new ChartSourceError(repo.name, `cannot download chart ${chart} ${v.version}: ${failure(err)}`);
     });
     const shown = `${new URL(v.url).origin}${new URL(v.url).pathname}`;
     if (res.status !== 200) throw new ChartSourceError(repo.name, `chart ${chart} ${v.version}: ${shown}: HTTP ${res.status}${res.status === 401 || res.status === 403 ? "; check the files spec.auth names" : ""}`);

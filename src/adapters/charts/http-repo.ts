@@ -4,7 +4,7 @@ import { parse as parseYaml } from "yaml";
 import semver from "semver";
 import { ChartSourceError } from "../../errors.ts";
 import type { ChartVersion } from "../../model/types.ts";
-import { basicAuth, httpGet } from "./http.ts";
+import { basicAuth, failure, httpGet } from "./http.ts";
 import type { RepositoryAccess } from "./types.ts";
 
 const MAX_INDEX_BYTES = 20 * 1024 * 1024;
@@ -19,7 +19,7 @@ export function headersFor(repo: RepositoryAccess, url: string): Record<string, 
 export async function readIndex(repo: RepositoryAccess, timeoutMs: number): Promise<Index> {
   const url = `${repo.url}/index.yaml`;
   const res = await httpGet(url, { headers: headersFor(repo, url), ...(repo.ca ? { ca: repo.ca } : {}), timeoutMs, maxBytes: MAX_INDEX_BYTES }).catch((err: Error) => {
-    throw new ChartSourceError(repo.name, `cannot read ${url}: ${err.message}`);
+    throw new ChartSourceError(repo.name, `cannot read ${url}: ${failure(err)}`);
   });
   if (res.status === 401 || res.status === 403)
     throw new ChartSourceError(repo.name, `${url}: HTTP ${res.status}; check the files spec.auth names${repo.auth ? "" : " (the repository wants credentials, and none are configured)"}`);

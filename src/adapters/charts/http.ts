@@ -68,3 +68,11 @@ function once(url: string, r: HttpRequest): Promise<Omit<HttpResponse, "url">> {
 }
 
 export const basicAuth = (a: { username: string; password: string }) => `Basic ${Buffer.from(`${a.username}:${a.password}`).toString("base64")}`;
+
+/** Why a request failed, with what would be right when TLS refused the server's certificate. */
+export function failure(err: Error): string {
+  const code = (err as NodeJS.ErrnoException).code ?? "";
+  return /CERT|SELF_SIGNED|UNABLE_TO_VERIFY/.test(code) || /certificate/i.test(err.message)
+    ? `${err.message} (a certificate from a private CA: name its PEM file in spec.caFile)`
+    : err.message;
+}

@@ -6,7 +6,7 @@
 import semver from "semver";
 import { ChartSourceError } from "../../errors.ts";
 import { sha256 } from "./cache.ts";
-import { basicAuth, httpGet, type HttpResponse } from "./http.ts";
+import { basicAuth, failure, httpGet, type HttpResponse } from "./http.ts";
 import type { RepositoryAccess } from "./types.ts";
 
 export const CHART_LAYER = "application/vnd.cncf.helm.chart.content.v1.tar+gzip";
@@ -41,7 +41,7 @@ export function createOciClient(timeoutMs: number, count: (kind: "index" | "mani
         maxBytes: o.maxBytes ?? MAX_MANIFEST,
       });
     const failed = (err: Error) => {
-      throw new ChartSourceError(repo.name, `cannot reach ${new URL(url).origin}: ${err.message}`);
+      throw new ChartSourceError(repo.name, `cannot reach ${new URL(url).origin}: ${failure(err)}`);
     };
     let res = await send(tokens.get(key)).catch(failed);
     if (res.status !== 401) return res;
@@ -64,7 +64,7 @@ export function createOciClient(timeoutMs: number, count: (kind: "index" | "mani
     if (params.service) u.searchParams.set("service", params.service);
     u.searchParams.set("scope", params.scope ?? scope);
     const res = await httpGet(u.toString(), { headers: repo.auth ? { authorization: basicAuth(repo.auth) } : {}, ...(repo.ca ? { ca: repo.ca } : {}), timeoutMs, maxBytes: 1024 * 1024 }).catch((err: Error) => {
-      throw new ChartSourceError(repo.name, `cannot get a token from ${u.origin}: ${err.message}`);
+      throw new ChartSourceError(repo.name, `cannot get a token from ${u.origin}: ${failure(err)}`);
     });
     if (res.status !== 200) throw new ChartSourceError(repo.name, `token endpoint ${u.origin}${u.pathname}: HTTP ${res.status}; check the files spec.auth names`);
     const body = JSON.parse(res.body.toString("utf8")) as { token?: string; access_token?: string };
