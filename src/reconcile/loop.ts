@@ -223,7 +223,9 @@ export function createReconciler(o: ReconcilerOptions): Reconciler {
       ...(report.invalid && report.revision ? { invalidRevision: { sha: report.revision, errors: report.invalid.issues.map(formatIssue) } } : {}),
       clusters: await Promise.all(
         targets.targets(clusters).map((t) => {
-          const seen = report.clusters.find((c) => c.cluster === t.name)?.observation;
+          const run = report.clusters.find((c) => c.cluster === t.name);
+          // the dry pass has just observed it (or waited out its timeout): not again
+          const seen = run?.observation ?? (run && !run.reachable ? { unreachable: run.error ?? "unreachable" } : undefined);
           return clusterStatus(t, desired?.byCluster.get(t.name) ?? [], state, seen);
         }),
       ),

@@ -39,10 +39,14 @@ export interface StatusSnapshot {
   clusters: ClusterStatus[];
 }
 
-/** Status of one cluster; `seen` (a dry run's observation) spares listing its releases again. */
-export async function clusterStatus(target: ClusterTarget, desired: ReleaseSpec[], runtime?: RuntimeState, seen?: Observation): Promise<ClusterStatus> {
+/**
+ * Status of one cluster; `seen` (a dry run's observation) spares listing its
+ * releases again, and a dry run that found it unreachable spares a second wait.
+ */
+export async function clusterStatus(target: ClusterTarget, desired: ReleaseSpec[], runtime?: RuntimeState, seen?: Observation | { unreachable: string }): Promise<ClusterStatus> {
   const rt = runtime?.clusters[target.name];
   const base = { name: target.name, paused: target.paused, ...(rt?.since ? { since: rt.since } : {}) };
+  if (seen && "unreachable" in seen) return { ...base, reachable: false, error: seen.unreachable, releases: [] };
   try {
     const { observed, books } = seen ?? (await observe(target));
     const names = new Map<string, { spec?: ReleaseSpec; namespace: string }>();
