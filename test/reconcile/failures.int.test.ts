@@ -5,27 +5,18 @@ import { chmod, mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { commitFiles, createBareRepo, removeRepo, type GitFixture } from "../support/git.ts";
-import { berth, clusterFiles, deploymentImage, revisions, tempCacheDir, webComponent } from "./fixture.ts";
+import { berth, clusterFiles, deploymentImage, revisions, tempCacheDir, webComponent, singleApiApp } from "./fixture.ts";
 
 const clusters = inject("clusters");
 const binaries = inject("binaries");
 const east = clusters[0]!;
-
-const appYaml = (name: string, ns: string) => `apiVersion: berth.dev/v1alpha1
-kind: Application
-metadata: { name: ${name} }
-spec:
-  namespace: ${ns}
-  components:
-    - { name: api, component: ${name}-api, version: "^1.0.0" }
-`;
 
 async function setup(name: string, ns: string) {
   const repo = await createBareRepo();
   await commitFiles(repo, {
     ...clusterFiles([east]),
     [`components/${name}-1.0.0.yaml`]: webComponent(`${name}-api`, "1.0.0"),
-    "apps/app.yaml": appYaml(name, ns),
+    "apps/app.yaml": singleApiApp(name, ns),
   });
   return repo;
 }

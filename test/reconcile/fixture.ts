@@ -53,6 +53,16 @@ spec:
 ${extra}`;
 }
 
+/** An Application `name` in namespace `ns` with one entry `api` running Component `<name>-api` ^1.0.0. */
+export const singleApiApp = (name: string, ns: string) => `apiVersion: berth.dev/v1alpha1
+kind: Application
+metadata: { name: ${name} }
+spec:
+  namespace: ${ns}
+  components:
+    - { name: api, component: ${name}-api, version: "^1.0.0" }
+`;
+
 export const workerComponent = (name: string, version: string) => plainComponent(name, version, "worker");
 export const taskComponent = (name: string, version: string) => plainComponent(name, version, "task", '    args: ["seed"]\n');
 

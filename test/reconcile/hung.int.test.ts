@@ -7,21 +7,12 @@ import { join } from "node:path";
 import { ensureBinaries, startCluster, type LocalCluster } from "../cluster/harness.ts";
 import { freePorts } from "../cluster/ports.ts";
 import { commitFiles, createBareRepo, removeRepo, type GitFixture } from "../support/git.ts";
-import { berth, clusterFiles, revisions, tempCacheDir, webComponent } from "./fixture.ts";
+import { berth, clusterFiles, revisions, tempCacheDir, webComponent, singleApiApp } from "./fixture.ts";
 
 const clusters = inject("clusters");
 const binaries = inject("binaries");
 const east = clusters[0]!;
 const BIN = join(process.cwd(), "bin", "berth.js");
-
-const appYaml = (name: string, ns: string) => `apiVersion: berth.dev/v1alpha1
-kind: Application
-metadata: { name: ${name} }
-spec:
-  namespace: ${ns}
-  components:
-    - { name: api, component: ${name}-api, version: "^1.0.0" }
-`;
 
 /** berth as a child process, so the test sees when (and whether) it exits. */
 const spawnBerth = (args: string[]) => execa(process.execPath, [BIN, ...args], { reject: false, timeout: 300_000 });
@@ -37,7 +28,7 @@ describe("an API server stopped with SIGSTOP", () => {
     await commitFiles(repo, {
       ...clusterFiles([{ name: "stopped", kubeconfig: solo.kubeconfigPath, server: solo.server }]),
       "components/hung-1.0.0.yaml": webComponent("hung-api", "1.0.0"),
-      "apps/app.yaml": appYaml("hung", "rt-hung"),
+      "apps/app.yaml": singleApiApp("hung", "rt-hung"),
     });
     process.kill(apiPid, "SIGSTOP");
   });
@@ -68,7 +59,7 @@ describe("SIGTERM while berth waits on a release that never becomes ready", () =
     await commitFiles(repo, {
       ...clusterFiles([east]),
       "components/term-1.0.0.yaml": webComponent("term-api", "1.0.0"),
-      "apps/app.yaml": appYaml("term", "rt-term"),
+      "apps/app.yaml": singleApiApp("term", "rt-term"),
     });
   });
   afterAll(async () => removeRepo(repo));
@@ -107,7 +98,7 @@ describe("SIGTERM to berth serve during a pass that waits on health", () => {
     await commitFiles(repo, {
       ...clusterFiles([east]),
       "components/sterm-1.0.0.yaml": webComponent("sterm-api", "1.0.0"),
-      "apps/app.yaml": appYaml("sterm", "rt-sterm"),
+      "apps/app.yaml": singleApiApp("sterm", "rt-sterm"),
     });
   });
   afterAll(async () => removeRepo(repo));
