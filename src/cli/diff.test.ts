@@ -25,7 +25,7 @@ describe("berth render", () => {
   it("writes charts and one values + metadata file per release", async () => {
     const r = await berth(["render", "defs", "--out", "out"], dir);
     expect(r.code).toBe(0);
-    expect(r.out).toContain("rendered 5 charts and 8 releases");
+    expect(r.out).toContain("rendered 5 charts and 10 releases");
     expect(existsSync(join(dir, "out/charts/webservice/Chart.yaml"))).toBe(true);
     expect(readFileSync(join(dir, "out/releases/prod-eu/store/catalog.release.yaml"), "utf8")).toContain("version: 1.1.0");
   });

@@ -58,6 +58,7 @@ describe("diffRendered", () => {
     );
     const d = diffRendered(renderRepo(fewer), renderRepo({ ...repo, workloads }));
     expect(d.releases.filter((r) => r.change === "added").map((r) => r.key)).toEqual([
+      "staging/infra/metrics-server",
       "staging/store/catalog",
       "staging/store/db-migrate",
       "staging/store/mailer",

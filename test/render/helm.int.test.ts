@@ -36,6 +36,9 @@ async function template(out: string, r: ReleaseSpec): Promise<string> {
 describe.each(["shop", "platform"])("examples/%s through helm", (example) => {
   const out = join(work, example);
   let rendered: Rendered;
+  // the releases of berth's generated charts; a third-party chart (examples/platform's
+  // metrics-server) is loaded without its source here, and templated by chart-golden.int.test.ts
+  const generated = () => rendered.releases.filter((r) => r.workloadKind !== "Chart");
 
   it("every chart passes helm lint --strict", async () => {
     rendered = await renderTo(join(PKG_ROOT, "examples", example), out);
@@ -46,7 +49,7 @@ describe.each(["shop", "platform"])("examples/%s through helm", (example) => {
   });
 
   it("every release renders with helm template into named Kubernetes objects", async () => {
-    for (const r of rendered.releases) {
+    for (const r of generated()) {
       const docs = parseAllDocuments(await template(out, r)).map((d) => d.toJS() as Record<string, unknown> | null);
       const objects = docs.filter((d) => d !== null);
       expect(objects.length, r.name).toBeGreaterThan(0);
@@ -59,11 +62,11 @@ describe.each(["shop", "platform"])("examples/%s through helm", (example) => {
 
   it.runIf(clusters.length > 0)("the API server accepts every release in a server-side dry run", async () => {
     const kubeconfig = clusters[0]!.kubeconfig;
-    for (const ns of new Set(rendered.releases.map((r) => r.namespace))) {
+    for (const ns of new Set(generated().map((r) => r.namespace))) {
       const yaml = (await execa(kubectl, ["create", "namespace", ns, "--dry-run=client", "-o", "yaml"])).stdout;
       await execa(kubectl, ["--kubeconfig", kubeconfig, "apply", "-f", "-"], { input: yaml });
     }
-    for (const r of rendered.releases) {
+    for (const r of generated()) {
       const manifest = await template(out, r);
       const res = await execa(
         kubectl,

@@ -24,8 +24,11 @@ const catalogOn = async (cluster: string) => {
 describe("declared locations", () => {
   it("point at the requires entry and at the from of each upgrade step", async () => {
     const { rel } = await catalogOn("prod-eu");
-    expect(rel.declared?.requires).toEqual({ postgres: "components/catalog-1.1.0.yaml:24:25 spec.requires.postgres" });
-    expect(rel.declared?.upgrades).toEqual({ [stepKey(rel.upgrades[0]!)]: "components/catalog-1.1.0.yaml:26:13 spec.upgrades[0].from" });
+    expect(rel.declared?.requires).toEqual({
+      "metrics-server": "components/catalog-1.1.0.yaml:28:21 spec.requires.metrics-server",
+      postgres: "components/catalog-1.1.0.yaml:25:15 spec.requires.postgres",
+    });
+    expect(rel.declared?.upgrades).toEqual({ [stepKey(rel.upgrades[0]!)]: "components/catalog-1.1.0.yaml:30:13 spec.upgrades[0].from" });
   });
 
   it("move with the lines, while the digest and the rendered files stay the same", async () => {
@@ -34,7 +37,7 @@ describe("declared locations", () => {
     const file = join(dir, "components/catalog-1.1.0.yaml");
     writeFileSync(file, `# a comment moves every line down\n${readFileSync(file, "utf8")}`);
     const after = await catalogOn("prod-eu");
-    expect(after.rel.declared?.requires.postgres).toBe("components/catalog-1.1.0.yaml:25:25 spec.requires.postgres");
+    expect(after.rel.declared?.requires.postgres).toBe("components/catalog-1.1.0.yaml:26:15 spec.requires.postgres");
     expect(releaseDigest(after.rel)).toBe(releaseDigest(before.rel));
     expect(outputFiles(renderRepo(after.repo))).toEqual(files);
   });

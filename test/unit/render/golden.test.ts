@@ -1,10 +1,15 @@
 // Golden files pin the rendered output of the examples byte for byte.
 // UPDATE_GOLDEN=1 npx vitest run --project unit test/unit/render/golden.test.ts rewrites them.
+// Unit tests read no network, so they load without chart sources: examples/platform's
+// metrics-server releases (a chart from a Helm repository) are pinned here as unavailable,
+// at version 0.0.0 with the reason; test/render/chart-golden.int.test.ts pins them as
+// rendered against the real chart on a loopback repository.
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadRepo } from "../../../src/model/load.ts";
 import { outputFiles, renderRepo } from "../../../src/render/output.ts";
+import { resolveReleases } from "../../../src/render/resolve.ts";
 import { PKG_ROOT } from "./fixture.ts";
 
 const EXAMPLES = ["shop", "platform"];
@@ -43,5 +48,17 @@ describe.each(EXAMPLES)("examples/%s", (example) => {
     const a = outputFiles(renderRepo(await loadRepo(root)));
     const b = outputFiles(renderRepo(await loadRepo(root)));
     expect(b).toEqual(a);
+  });
+});
+
+describe("examples/platform without chart sources", () => {
+  it("renders its chart releases as unavailable, saying why, and everything else in full", async () => {
+    const releases = resolveReleases(await loadRepo(join(PKG_ROOT, "examples", "platform")));
+    const charts = releases.filter((r) => r.workloadKind === "Chart");
+    expect(charts.map((r) => `${r.cluster}/${r.name} ${r.chart.version}: ${r.unavailable}`)).toEqual([
+      "prod-eu/infra-metrics-server 0.0.0: the versions of chart metrics-server were not read (berth ran without chart sources)",
+      "staging/infra-metrics-server 0.0.0: the versions of chart metrics-server were not read (berth ran without chart sources)",
+    ]);
+    expect(releases.filter((r) => r.unavailable !== undefined)).toEqual(charts);
   });
 });
