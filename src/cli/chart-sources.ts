@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { createChartFetcher } from "../adapters/charts/fetcher.ts";
 import { createChartSources, type ChartSources } from "../adapters/charts/sources.ts";
 import type { Logger } from "../log.ts";
-import { repositoryCredentialDirs } from "./reconciler-flags.ts";
+import { repositoryCredentialDirs, repositoryUrls } from "./reconciler-flags.ts";
 
 export const defaultCacheDir = (env: NodeJS.ProcessEnv = process.env): string =>
   env.BERTH_CACHE_DIR ?? join(env.XDG_CACHE_HOME || join(homedir(), ".cache"), "berth");
@@ -21,6 +21,10 @@ export function cliChartSources(f: { repositoryCredentialsDir?: string[] }, cwd:
   return createChartSources({
     fetcher: createChartFetcher({ cacheDir: join(defaultCacheDir(), "charts", "pulled"), log }),
     credentialDirs: repositoryCredentialDirs(f, cwd),
+    ...(() => {
+      const u = repositoryUrls({}).repositoryUrls;
+      return u ? { allowedUrls: u } : {};
+    })(),
     log,
   });
 }

@@ -22,6 +22,7 @@ export interface SourceFlags {
   helmTimeout?: string;
   kubeconfigDir?: string[];
   repositoryCredentialsDir?: string[];
+  repositoryUrlAllow?: string[];
   insecureKubeconfigExec?: boolean;
   requireProject?: boolean;
   shutdownGrace?: string;
@@ -43,6 +44,11 @@ export function addSourceFlags(cmd: Command): Command {
     .option(
       "--repository-credentials-dir <DIR>",
       "a directory ChartRepositories' spec.auth and spec.caFile files may be in (repeatable; default $BERTH_REPOSITORY_CREDENTIAL_DIRS, colon-separated; else none: such repositories are refused)",
+      (v: string, prev: string[] | undefined) => [...(prev ?? []), v],
+    )
+    .option(
+      "--repository-url-allow <URL>",
+      "a ChartRepository URL (or a prefix of URLs) berth may read (repeatable; default $BERTH_REPOSITORY_URLS, comma-separated; else any URL git names)",
       (v: string, prev: string[] | undefined) => [...(prev ?? []), v],
     )
     .option(
@@ -115,6 +121,12 @@ export function repositoryCredentialDirs(f: Pick<SourceFlags, "repositoryCredent
   return given.map((d) => resolve(cwd, d));
 }
 
+/** `--repository-url-allow` as the reconciler takes it: absent when the operator set none (any URL). */
+export function repositoryUrls(f: Pick<SourceFlags, "repositoryUrlAllow">, env: NodeJS.ProcessEnv = process.env): { repositoryUrls?: string[] } {
+  const given = f.repositoryUrlAllow?.length ? f.repositoryUrlAllow : env.BERTH_REPOSITORY_URLS?.split(",").map((u) => u.trim()).filter(Boolean);
+  return given?.length ? { repositoryUrls: given } : {};
+}
+
 export const defaultRenderer: Renderer = { load: (dir, o) => loadRepo(dir, { ...o }), render: renderRepo };
 
 /** The renderer with the operator's model options (--require-project). */
@@ -144,6 +156,7 @@ export function reconcilerFromFlags(f: SourceFlags, source: GitSource, log: Logg
     source,
     renderer: rendererFromFlags(f),
     repositoryCredentialDirs: repositoryCredentialDirs(f, cwd),
+    ...repositoryUrls(f),
     log,
     cacheDir: f.cacheDir!,
     helmBinary: f.helm ?? "helm",

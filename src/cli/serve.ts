@@ -17,7 +17,7 @@ import { driftSchedule } from "../reconcile/drift-schedule.ts";
 import { startService, type LeaderHook, type ServiceOptions } from "../server/service.ts";
 import type { ServeState } from "../server/state.ts";
 import { addLeaderFlags, leaderFromFlags, type LeaderFlags } from "./leader-flags.ts";
-import { addSourceFlags, defaultRenderer, kubeconfigPolicy, repositoryCredentialDirs, openFromFlags, positiveInt, rendererFromFlags, stopSignal, type SourceFlags } from "./reconciler-flags.ts";
+import { addSourceFlags, defaultRenderer, kubeconfigPolicy, repositoryCredentialDirs, repositoryUrls, openFromFlags, positiveInt, rendererFromFlags, stopSignal, type SourceFlags } from "./reconciler-flags.ts";
 import type { Renderer } from "../reconcile/revision.ts";
 
 export type { LeaderHook };
@@ -41,6 +41,8 @@ export interface ServeOptions {
   kubeconfig?: KubeconfigPolicy;
   /** Where ChartRepositories' credential files may be (--repository-credentials-dir). */
   repositoryCredentialDirs?: string[];
+  /** ChartRepository URLs berth may read (--repository-url-allow); absent: any. */
+  repositoryUrls?: string[];
   /** How a revision is loaded and rendered (--require-project); default: defaultRenderer. */
   renderer?: Renderer;
   /** Leader election: only the leader reconciles; absent, this replica always leads. */
@@ -77,6 +79,7 @@ export async function startServe(o: ServeOptions): Promise<ServeHandle> {
     ...(o.helmTimeoutMs ? { helmTimeoutMs: o.helmTimeoutMs } : {}),
     ...(o.kubeconfig ? { kubeconfig: o.kubeconfig } : {}),
     ...(o.repositoryCredentialDirs ? { repositoryCredentialDirs: o.repositoryCredentialDirs } : {}),
+    ...(o.repositoryUrls ? { repositoryUrls: o.repositoryUrls } : {}),
     ...(o.signal ? { signal: o.signal } : {}),
     onHelmCall: metrics.onHelmCall,
   });
@@ -192,6 +195,7 @@ export const registerServe: RegisterCommand = (program, ctx) => {
           log: ctx.log,
           kubeconfig: kubeconfigPolicy(f, source, ctx.cwd),
           repositoryCredentialDirs: repositoryCredentialDirs(f, ctx.cwd),
+          ...repositoryUrls(f),
           renderer: rendererFromFlags(f),
           port,
           host: f.host,

@@ -36,6 +36,8 @@ export interface ReconcilerOptions {
   kubeconfig?: KubeconfigPolicy;
   /** Directories ChartRepositories' credential and CA files may be in (--repository-credentials-dir). */
   repositoryCredentialDirs?: string[];
+  /** ChartRepository URLs berth may read (--repository-url-allow); absent: any. */
+  repositoryUrls?: string[];
   /** Where repository charts come from (default: fetched over the network into `<cacheDir>/charts/pulled`). */
   charts?: ChartSources;
   /** berth is stopping (SIGTERM): no helm action starts, running ones are told to stop. */
@@ -101,6 +103,7 @@ export function createReconciler(o: ReconcilerOptions): Reconciler {
     createChartSources({
       fetcher: createChartFetcher({ cacheDir: join(o.cacheDir, "charts", "pulled"), log: o.log }),
       credentialDirs: o.repositoryCredentialDirs ?? [],
+      ...(o.repositoryUrls ? { allowedUrls: o.repositoryUrls } : {}),
       log: o.log,
     });
   let lastGood: DesiredRevision | undefined;

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { ChartSourceError } from "../../errors.ts";
 import type { ChartRepository } from "../../model/types.ts";
-import { readAccess } from "./credentials.ts";
+import { readAccess, urlAllowed } from "./credentials.ts";
 
 const work = mkdtempSync(join(tmpdir(), "berth-creds-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -41,5 +41,20 @@ describe("readAccess", () => {
     await expect(p).rejects.toThrow(want);
     await expect(p).rejects.toThrow(/^ChartRepository sigs: /);
     await expect(p).rejects.not.toThrow(/stolen|s3cret/);
+  });
+});
+
+describe("the operator's repository URLs (--repository-url-allow)", () => {
+  it.each([
+    ["https://charts.example/sigs", ["https://charts.example"], true],
+    ["https://charts.example/sigs/", ["https://charts.example/sigs"], true],
+    ["https://charts.example.evil.com/x", ["https://charts.example"], false],
+    ["http://169.254.169.254/latest", ["https://charts.example"], false],
+    ["oci://reg.example/charts", undefined, true],
+  ])("%s with %j: %s", (url, allowed, want) => expect(urlAllowed(url, allowed)).toBe(want));
+
+  it("refuses a repository outside them before any request or file read", async () => {
+    const p = readAccess(doc({ url: "http://169.254.169.254/latest", auth: { usernameFile: join(dir, "user"), passwordFile: join(dir, "pass") } }), { ...policy, urls: ["https://charts.example"] });
+    await expect(p).rejects.toThrow(/spec.url http:\/\/169.254.169.254\/latest is not one the operator allows \(https:\/\/charts.example\); nothing was requested; .*--repository-url-allow/);
   });
 });

@@ -12,12 +12,29 @@ import type { RepositoryAccess } from "./types.ts";
 export interface CredentialPolicy {
   /** --repository-credentials-dir: a credential file must resolve (symlinks followed) inside one of these. */
   dirs: string[];
+  /** --repository-url-allow: when given, a ChartRepository's URL must be one of these or below one. */
+  urls?: string[];
+}
+
+export const REPOSITORY_URL_FLAG = "--repository-url-allow URL (or BERTH_REPOSITORY_URLS=URL,URL)";
+
+/** Whether the operator lets berth read `url` (no list: every URL). */
+export function urlAllowed(url: string, allowed: readonly string[] | undefined): boolean {
+  if (!allowed) return true;
+  const u = url.replace(/\/+$/, "");
+  return allowed.some((a) => {
+    const p = a.replace(/\/+$/, "");
+    return u === p || u.startsWith(`${p}/`);
+  });
 }
 
 export async function readAccess(repo: ChartRepository, policy: CredentialPolicy): Promise<RepositoryAccess> {
   const s = repo.spec;
   const name = repo.metadata.name;
   if (s.insecure && !s.url.startsWith("oci://")) throw new ChartSourceError(name, "spec.insecure is for oci:// registries only");
+  // a commit names the URL, the operator decides what berth may reach
+  if (!urlAllowed(s.url, policy.urls))
+    throw new ChartSourceError(name, `spec.url ${s.url} is not one the operator allows (${policy.urls!.join(", ") || "none"}); nothing was requested; ask for it to be added with ${REPOSITORY_URL_FLAG}`);
   const read = async (field: string, raw: string): Promise<string> => {
     const spelling = hostPathProblem(raw, REPOSITORY_CREDENTIALS_DIR_FLAG);
     if (spelling) throw new ChartSourceError(name, `${field}: ${spelling}`);

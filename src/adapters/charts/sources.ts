@@ -30,6 +30,8 @@ export interface ChartSourcesOptions {
   fetcher: ChartFetcher;
   /** Directories the ChartRepositories' credential and CA files must be inside (--repository-credentials-dir). */
   credentialDirs: string[];
+  /** ChartRepository URLs the operator allows (--repository-url-allow); absent: any. */
+  allowedUrls?: string[];
   log?: Logger;
 }
 
@@ -54,7 +56,7 @@ export function createChartSources(o: ChartSourcesOptions): ChartSources {
     const spec = JSON.stringify(repo.spec);
     const hit = access.get(repo.metadata.name);
     if (hit && hit.spec === spec) return hit.access;
-    const got = await readAccess(repo, { dirs: o.credentialDirs });
+    const got = await readAccess(repo, { dirs: o.credentialDirs, ...(o.allowedUrls ? { urls: o.allowedUrls } : {}) });
     access.set(repo.metadata.name, { spec, access: got });
     return got;
   }
