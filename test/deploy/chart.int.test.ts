@@ -27,7 +27,7 @@ afterAll(async () => {
 describe("deploy/berth", () => {
   it.each([
     ["default values", []],
-    ["every option on", ["--set", "source.url=https://git.example.com/defs.git", "--set", "webhook.secret=s", "--set", "serviceMonitor.enabled=true", "--set", "leaderElection.enabled=true", "--set", "replicaCount=2", "--set", "kubeconfigSecret=kc", "--set", "rbac.impersonate=true", "--set", "requireProject=true"]],
+    ["every option on", ["--set", "source.url=https://git.example.com/defs.git", "--set", "webhook.secret=s", "--set", "serviceMonitor.enabled=true", "--set", "leaderElection.enabled=true", "--set", "replicaCount=2", "--set", "kubeconfigSecret=kc", "--set", "rbac.impersonate=true", "--set", "requireProject=true", "--set", "chartRepositories.credentialsSecret=rc", "--set", "chartRepositories.allowUrls={https://c.example}"]],
   ])("helm lint --strict passes with %s", async (_n, extra) => {
     const r = await helm(["lint", "--strict", CHART, ...extra]);
     expect(r.stdout + r.stderr).toContain("1 chart(s) linted, 0 chart(s) failed");
@@ -57,6 +57,9 @@ describe("deploy/berth", () => {
     const on = await args(["--set", "kubeconfigSecret=kc", "--set", "rbac.impersonate=true", "--set", "requireProject=true"]);
     expect(on.args).toEqual(expect.arrayContaining(["--kubeconfig-dir=/etc/berth/kubeconfigs", "--require-project"]));
     expect(on.impersonates).toBe(true);
+    const repos = await args(["--set", "chartRepositories.credentialsSecret=repo-creds", "--set", "chartRepositories.allowUrls={https://charts.example,oci://reg.example/charts}"]);
+    expect(repos.args).toEqual(expect.arrayContaining(["--repository-credentials-dir=/etc/berth/repositories", "--repository-url-allow=https://charts.example", "--repository-url-allow=oci://reg.example/charts"]));
+    expect(plain.args.some((a) => a.startsWith("--repository-"))).toBe(false);
   });
 
   it("renders a ServiceMonitor only when asked", async () => {
