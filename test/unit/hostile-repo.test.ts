@@ -369,3 +369,29 @@ spec: { namespaces: [shop] }
     expect(escape.err).toMatch(/apps\/shop\.yaml:\d+:\d+ spec\.namespace: .*kube-system/);
   });
 });
+
+describe("a chart Component pointing outside the repository", () => {
+  const chartRepo = (path: string) => ({
+    "clusters.yaml": "apiVersion: berth.dev/v1alpha1\nkind: Cluster\nmetadata: { name: dev }\nspec: {}\n",
+    "chart.yaml": `apiVersion: berth.dev/v1alpha1\nkind: Component\nmetadata: { name: evil }\nspec:\n  chart: { path: ${path} }\n`,
+    "app.yaml": "apiVersion: berth.dev/v1alpha1\nkind: Application\nmetadata: { name: a }\nspec:\n  namespace: a\n  components:\n    - { name: x, component: evil, version: '*' }\n",
+  });
+
+  it("by `..` is refused at file:line, and nothing is read", async () => {
+    const root = await tempDir("chart-dotdot");
+    await writeTree(root, chartRepo("../outside"));
+    await expect(loadRepo(root, { noBuiltins: true })).rejects.toThrow(/chart.yaml:5:\d+ spec.chart.path: path "..\/outside" leads outside the repository/);
+  });
+
+  it("by a symlinked folder is refused without reading the target (its secret never reaches a message or the chart)", async () => {
+    const root = await tempDir("chart-link");
+    const outside = await tempDir("chart-link-target");
+    await writeTree(outside, { "Chart.yaml": "apiVersion: v2\nname: stolen\nversion: 1.0.0\n", "values.yaml": "secret: TOPSECRET\n" });
+    await writeTree(root, chartRepo("charts/evil"));
+    await mkdir(join(root, "charts"));
+    await symlink(outside, join(root, "charts", "evil"));
+    const err = await loadRepo(root, { noBuiltins: true }).then(() => undefined, (e: Error) => e);
+    expect(err?.message).toMatch(/chart.yaml:5:\d+ spec.chart.path: cannot read the chart: charts\/evil is a symlink leading outside the repository/);
+    expect(err?.message).not.toMatch(/TOPSECRET|stolen/);
+  });
+});
