@@ -2,6 +2,8 @@
 // read by load.ts) and the schemas users write (Component config, trait
 // properties). Pure: schemas come in as data.
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
+import { Ajv2019 } from "ajv/dist/2019.js";
+import { Ajv2020 } from "ajv/dist/2020.js";
 import formatsModule from "ajv-formats";
 import type { Issue } from "../errors.ts";
 import { ajvIssues, pointerToPath } from "./ajv-issues.ts";
@@ -46,8 +48,29 @@ function compileShapeChecker(schemas: SchemaSet): ShapeChecker {
 
 // Users' schemas: lenient about unknown keywords (they may carry their own
 // annotations), formats known, never fetching remote $refs.
-const userAjv = new Ajv({ allErrors: true, verbose: true, strict: false, validateSchema: false });
+const USER_OPTIONS = { allErrors: true, verbose: true, strict: false, validateSchema: false } as const;
+const userAjv = new Ajv(USER_OPTIONS);
 addFormats(userAjv);
+// charts write `$schema` for the draft they follow (values.schema.json); Helm honours it
+const userAjv2019 = new Ajv2019(USER_OPTIONS);
+addFormats(userAjv2019);
+const userAjv2020 = new Ajv2020(USER_OPTIONS);
+addFormats(userAjv2020);
+
+/**
+ * The validator for the draft a schema's `$schema` names, and the schema to
+ * check against that draft's meta-schema: its `$schema` left out, since the
+ * spellings in use (https://, no trailing #, `schema#` for the latest) are not
+ * all ids Ajv knows. Older drafts (04, 06) and anything else go to draft-07,
+ * which reads them nearly alike.
+ */
+export function draftOf(schema: JsonSchema): { ajv: Ajv; meta: JsonSchema } {
+  const named = typeof schema.$schema === "string" ? schema.$schema : "";
+  const { $schema: _named, ...meta } = schema;
+  if (/^https?:\/\/json-schema\.org\/draft\/2020-12\/schema#?$/.test(named)) return { ajv: userAjv2020, meta };
+  if (/^https?:\/\/json-schema\.org\/draft\/2019-09\/schema#?$/.test(named)) return { ajv: userAjv2019, meta };
+  return { ajv: userAjv, meta };
+}
 export interface CompiledUserSchema {
   validate?: ValidateFunction;
   error?: string;
@@ -69,15 +92,14 @@ export function compileUserSchema(schema: JsonSchema): CompiledUserSchema {
     return hit;
   }
   let result: CompiledUserSchema;
-  if (!userAjv.validateSchema(schema)) {
-    const first = userAjv.errors?.[0];
-    result = { error: `is not a valid JSON Schema: ${metaProblem(userAjv.errors ?? [])}`, at: first ? pointerToPath(first.instancePath, schema) : [] };
-  } else {
-    try {
-      result = { validate: userAjv.compile(schema) };
-    } catch (err) {
-      result = { error: `is not a valid JSON Schema: ${err instanceof Error ? err.message : String(err)}` };
-    }
+  const { ajv, meta } = draftOf(schema);
+  try {
+    if (!ajv.validateSchema(meta)) {
+      const first = ajv.errors?.[0];
+      result = { error: `is not a valid JSON Schema: ${metaProblem(ajv.errors ?? [])}`, at: first ? pointerToPath(first.instancePath, schema) : [] };
+    } else result = { validate: ajv.compile(meta) };
+  } catch (err) {
+    result = { error: `is not a valid JSON Schema: ${err instanceof Error ? err.message : String(err)}` };
   }
   compiled.set(key, result);
   byObject.set(schema, result);
