@@ -50,6 +50,8 @@ export function createChartStore(root: string): ChartStore {
 async function writeOnce(path: string, write: (tmp: string) => Promise<void>): Promise<string> {
   if (await stat(path).then(() => true, () => false)) return path;
   const tmp = `${path}.tmp-${process.pid}-${Date.now()}`;
+  // the store's root may not exist yet (a fresh --cache-dir whose first chart is a .tgz from git)
+  await mkdir(dirname(path), { recursive: true });
   await write(tmp);
   try {
     await rename(tmp, path);
