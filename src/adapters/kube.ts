@@ -152,9 +152,11 @@ export function createKube(o: KubeOptions): KubeClient {
     async applyObject(obj, opts) {
       const meta = (obj.metadata ?? {}) as { name?: string; namespace?: string };
       const what = `apply ${String(obj.kind)} ${meta.namespace ? `${meta.namespace}/` : ""}${meta.name ?? "?"}`;
-      await call(what, () =>
-        objects.patch(obj as k8s.KubernetesObject, undefined, undefined, opts.fieldManager, opts.force, k8s.PatchStrategy.ServerSideApply),
-      );
+      // client-node writes a kind it has a model of through that model, by the model's field names
+      // (x_kubernetes_preserve_unknown_fields, ref): a plain object's JSON names would be dropped on the
+      // way, so a chart's CRD lost its x-kubernetes-* fields. loadYaml reads JSON (it is YAML) into the model.
+      const typed = k8s.loadYaml<k8s.KubernetesObject>(JSON.stringify(obj));
+      await call(what, () => objects.patch(typed, undefined, undefined, opts.fieldManager, opts.force, k8s.PatchStrategy.ServerSideApply));
     },
   };
 }
