@@ -49,8 +49,8 @@ export function createChartSources(o: ChartSourcesOptions): ChartSources {
   // the access a repository was last read with, by name: the reconciler pulls with it later
   const access = new Map<string, { spec: string; access: RepositoryAccess }>();
   const pins = new Map<string, ChartPin>(); // by digest: the content of a digest never changes
-  let epoch = 0;
-  let readEpoch = new Map<string, number>();
+  // a webhook push: whatever was read before it is stale, whatever was read after it is fresh
+  let refreshedAt = -Infinity;
 
   async function accessFor(repo: ChartRepository): Promise<RepositoryAccess> {
     const spec = JSON.stringify(repo.spec);
@@ -60,20 +60,24 @@ export function createChartSources(o: ChartSourcesOptions): ChartSources {
     access.set(repo.metadata.name, { spec, access: got });
     return got;
   }
-  /** How old an index may be: the repository's interval, or nothing right after a refresh. */
-  const maxAge = (repo: ChartRepository) => (readEpoch.get(repo.metadata.name) === epoch ? intervalMs(repo) : 0);
+  /**
+   * How old a read (an index, an OCI chart's tags, an OCI tag's manifest digest) may be: the
+   * repository's interval, and never older than the last refresh. One bound for every read, so
+   * after a push each is made again exactly once (every chart's tags and every tag's digest
+   * included, not only the first read of the repository), and shared ones (an HTTP index) once
+   * (but for reads in the very millisecond of the push, which are made again rather than trusted).
+   */
+  const maxAge = (repo: ChartRepository) => Math.min(intervalMs(repo), Date.now() - refreshedAt);
 
   return {
     fetcher: o.fetcher,
     refresh() {
-      epoch++;
-      readEpoch = new Map();
+      refreshedAt = Date.now();
     },
     async offer(chart, repo) {
       try {
         const a = await accessFor(repo);
         const versions = await o.fetcher.versions(a, chart.spec.chart.name!, maxAge(repo));
-        readEpoch.set(repo.metadata.name, epoch);
         return { versions };
       } catch (err) {
         o.log?.warn({ repository: repo.metadata.name, chart: chart.spec.chart.name, err: (err as Error).message }, "chart source unavailable; its releases are blocked");
