@@ -73,6 +73,14 @@ export function releaseIn(report: RunReport, cluster: string, name: string): Rel
 export const outcomes = (report: RunReport): Record<string, string> =>
   Object.fromEntries(report.clusters.flatMap((c) => c.releases.map((r) => [`${c.cluster}/${r.name}`, r.outcome])));
 
+/** Why each release ended as it did (its reason and any record's error), as an assertion's message. */
+export const reasons = (report: RunReport): string =>
+  JSON.stringify(
+    Object.fromEntries(report.clusters.flatMap((c) => c.releases.map((r) => [`${c.cluster}/${r.name}`, [r.reason, ...r.records.flatMap((x) => (x.error ? [x.error] : []))]]))),
+    null,
+    2,
+  );
+
 export interface HelmListed {
   name: string;
   revision: string;

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { REPOSITORY_CREDENTIALS_DIR_FLAG } from "../../src/model/kubeconfig-path.ts";
 import { ensureCharts, startChartRepo, type ChartRepo, type PackagedCharts } from "../cluster/charts.ts";
 import { commitFiles, createBareRepo, removeRepo, type GitFixture } from "../support/git.ts";
-import { chartRepository, chartRig, helmHistory, helmList, metricsServer, outcomes, releaseDeployments, releaseIn, uninstall, type ChartRig } from "./chart-sources.ts";
+import { chartRepository, chartRig, helmHistory, helmList, metricsServer, outcomes, reasons, releaseDeployments, releaseIn, uninstall, type ChartRig } from "./chart-sources.ts";
 import { berth, clusterFiles, kubeFor, revisions, tempCacheDir } from "./fixture.ts";
 
 const clusters = inject("clusters");
@@ -81,7 +81,7 @@ describe("metrics-server from an HTTP repository on two clusters (Helm 4)", () =
 
   it("installs 3.12.2 on both clusters, each with its Overlay's values", async () => {
     const report = await rig.pass();
-    expect(outcomes(report)).toEqual({ [`east/${REL}`]: "applied", [`west/${REL}`]: "applied" });
+    expect(outcomes(report), reasons(report)).toEqual({ [`east/${REL}`]: "applied", [`west/${REL}`]: "applied" });
     for (const [c, replicas] of [[east, 2], [west, 3]] as const) {
       expect(await helmList(binaries.helm, c, NS)).toEqual([{ name: REL, revision: "1", status: "deployed", chart: "metrics-server-3.12.2" }]);
       expect(await releaseDeployments(c, NS, REL)).toEqual([{ name: `${REL}-metrics-server`, replicas, image: "registry.k8s.io/metrics-server/metrics-server:v0.7.2" }]);
@@ -95,7 +95,7 @@ describe("metrics-server from an HTTP repository on two clusters (Helm 4)", () =
   it("widening the range upgrades to 3.13.1, running the upgrade step's Job first", async () => {
     await commitFiles(repo, { "apps/mx.yaml": app("mx", NS, ">=3.12.0 <4") }, { message: "mx: >=3.12.0 <4" });
     const report = await rig.pass();
-    expect(outcomes(report)).toEqual({ [`east/${REL}`]: "applied", [`west/${REL}`]: "applied" });
+    expect(outcomes(report), reasons(report)).toEqual({ [`east/${REL}`]: "applied", [`west/${REL}`]: "applied" });
     for (const c of [east, west]) {
       const rec = releaseIn(report, c.name, REL).records;
       expect(rec.map((x) => [x.action, x.fromVersion, x.toVersion, x.result])).toEqual([["upgrade", "3.12.2", "3.13.1", "succeeded"]]);
@@ -111,14 +111,14 @@ describe("metrics-server from an HTTP repository on two clusters (Helm 4)", () =
     const before = { ...rig.fetcher.requests };
     const same = await rig.pass();
     expect(same.helmCalls).toBe(0);
-    expect(outcomes(same)).toEqual({ [`east/${REL}`]: "unchanged", [`west/${REL}`]: "unchanged" });
+    expect(outcomes(same), reasons(same)).toEqual({ [`east/${REL}`]: "unchanged", [`west/${REL}`]: "unchanged" });
     // inside the repository's interval (1h): not even the index
     expect(rig.fetcher.requests).toEqual(before);
 
     rig.reconciler.refreshCharts();
     const pushed = await rig.pass();
     expect(pushed.helmCalls).toBe(0);
-    expect(outcomes(pushed)).toEqual({ [`east/${REL}`]: "unchanged", [`west/${REL}`]: "unchanged" });
+    expect(outcomes(pushed), reasons(pushed)).toEqual({ [`east/${REL}`]: "unchanged", [`west/${REL}`]: "unchanged" });
     expect(rig.fetcher.requests).toEqual({ ...before, index: before.index + 1 });
 
     // a new process on the same cache: the archive is on disk, so the index read is the only request
@@ -126,7 +126,7 @@ describe("metrics-server from an HTTP repository on two clusters (Helm 4)", () =
     try {
       const again = await restarted.pass();
       expect(again.helmCalls).toBe(0);
-      expect(outcomes(again)).toEqual({ [`east/${REL}`]: "unchanged", [`west/${REL}`]: "unchanged" });
+      expect(outcomes(again), reasons(again)).toEqual({ [`east/${REL}`]: "unchanged", [`west/${REL}`]: "unchanged" });
       expect(restarted.fetcher.requests).toEqual({ index: 1, manifest: 0, pull: 0 });
     } finally {
       await restarted.close();
@@ -154,7 +154,7 @@ describe("metrics-server from an HTTP repository on two clusters (Helm 4)", () =
     // and in sync after it: the next pass does nothing
     const calm = await rig.pass();
     expect(calm.helmCalls).toBe(0);
-    expect(outcomes(calm)).toEqual({ [`east/${REL}`]: "unchanged", [`west/${REL}`]: "unchanged" });
+    expect(outcomes(calm), reasons(calm)).toEqual({ [`east/${REL}`]: "unchanged", [`west/${REL}`]: "unchanged" });
   });
 });
 
@@ -183,7 +183,7 @@ describe("metrics-server with Helm 3", () => {
 
   it("installs, upgrades with the step, and resyncs with no helm call", async () => {
     const first = await rig.pass();
-    expect(outcomes(first)).toEqual({ [`east/${REL}`]: "applied" });
+    expect(outcomes(first), reasons(first)).toEqual({ [`east/${REL}`]: "applied" });
     expect(await helmList(binaries.helm3, east, NS)).toEqual([{ name: REL, revision: "1", status: "deployed", chart: "metrics-server-3.12.2" }]);
     expect((await releaseDeployments(east, NS, REL))[0]).toMatchObject({ replicas: 2 });
 
@@ -290,7 +290,7 @@ describe("a repository that is down", () => {
 
   it("blocks only its release, which stays as deployed, with the reason; the revision's other releases still apply", async () => {
     const first = await rig.pass();
-    expect(outcomes(first)).toEqual({ "east/dn-metrics": "applied", "east/up-metrics": "applied" });
+    expect(outcomes(first), reasons(first)).toEqual({ "east/dn-metrics": "applied", "east/up-metrics": "applied" });
 
     await flaky.stop();
     await commitFiles(repo, {
@@ -307,7 +307,7 @@ spec:
     // a webhook push: every index is read again
     rig.reconciler.refreshCharts();
     const report = await rig.pass();
-    expect(outcomes(report)).toEqual({ "east/dn-metrics": "blocked", "east/up-metrics": "applied" });
+    expect(outcomes(report), reasons(report)).toEqual({ "east/dn-metrics": "blocked", "east/up-metrics": "applied" });
     const dn = releaseIn(report, east.name, "dn-metrics");
     expect(dn.reason).toMatch(new RegExp(`^cannot read chart metrics-server from ChartRepository flaky: cannot read ${flaky.url.replaceAll(".", "\\.")}/index\\.yaml: .*ECONNREFUSED.*; the deployed release stays as it is$`));
     expect(dn.records).toEqual([]);
