@@ -1,12 +1,18 @@
 // First sync and no-op resync of a generated repository on local clusters, with
 // the real helm: releases per second, no-op time, helm calls, peak memory.
 // Anchor: Flux's published benchmark, 1,000 HelmReleases in 8m12s (~2.03/s, 400 MiB).
-// Run: npm run bench:reconcile [-- --releases 200 --clusters 2 --concurrency 6 --helm helm3]
+// Run: npm run bench:reconcile [-- --releases 200 --clusters 2 --concurrency 6 --helm helm3 --charts 1]
+// --charts N: the first N entries of each application run the real metrics-server chart
+// (from a Helm HTTP repository on loopback, the test harness's packaged chart) instead of
+// a generated worker; the no-op resyncs then also count the repository's requests.
 import { parseArgs } from "node:util";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ensureBinaries, startCluster, type LocalCluster } from "../test/cluster/harness.ts";
+import { ensureCharts, startChartRepo, type ChartRepo } from "../test/cluster/charts.ts";
+import { createChartFetcher } from "../src/adapters/charts/fetcher.ts";
+import { createChartSources } from "../src/adapters/charts/sources.ts";
 import { commitFiles, createBareRepo } from "../test/support/git.ts";
 import { createLogger } from "../src/log.ts";
 import { createReconciler } from "../src/reconcile/loop.ts";
@@ -19,11 +25,14 @@ const { values } = parseArgs({
     clusters: { type: "string", default: "2" },
     concurrency: { type: "string", default: "6" },
     helm: { type: "string", default: "helm" },
+    charts: { type: "string", default: "0" },
   },
 });
 const RELEASES = Number(values.releases);
 const CLUSTERS = Number(values.clusters);
 const PER_APP = 5;
+const CHARTS = Number(values.charts);
+if (!Number.isInteger(CHARTS) || CHARTS < 0 || CHARTS > PER_APP) throw new Error(`--charts ${values.charts}: a whole number from 0 to ${PER_APP}`);
 const FLUX_PER_SEC = 1000 / (8 * 60 + 12);
 
 let peakRss = 0;
@@ -36,6 +45,7 @@ const base = await mkdtemp(join(tmpdir(), "berth-bench-"));
 const names = ["east", "west", "north"].slice(0, CLUSTERS);
 process.stderr.write(`starting ${CLUSTERS} local clusters...\n`);
 const clusters: LocalCluster[] = await Promise.all(names.map((name) => startCluster({ name, binaries, baseDir: base, persistentVolumes: 0 })));
+let chartRepo: ChartRepo | undefined;
 
 try {
   const files: Record<string, string> = {};
@@ -43,11 +53,22 @@ try {
     files[`clusters/${c.name}.yaml`] = `apiVersion: berth.dev/v1alpha1\nkind: Cluster\nmetadata: { name: ${c.name} }\nspec:\n  kubeconfig: { path: ${c.kubeconfigPath}, context: ${c.name} }\n`;
   }
   const apps = Math.ceil(RELEASES / CLUSTERS / PER_APP);
-  for (let i = 0; i < PER_APP; i++) {
+  if (CHARTS > 0) {
+    const charts = await ensureCharts(binaries);
+    chartRepo = await startChartRepo({ helm: binaries.helm, charts: [charts["metrics-server@3.12.2"]!, charts["metrics-server@3.13.1"]!] });
+    files["repositories/sigs.yaml"] = `apiVersion: berth.dev/v1alpha1\nkind: ChartRepository\nmetadata: { name: sigs }\nspec: { url: "${chartRepo.url}" }\n`;
+    // the chart's APIService and aggregated-reader ClusterRole have one name per cluster, so only
+    // one release could create them: these many create neither (no APIService, no RBAC)
+    files["components/metrics-server.yaml"] = `apiVersion: berth.dev/v1alpha1\nkind: Component\nmetadata: { name: metrics-server }\nspec:\n  chart: { repository: sigs, name: metrics-server, versions: ">=3.12.0 <4" }\n  values: { args: [--kubelet-insecure-tls], apiService: { create: false }, rbac: { create: false } }\n`;
+  }
+  for (let i = CHARTS; i < PER_APP; i++) {
     files[`components/c${i}.yaml`] = `apiVersion: berth.dev/v1alpha1\nkind: Component\nmetadata: { name: c${i} }\nspec:\n  version: 1.0.0\n  workload: worker\n  container: { image: registry.example.com/bench/c${i} }\n`;
   }
   for (let a = 0; a < apps; a++) {
-    const entries = Array.from({ length: PER_APP }, (_, i) => `    - { name: c${i}, component: c${i}, version: "^1.0.0"${i > 0 ? `, dependsOn: [c${i - 1}]` : ""} }`);
+    const entries = Array.from(
+      { length: PER_APP },
+      (_, i) => `    - { name: c${i}, component: ${i < CHARTS ? "metrics-server" : `c${i}`}, version: "${i < CHARTS ? "^3.12.0" : "^1.0.0"}"${i > 0 ? `, dependsOn: [c${i - 1}]` : ""} }`,
+    );
     files[`apps/a${a}.yaml`] = `apiVersion: berth.dev/v1alpha1\nkind: Application\nmetadata: { name: a${a} }\nspec:\n  namespace: bench-a${a}\n  components:\n${entries.join("\n")}\n`;
   }
   const repo = await createBareRepo({ baseDir: base });
@@ -56,6 +77,8 @@ try {
 
   const cacheDir = join(base, "cache");
   const source = await openSource(repo.url, { cacheDir: join(cacheDir, "sources") });
+  const chartSources = createChartSources({ fetcher: createChartFetcher({ cacheDir: join(cacheDir, "charts", "pulled") }), credentialDirs: [] });
+  const served = () => chartRepo?.requests.length ?? 0;
   const rec = createReconciler({
     source,
     renderer: defaultRenderer,
@@ -66,6 +89,7 @@ try {
     helmTimeoutMs: 300_000,
     // The clusters' kubeconfigs are under `base`, the operator's directory here.
     kubeconfig: { dirs: [base], deny: [{ dir: cacheDir, what: "berth's cache dir" }], allowExec: false },
+    charts: chartSources,
   });
 
   peakRss = 0;
@@ -79,19 +103,33 @@ try {
     const why = first.clusters.flatMap((c) => [...(c.error ? [`${c.cluster}: ${c.error}`] : []), ...c.releases.filter((r) => r.outcome !== "applied").map((r) => `${c.cluster}/${r.name}: ${r.outcome} ${r.reason}`)]);
     throw new Error(`first sync applied ${applied} of ${total} releases:\n${why.slice(0, 5).join("\n")}`);
   }
+  const firstServed = served();
   t = Date.now();
   const noop = await rec.runOnce();
   const noopMs = Date.now() - t;
+  const noopServed = served() - firstServed;
   const perSec = applied / (firstMs / 1000);
+  // a push (or the repository's interval passing): the indexes are read again, nothing else
+  let pushed: string | undefined;
+  if (chartRepo) {
+    rec.refreshCharts();
+    t = Date.now();
+    const run = await rec.runOnce();
+    pushed = `${Date.now() - t} ms, ${run.helmCalls} helm calls, ${served() - firstServed - noopServed} chart repository requests`;
+  }
 
-  console.log(`releases: ${total} (${apps} applications x ${PER_APP} components, chained by dependsOn, x ${CLUSTERS} clusters); helm ${values.helm}; concurrency ${values.concurrency} per cluster`);
-  console.log(`first sync: ${(firstMs / 1000).toFixed(1)} s, ${applied}/${total} applied, ${perSec.toFixed(2)} releases/s, ${first.helmCalls} helm calls`);
-  console.log(`no-op resync: ${noopMs} ms, ${noop.helmCalls} helm calls`);
+  const mix = CHARTS > 0 ? ` (${CHARTS} of them the metrics-server chart: ${apps * CHARTS * CLUSTERS} chart releases)` : "";
+  const asked = (n: number) => (chartRepo ? `, ${n} chart repository requests` : "");
+  console.log(`releases: ${total} (${apps} applications x ${PER_APP} components${mix}, chained by dependsOn, x ${CLUSTERS} clusters); helm ${values.helm}; concurrency ${values.concurrency} per cluster`);
+  console.log(`first sync: ${(firstMs / 1000).toFixed(1)} s, ${applied}/${total} applied, ${perSec.toFixed(2)} releases/s, ${first.helmCalls} helm calls${asked(firstServed)}`);
+  console.log(`no-op resync: ${noopMs} ms, ${noop.helmCalls} helm calls${asked(noopServed)}`);
+  if (pushed) console.log(`no-op resync after a push (indexes read again): ${pushed}`);
   console.log(`peak RSS of berth: ${mib(peakRss)} MiB (helm child processes not included)`);
   console.log(`vs Flux (1,000 HelmReleases in 8m12s = ${FLUX_PER_SEC.toFixed(2)}/s, 400 MiB): ${(perSec / FLUX_PER_SEC).toFixed(2)}x the rate, ${(peakRss / (400 * 1024 * 1024)).toFixed(2)}x the memory`);
   await source.close();
 } finally {
   clearInterval(sampler);
   await Promise.all(clusters.map((c) => c.stop()));
+  await chartRepo?.stop();
   await rm(base, { recursive: true, force: true });
 }
