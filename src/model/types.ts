@@ -54,9 +54,21 @@ export interface ContainerSpec {
   args?: string[];
   env?: Record<string, string>;
   ports?: Port[];
-  resources?: { requests?: Record<string, string>; limits?: Record<string, string> };
+  imagePullPolicy?: ImagePullPolicy;
+  /** cpu, memory, ephemeral-storage, ... */
+  resources?: Resources;
+  /** The main container's securityContext: each key replaces the secure default's (values.defaultSecurityContext). */
+  securityContext?: SecurityContext;
   health?: { liveness?: Probe; readiness?: Probe; startup?: Probe };
 }
+
+export type ImagePullPolicy = "Always" | "IfNotPresent" | "Never";
+export interface Resources {
+  requests?: Record<string, string | number>;
+  limits?: Record<string, string | number>;
+}
+/** A Kubernetes container SecurityContext (core/v1). */
+export type SecurityContext = JsonObject;
 
 /** A step run as a Kubernetes Job before an upgrade (run) or during a rollback. */
 export interface StepSpec {
@@ -65,6 +77,11 @@ export interface StepSpec {
   args?: string[];
   env?: Record<string, string>;
   timeoutSeconds?: number;
+  imagePullPolicy?: ImagePullPolicy;
+  /** Default: small requests and limits (model/pod-security.ts stepResources). */
+  resources?: Resources;
+  /** Each key replaces the one the step starts from: its release's main container's, or the restricted default. */
+  securityContext?: SecurityContext;
 }
 
 export interface UpgradeStep {

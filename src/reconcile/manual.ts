@@ -12,7 +12,7 @@ import type { ClusterTarget } from "./cluster.ts";
 import { withActing } from "./context.ts";
 import { readBook, writeBook, type ReleaseBook, type StepRecord } from "./memo.ts";
 import { beginMove, endMove } from "./move.ts";
-import { runStep } from "./run-step.ts";
+import { runStep, stepSecurity } from "./run-step.ts";
 
 export interface FoundRelease {
   namespace: string;
@@ -108,9 +108,10 @@ export async function manualRollback(
   let error: string | undefined;
   if (plan.length) await target.kube.writeMemo(rel.namespace, rel.name, writeBook({ ...rel.book, memo: { ...rel.book.memo, move } }));
   const ctx = { kube: actingKube, log: opts.log, stepTimeoutMs: opts.stepTimeoutMs ?? 600_000 };
+  const security = stepSecurity(desired);
   try {
     for (const s of plan) {
-      const rec = await runStep(ctx, { release: rel.name, namespace: rel.namespace, kind: "rollback", to: s.to, step: s.rollback, move: move.id }).catch((err: unknown) => {
+      const rec = await runStep(ctx, { release: rel.name, namespace: rel.namespace, kind: "rollback", to: s.to, step: s.rollback, move: move.id, ...(security ? { security } : {}) }).catch((err: unknown) => {
         // Not watched to its end: the move stays, so running the command again waits on the same Job.
         memo = { ...memo, move };
         throw err;

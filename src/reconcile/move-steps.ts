@@ -8,7 +8,7 @@ import type { ActionContext } from "./context.ts";
 import type { ActionRecord, StepRecord } from "./memo.ts";
 import { endMove } from "./move.ts";
 import { failed, finish, type ActInput, type ActionOutcome } from "./outcome.ts";
-import { runStep } from "./run-step.ts";
+import { runStep, stepSecurity } from "./run-step.ts";
 
 export interface MoveSteps {
   move: MoveMemo;
@@ -38,10 +38,11 @@ export async function runMoveSteps(ctx: ActionContext, input: ActInput, record: 
       return fail(`cannot record the move on the cluster before running its steps, so none ran: ${(err as Error).message}`);
     }
   }
+  const security = stepSecurity(item.desired);
   for (const s of m.steps) {
     let rec: StepRecord;
     try {
-      rec = await runStep(ctx, { release: item.name, namespace: item.namespace, kind: m.kind, to: s.to, step: s.spec, move: m.move.id });
+      rec = await runStep(ctx, { release: item.name, namespace: item.namespace, kind: m.kind, to: s.to, step: s.spec, move: m.move.id, ...(security ? { security } : {}) });
     } catch (err) {
       return fail(`${m.label(s.to)} could not be run or watched to its end: ${(err as Error).message}`, true);
     }

@@ -2,8 +2,10 @@
 // it. The Job's name carries the move's id: one Job per step per move, and a
 // restart within the move waits on the Job it already created.
 import { createHash } from "node:crypto";
-import type { StepSpec } from "../model/types.ts";
+import type { JsonObject, ReleaseSpec, StepSpec } from "../model/types.ts";
 import { LABELS } from "../model/labels.ts";
+import { overlaySecurityContext, restrictedContainerSecurityContext, restrictedPodSecurityContext } from "../model/pod-security.ts";
+import { releaseStepSecurity } from "../render/values-layout.ts";
 import type { ActionContext } from "./context.ts";
 import type { StepRecord } from "./memo.ts";
 
@@ -15,6 +17,18 @@ export interface StepRun {
   step: StepSpec;
   /** The move's id (MoveMemo.id): a new move runs a fresh Job, a restart within the move resumes the same one. */
   move: string;
+  /** The securityContexts the step starts from (stepSecurity of its release); default: Pod Security "restricted". */
+  security?: StepSecurity;
+}
+
+export interface StepSecurity {
+  pod: JsonObject;
+  container: JsonObject;
+}
+
+/** What a release's steps start from: a generated release's own pod and main container settings, else the restricted defaults. */
+export function stepSecurity(release: Pick<ReleaseSpec, "values" | "chart" | "workloadKind"> | undefined): StepSecurity | undefined {
+  return release ? releaseStepSecurity(release) : undefined;
 }
 
 /** An image without a tag runs at the version of the step it belongs to. */
@@ -45,6 +59,10 @@ export async function runStep(ctx: StepContext, r: StepRun): Promise<StepRecord>
     ...(r.step.command ? { command: r.step.command } : {}),
     ...(r.step.args ? { args: r.step.args } : {}),
     ...(r.step.env ? { env: r.step.env } : {}),
+    ...(r.step.imagePullPolicy ? { imagePullPolicy: r.step.imagePullPolicy } : {}),
+    ...(r.step.resources ? { resources: r.step.resources } : {}),
+    podSecurityContext: overlaySecurityContext(r.security?.pod ?? restrictedPodSecurityContext()),
+    securityContext: overlaySecurityContext(r.security?.container ?? restrictedContainerSecurityContext(), r.step.securityContext),
     labels: { [LABELS.managed]: "true", [LABELS.release]: r.release, [LABELS.step]: r.kind },
     move: r.move,
     timeoutMs: (r.step.timeoutSeconds ?? 0) * 1000 || ctx.stepTimeoutMs,

@@ -14,7 +14,7 @@ import { beginMove } from "./move.ts";
 import { runMoveSteps } from "./move-steps.ts";
 import { failed, finish, startRecord, succeeded, type ActInput, type ActionOutcome } from "./outcome.ts";
 import { refuseOutsideProject } from "./project-check.ts";
-import { runStep } from "./run-step.ts";
+import { runStep, stepSecurity } from "./run-step.ts";
 
 type Apply = Extract<Action, { kind: "install" | "upgrade" }>;
 
@@ -73,10 +73,11 @@ const withCrds = (record: ActionRecord, crds: CrdChanges): ActionRecord =>
  */
 async function remediateFailedApply(ctx: ActionContext, input: ActInput, action: Apply, move: string, steps: StepRecord[], helmCalled: boolean): Promise<string> {
   const { item } = input;
+  const security = stepSecurity(item.desired);
   try {
     for (const s of [...action.steps].reverse()) {
       if (!s.rollback) continue;
-      const rec = await runStep(ctx, { release: item.name, namespace: item.namespace, kind: "rollback", to: s.to, step: s.rollback, move });
+      const rec = await runStep(ctx, { release: item.name, namespace: item.namespace, kind: "rollback", to: s.to, step: s.rollback, move, ...(security ? { security } : {}) });
       steps.push(rec);
       if (!rec.succeeded) return `rollback step to ${s.to} failed (${rec.message}); release left for the next loop`;
     }

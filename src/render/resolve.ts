@@ -271,12 +271,13 @@ export function releaseProject(p: Project): ReleaseProject {
 
 function componentLayer(c: Component): JsonObject {
   const k = c.spec.container;
-  const layer: JsonObject = { image: { repository: k.image, tag: k.tag ?? c.spec.version } };
+  const layer: JsonObject = { image: { repository: k.image, tag: k.tag ?? c.spec.version, ...(k.imagePullPolicy ? { pullPolicy: k.imagePullPolicy } : {}) } };
   if (k.command) layer.command = [...k.command];
   if (k.args) layer.args = [...k.args];
   if (k.env) layer.env = { ...k.env };
   if (k.ports) layer.ports = clone(k.ports);
   if (k.resources) layer.resources = clone(k.resources);
+  if (k.securityContext) layer.securityContext = clone(k.securityContext);
   if (k.health) layer.probes = clone(k.health);
   if (c.spec.config) {
     layer.config = {
@@ -295,7 +296,8 @@ function componentWrites(c: Component): ValueWrite[] {
     w(["image", "repository"], k.image, ["spec", "container", "image"]),
     w(["image", "tag"], k.tag ?? c.spec.version, k.tag !== undefined ? ["spec", "container", "tag"] : ["spec", "version"]),
   ];
-  for (const key of ["command", "args", "env", "ports", "resources"] as const) {
+  if (k.imagePullPolicy !== undefined) out.push(w(["image", "pullPolicy"], k.imagePullPolicy, ["spec", "container", "imagePullPolicy"]));
+  for (const key of ["command", "args", "env", "ports", "resources", "securityContext"] as const) {
     if (k[key] !== undefined) out.push(w([key], k[key], ["spec", "container", key]));
   }
   if (k.health) out.push(w(["probes"], k.health, ["spec", "container", "health"]));

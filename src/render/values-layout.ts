@@ -8,7 +8,13 @@
 //   command, args: string[]                      the main container's
 //   env:         { NAME: value }                  plain env of the main container
 //   ports:       [{ name, port, protocol? }]
-//   resources:   { requests?, limits? }
+//   resources:   { requests?, limits? }          cpu, memory, ephemeral-storage, ...
+//   podSecurityContext:     the pod's securityContext (default: Pod Security "restricted")
+//   defaultSecurityContext: what every container's securityContext starts from (main,
+//                           sidecars, init); each key of a container's own replaces its default
+//   securityContext:        the main container's own (a Component's container.securityContext)
+//   tmpDir:      { enabled, mountPath, sizeLimit? }  a writable emptyDir in every container
+//                                                (the root file system is read-only)
 //   probes:      { liveness?, readiness?, startup? }   Kubernetes Probe objects
 //   replicas:    integer                         ignored while traits.autoscaler.enabled
 //   config:      { data, mountPath }             the app's settings, a ConfigMap mounted at mountPath
@@ -17,7 +23,9 @@
 //
 // Precedence (lowest first): these base defaults < WorkloadDefinition defaults
 // < Component < Application entry < Overlays; see resolve.ts.
-import type { JsonObject, JsonSchema, TraitDefinition } from "../model/types.ts";
+import { overlaySecurityContext, restrictedContainerSecurityContext, restrictedPodSecurityContext, TMP_MOUNT_PATH } from "../model/pod-security.ts";
+import type { JsonObject, JsonSchema, ReleaseSpec, TraitDefinition } from "../model/types.ts";
+import { isPlainObject } from "./merge.ts";
 
 export function baseValues(): JsonObject {
   return {
@@ -30,6 +38,10 @@ export function baseValues(): JsonObject {
     env: {},
     ports: [],
     resources: {},
+    podSecurityContext: restrictedPodSecurityContext(),
+    defaultSecurityContext: restrictedContainerSecurityContext(),
+    securityContext: {},
+    tmpDir: { enabled: true, mountPath: TMP_MOUNT_PATH },
     probes: {},
     replicas: 1,
     config: { data: {}, mountPath: "" },
@@ -38,6 +50,8 @@ export function baseValues(): JsonObject {
 
 const stringMap = { type: "object", additionalProperties: { type: ["string", "number", "boolean"] } };
 const stringList = { type: "array", items: { type: "string" } };
+const quantities = { type: "object", additionalProperties: { type: ["string", "number"] } };
+const resourcesSchema = { type: "object", properties: { requests: quantities, limits: quantities } };
 
 export function baseSchemaProperties(): Record<string, JsonSchema> {
   return {
@@ -74,7 +88,19 @@ export function baseSchemaProperties(): Record<string, JsonSchema> {
         },
       },
     },
-    resources: { type: "object" },
+    resources: resourcesSchema,
+    podSecurityContext: { type: "object" },
+    defaultSecurityContext: { type: "object" },
+    securityContext: { type: "object" },
+    tmpDir: {
+      type: "object",
+      properties: {
+        enabled: { type: "boolean" },
+        mountPath: { type: "string", pattern: "^/" },
+        sizeLimit: { type: ["string", "number"] },
+        medium: { type: "string", enum: ["", "Memory"] },
+      },
+    },
     probes: {
       type: "object",
       additionalProperties: false,
@@ -116,4 +142,19 @@ export function traitValuesSchema(t: TraitDefinition): JsonSchema {
     out.then = { required: s.required };
   }
   return out;
+}
+
+/**
+ * The pod and container securityContext an upgrade step of a generated
+ * release starts from: its release's, as the chart renders the main
+ * container (a Component that must run as root says so once, for its steps
+ * too). A third-party chart's values are its own: its steps get none.
+ */
+export function releaseStepSecurity(r: Pick<ReleaseSpec, "values" | "chart" | "workloadKind">): { pod: JsonObject; container: JsonObject } | undefined {
+  if (r.chart.source || r.workloadKind === "External" || r.workloadKind === "Chart") return undefined;
+  const obj = (v: unknown): JsonObject | undefined => (isPlainObject(v) ? v : undefined);
+  return {
+    pod: obj(r.values.podSecurityContext) ?? {},
+    container: overlaySecurityContext(obj(r.values.defaultSecurityContext), obj(r.values.securityContext)),
+  };
 }

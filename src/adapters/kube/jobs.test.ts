@@ -1,7 +1,7 @@
 import type * as k8s from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
 import { makeCall } from "./call.ts";
-import { jobRunner, type JobSpec } from "./jobs.ts";
+import { jobRunner, stepJob, type JobSpec } from "./jobs.ts";
 
 // The API server as the runner sees it: Jobs by name, finished at once; creating one that exists answers 409.
 function fakeApi(existing?: k8s.V1Job) {
@@ -51,5 +51,31 @@ describe("jobRunner", () => {
     const err = api.runner.runJob(spec);
     await expect(err).rejects.toThrow(msg);
     await expect(err).rejects.toThrow(/kubectl -n shop delete job shop-api-up-2-4-0-aaaa0000-123456/);
+  });
+});
+
+describe("stepJob", () => {
+  it("is admitted under Pod Security restricted by default: non-root, RuntimeDefault seccomp, no escalation, no capabilities, read-only root with /tmp, small resources", () => {
+    const pod = stepJob(spec).spec!.template.spec!;
+    expect(pod.securityContext).toEqual({ runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } });
+    const c = pod.containers[0]!;
+    expect(c.securityContext).toEqual({ allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] }, readOnlyRootFilesystem: true });
+    expect(c.volumeMounts).toEqual([{ name: "tmp", mountPath: "/tmp" }]);
+    expect(pod.volumes).toEqual([{ name: "tmp", emptyDir: {} }]);
+    expect(c.resources).toEqual({ requests: { cpu: "50m", memory: "64Mi", "ephemeral-storage": "64Mi" }, limits: { memory: "512Mi", "ephemeral-storage": "1Gi" } });
+    expect(c.imagePullPolicy).toBeUndefined();
+  });
+
+  it("takes the spec's securityContexts, resources and pull policy instead", () => {
+    const job = stepJob({
+      ...spec,
+      podSecurityContext: { runAsUser: 10001 },
+      securityContext: { privileged: true },
+      resources: { limits: { memory: "2Gi" } },
+      imagePullPolicy: "Always",
+    });
+    const pod = job.spec!.template.spec!;
+    expect(pod.securityContext).toEqual({ runAsUser: 10001 });
+    expect(pod.containers[0]).toMatchObject({ securityContext: { privileged: true }, resources: { limits: { memory: "2Gi" } }, imagePullPolicy: "Always" });
   });
 });

@@ -6,6 +6,8 @@
 import type * as k8s from "@kubernetes/client-node";
 import { KubeError } from "../../errors.ts";
 import { LABELS } from "../../model/labels.ts";
+import { restrictedContainerSecurityContext, restrictedPodSecurityContext, stepResources, TMP_MOUNT_PATH } from "../../model/pod-security.ts";
+import type { ImagePullPolicy, JsonObject, Resources } from "../../model/types.ts";
 import { httpStatus, sleep, type Call } from "./call.ts";
 
 export interface JobSpec {
@@ -15,6 +17,12 @@ export interface JobSpec {
   command?: string[];
   args?: string[];
   env?: Record<string, string>;
+  imagePullPolicy?: ImagePullPolicy;
+  /** Default: small requests and limits (stepResources). */
+  resources?: Resources;
+  /** The pod's and the container's securityContext; default: Pod Security "restricted". */
+  podSecurityContext?: JsonObject;
+  securityContext?: JsonObject;
   labels: Record<string, string>;
   /** The move the Job belongs to (label berth.dev/move). */
   move: string;
@@ -29,6 +37,44 @@ export interface JobResult {
 
 export interface JobRunner {
   runJob(spec: JobSpec): Promise<JobResult>;
+}
+
+/**
+ * The Job of one step: run once (no retries), kept a day, bounded by the
+ * step's timeout; a pod Pod Security "restricted" admits unless the spec says
+ * otherwise, with a writable emptyDir at /tmp beside its read-only root.
+ */
+export function stepJob(spec: JobSpec): k8s.V1Job {
+  const labels = { ...spec.labels, [LABELS.move]: spec.move };
+  return {
+    metadata: { name: spec.name, namespace: spec.namespace, labels },
+    spec: {
+      backoffLimit: 0,
+      ttlSecondsAfterFinished: 86_400,
+      activeDeadlineSeconds: Math.ceil(spec.timeoutMs / 1000),
+      template: {
+        metadata: { labels },
+        spec: {
+          restartPolicy: "Never",
+          securityContext: spec.podSecurityContext ?? restrictedPodSecurityContext(),
+          containers: [
+            {
+              name: "step",
+              image: spec.image,
+              ...(spec.imagePullPolicy ? { imagePullPolicy: spec.imagePullPolicy } : {}),
+              ...(spec.command ? { command: spec.command } : {}),
+              ...(spec.args ? { args: spec.args } : {}),
+              env: Object.entries(spec.env ?? {}).map(([name, value]) => ({ name, value })),
+              resources: (spec.resources ?? stepResources()) as k8s.V1ResourceRequirements,
+              securityContext: spec.securityContext ?? restrictedContainerSecurityContext(),
+              volumeMounts: [{ name: "tmp", mountPath: TMP_MOUNT_PATH }],
+            },
+          ],
+          volumes: [{ name: "tmp", emptyDir: {} }],
+        },
+      },
+    },
+  };
 }
 
 export function jobRunner(cluster: string, core: k8s.CoreV1Api, batch: k8s.BatchV1Api, call: Call): JobRunner {
@@ -54,30 +100,7 @@ export function jobRunner(cluster: string, core: k8s.CoreV1Api, batch: k8s.Batch
 
   return {
     async runJob(spec) {
-      const labels = { ...spec.labels, [LABELS.move]: spec.move };
-      const body: k8s.V1Job = {
-        metadata: { name: spec.name, namespace: spec.namespace, labels },
-        spec: {
-          backoffLimit: 0,
-          ttlSecondsAfterFinished: 86_400,
-          activeDeadlineSeconds: Math.ceil(spec.timeoutMs / 1000),
-          template: {
-            metadata: { labels },
-            spec: {
-              restartPolicy: "Never",
-              containers: [
-                {
-                  name: "step",
-                  image: spec.image,
-                  ...(spec.command ? { command: spec.command } : {}),
-                  ...(spec.args ? { args: spec.args } : {}),
-                  env: Object.entries(spec.env ?? {}).map(([name, value]) => ({ name, value })),
-                },
-              ],
-            },
-          },
-        },
-      };
+      const body = stepJob(spec);
       let existed = false;
       try {
         await call("create step job", () => batch.createNamespacedJob({ namespace: spec.namespace, body }));

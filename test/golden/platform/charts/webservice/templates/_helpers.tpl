@@ -20,10 +20,60 @@ berth.dev/application: {{ .Values.application | trunc 63 | trimSuffix "-" | quot
 berth.dev/component: {{ .Values.component.entry | trunc 63 | trimSuffix "-" | quote }}
 {{- end }}
 
-{{/* A container from an item of the sidecar or init trait. */}}
+{{/*
+A container's securityContext from a list of contexts: each key of a later one
+replaces the earlier's (a null removes it). Sprig's merge would keep a `true`
+default over an explicit `false`, so keys are set one by one.
+*/}}
+{{- define "webservice.securityContext" -}}
+{{- $sc := dict }}
+{{- range . }}
+{{- range $k, $v := . }}
+{{- if kindIs "invalid" $v }}
+{{- $_ := unset $sc $k }}
+{{- else }}
+{{- $_ := set $sc $k $v }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- with $sc }}
+{{- toYaml . }}
+{{- end }}
+{{- end }}
+
+{{/* "true" when the writable tmpDir is mounted: it is on, and no storage volume already sits at its path. */}}
+{{- define "webservice.tmpDir" -}}
+{{- if .Values.tmpDir.enabled }}
+{{- $taken := false }}
+{{- if .Values.traits.storage.enabled }}
+{{- range .Values.traits.storage.items }}
+{{- if eq .mountPath $.Values.tmpDir.mountPath }}
+{{- $taken = true }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- if not $taken }}true{{ end }}
+{{- end }}
+{{- end }}
+
+{{/* The volumeMount of the tmpDir, in every container when it is mounted. */}}
+{{- define "webservice.tmpDirMount" -}}
+- name: berth-tmp
+  mountPath: {{ .Values.tmpDir.mountPath | quote }}
+{{- end }}
+
+{{/*
+A container from an item of the sidecar or init trait: (dict "c" item "root" $).
+Its securityContext starts from defaultSecurityContext, as the main container's does.
+*/}}
 {{- define "webservice.extraContainer" -}}
+{{- $root := .root }}
+{{- with .c }}
 - name: {{ .name | quote }}
   image: {{ .image | quote }}
+  {{- with .imagePullPolicy }}
+  imagePullPolicy: {{ . | quote }}
+  {{- end }}
   {{- with .command }}
   command:
     {{- toYaml . | nindent 4 }}
@@ -51,8 +101,19 @@ berth.dev/component: {{ .Values.component.entry | trunc 63 | trimSuffix "-" | qu
   resources:
     {{- toYaml . | nindent 4 }}
   {{- end }}
-  {{- with .volumeMounts }}
-  volumeMounts:
-    {{- toYaml . | nindent 4 }}
+  {{- with include "webservice.securityContext" (list $root.Values.defaultSecurityContext .securityContext) }}
+  securityContext:
+    {{- . | nindent 4 }}
   {{- end }}
+  {{- $tmp := include "webservice.tmpDir" $root }}
+  {{- if or .volumeMounts $tmp }}
+  volumeMounts:
+    {{- with .volumeMounts }}
+    {{- toYaml . | nindent 4 }}
+    {{- end }}
+    {{- if $tmp }}
+    {{- include "webservice.tmpDirMount" $root | nindent 4 }}
+    {{- end }}
+  {{- end }}
+{{- end }}
 {{- end }}

@@ -1,11 +1,16 @@
 {{/* The pod template of the main workload object, with the trait slots. */}}
 {{- define "task.pod" -}}
+{{- $tmp := include "task.tmpDir" . -}}
 metadata:
   labels:
     {{- include "task.labels" . | nindent 4 }}
   annotations:
     berth.dev/config-checksum: {{ toYaml .Values.config | sha256sum | trunc 16 | quote }}
 spec:
+  {{- with .Values.podSecurityContext }}
+  securityContext:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
   restartPolicy: {{ .Values.restartPolicy | default "Never" | quote }}
   {{- if or (.Values.traits.init.enabled) }}
   initContainers:
@@ -58,6 +63,10 @@ spec:
       resources:
         {{- toYaml . | nindent 8 }}
       {{- end }}
+      {{- with include "task.securityContext" (list .Values.defaultSecurityContext .Values.securityContext) }}
+      securityContext:
+        {{- . | nindent 8 }}
+      {{- end }}
       {{- with .Values.probes.liveness }}
       livenessProbe:
         {{- toYaml . | nindent 8 }}
@@ -70,13 +79,16 @@ spec:
       startupProbe:
         {{- toYaml . | nindent 8 }}
       {{- end }}
-      {{- if or (.Values.config.mountPath) (.Values.traits.storage.enabled) }}
+      {{- if or (or (.Values.config.mountPath) (.Values.traits.storage.enabled)) $tmp }}
       volumeMounts:
         {{- if .Values.config.mountPath }}
         - name: berth-config
           mountPath: {{ .Values.config.mountPath | quote }}
           subPath: config.yaml
           readOnly: true
+        {{- end }}
+        {{- if $tmp }}
+        {{- include "task.tmpDirMount" . | nindent 8 }}
         {{- end }}
         {{- if .Values.traits.storage.enabled }}
 {{- include "task.trait.storage.volumeMounts" . | trim | nindent 8 }}
@@ -88,12 +100,26 @@ spec:
   {{- if .Values.traits.scheduling.enabled }}
 {{- include "task.trait.scheduling.podSpec" . | trim | nindent 2 }}
 {{- end }}
-  {{- if or (.Values.config.mountPath) (.Values.traits.storage.enabled) }}
+  {{- if or (or (.Values.config.mountPath) (.Values.traits.storage.enabled)) $tmp }}
   volumes:
     {{- if .Values.config.mountPath }}
     - name: berth-config
       configMap:
         name: {{ include "task.fullname" . }}-config
+    {{- end }}
+    {{- if $tmp }}
+    - name: berth-tmp
+      {{- if or .Values.tmpDir.medium .Values.tmpDir.sizeLimit }}
+      emptyDir:
+        {{- with .Values.tmpDir.medium }}
+        medium: {{ . | quote }}
+        {{- end }}
+        {{- with .Values.tmpDir.sizeLimit }}
+        sizeLimit: {{ . | quote }}
+        {{- end }}
+      {{- else }}
+      emptyDir: {}
+      {{- end }}
     {{- end }}
     {{- if .Values.traits.storage.enabled }}
 {{- include "task.trait.storage.volumes" . | trim | nindent 4 }}

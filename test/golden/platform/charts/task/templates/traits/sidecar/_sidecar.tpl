@@ -1,5 +1,5 @@
 {{- define "task.trait.sidecar.containers" }}
 {{- range .Values.traits.sidecar.items }}
-{{ include "task.extraContainer" . }}
+{{ include "task.extraContainer" (dict "c" . "root" $) }}
 {{- end }}
 {{- end }}

@@ -1,5 +1,5 @@
 {{- define "webservice.trait.init.initContainers" }}
 {{- range .Values.traits.init.items }}
-{{ include "webservice.extraContainer" . }}
+{{ include "webservice.extraContainer" (dict "c" . "root" $) }}
 {{- end }}
 {{- end }}

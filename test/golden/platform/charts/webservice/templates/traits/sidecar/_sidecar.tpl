@@ -1,5 +1,5 @@
 {{- define "webservice.trait.sidecar.containers" }}
 {{- range .Values.traits.sidecar.items }}
-{{ include "webservice.extraContainer" . }}
+{{ include "webservice.extraContainer" (dict "c" . "root" $) }}
 {{- end }}
 {{- end }}

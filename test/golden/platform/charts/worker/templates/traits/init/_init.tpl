@@ -1,5 +1,5 @@
 {{- define "worker.trait.init.initContainers" }}
 {{- range .Values.traits.init.items }}
-{{ include "worker.extraContainer" . }}
+{{ include "worker.extraContainer" (dict "c" . "root" $) }}
 {{- end }}
 {{- end }}

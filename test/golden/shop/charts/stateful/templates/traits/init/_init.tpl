@@ -1,5 +1,5 @@
 {{- define "stateful.trait.init.initContainers" }}
 {{- range .Values.traits.init.items }}
-{{ include "stateful.extraContainer" . }}
+{{ include "stateful.extraContainer" (dict "c" . "root" $) }}
 {{- end }}
 {{- end }}

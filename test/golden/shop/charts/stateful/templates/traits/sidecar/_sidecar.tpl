@@ -1,5 +1,5 @@
 {{- define "stateful.trait.sidecar.containers" }}
 {{- range .Values.traits.sidecar.items }}
-{{ include "stateful.extraContainer" . }}
+{{ include "stateful.extraContainer" (dict "c" . "root" $) }}
 {{- end }}
 {{- end }}

@@ -1,5 +1,5 @@
 {{- define "task.trait.init.initContainers" }}
 {{- range .Values.traits.init.items }}
-{{ include "task.extraContainer" . }}
+{{ include "task.extraContainer" (dict "c" . "root" $) }}
 {{- end }}
 {{- end }}

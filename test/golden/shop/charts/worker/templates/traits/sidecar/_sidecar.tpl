@@ -1,5 +1,5 @@
 {{- define "worker.trait.sidecar.containers" }}
 {{- range .Values.traits.sidecar.items }}
-{{ include "worker.extraContainer" . }}
+{{ include "worker.extraContainer" (dict "c" . "root" $) }}
 {{- end }}
 {{- end }}
