@@ -184,3 +184,32 @@ describe("overlaySecurityContext", () => {
     expect(overlaySecurityContext(...contexts)).toEqual(want);
   });
 });
+
+describe("list traits written as one object", () => {
+  const entry = (traits: string) => `      traits:\n${traits}`;
+  it("a sidecar given as one object is a sidecar list of one, with its own pull policy and securityContext", async () => {
+    const r = await release({
+      "components/api.yaml": component(),
+      "apps/shop.yaml": app(entry("        sidecar: { name: metrics, image: prom/exporter:1.0, imagePullPolicy: IfNotPresent, securityContext: { runAsUser: 65534 } }\n")),
+    });
+    expect(r.values.traits).toMatchObject({ sidecar: { enabled: true, items: [{ name: "metrics", image: "prom/exporter:1.0", imagePullPolicy: "IfNotPresent", securityContext: { runAsUser: 65534 } }] } });
+  });
+
+  it.each([
+    ["a field of the object, at the field as written", "        sidecar: { name: metrics, image: 1 }\n", /apps\/shop\.yaml:\d+ spec\.components\[0\]\.traits\.sidecar\.image: must be with its tag, got a number 1/],
+    ["a field the object lacks, named at the object", "        init: { name: wait }\n", /spec\.components\[0\]\.traits\.init\.image: required field is missing/],
+  ])("%s", async (_n, traits, want) => {
+    const got = await issues({ "components/api.yaml": component(), "apps/shop.yaml": app(entry(traits)) });
+    expect(got.join("\n")).toMatch(want);
+    expect(got.join("\n")).not.toMatch(/\[0\]\.(image|name)|must be array/);
+  });
+
+  it("an Overlay's single object replaces the entry's list", async () => {
+    const r = await release({
+      "components/api.yaml": component(),
+      "apps/shop.yaml": app(entry("        envs: [{ name: A, value: '1' }, { name: B, value: '2' }]\n")),
+      "overlays/o.yaml": `${H}kind: Overlay\nmetadata: { name: o }\nspec:\n  application: shop\n  clusters: [c1]\n  components:\n    api: { traits: { envs: { name: C, value: '3' } } }\n`,
+    });
+    expect((r.values.traits as Record<string, unknown>).envs).toEqual({ enabled: true, items: [{ name: "C", value: "3" }] });
+  });
+});

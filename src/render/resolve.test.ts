@@ -187,6 +187,9 @@ describe("resolveReleases: traits", () => {
     { name: "false switches a trait off", entry: { autoscaler: { min: 2, max: 5 } }, over: { autoscaler: false }, trait: "autoscaler", want: { enabled: false } },
     { name: "list trait stored under items", entry: { envs: [{ name: "A", value: "1" }] }, over: undefined, trait: "envs", want: { enabled: true, items: [{ name: "A", value: "1" }] } },
     { name: "list trait replaced by an overlay", entry: { envs: [{ name: "A", value: "1" }] }, over: { envs: [{ name: "B", value: "2" }] }, trait: "envs", want: { enabled: true, items: [{ name: "B", value: "2" }] } },
+    { name: "list trait given one object: a list of one", entry: { sidecar: { name: "metrics", image: "m:1" } }, over: undefined, trait: "sidecar", want: { enabled: true, items: [{ name: "metrics", image: "m:1" }] } },
+    { name: "one object replaces the list, as a list does", entry: { envs: [{ name: "A", value: "1" }, { name: "B", value: "2" }] }, over: { envs: { name: "C", value: "3" } }, trait: "envs", want: { enabled: true, items: [{ name: "C", value: "3" }] } },
+    { name: "a list replaces one object", entry: { init: { name: "a", image: "a:1" } }, over: { init: [{ name: "b", image: "b:1" }] }, trait: "init", want: { enabled: true, items: [{ name: "b", image: "b:1" }] } },
   ])("$name", ({ entry, over, trait, want }) => {
     expect(traitsOf(entry, over)[trait]).toEqual(want);
   });

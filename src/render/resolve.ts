@@ -222,7 +222,9 @@ function resolveGenerated(
         continue;
       }
       values = applyTrait(values, def, v);
-      wrote(isListTrait(def) && typeof v !== "boolean" ? ["traits", name, "items"] : ["traits", name], v, ["traits", name]);
+      // a list trait written as one object is its list's only item
+      const listAt = isPlainObject(v) ? ["traits", name, "items", 0] : ["traits", name, "items"];
+      wrote(isListTrait(def) && typeof v !== "boolean" ? listAt : ["traits", name], v, ["traits", name]);
     }
     if (layer.values) {
       values = deepMerge(values, layer.values);
@@ -308,14 +310,18 @@ function componentWrites(c: Component): ValueWrite[] {
   return out;
 }
 
-/** One layer's value for a trait: `false` off, a list replaces, an object merges. */
+/**
+ * One layer's value for a trait: `false` off, a list replaces, an object
+ * merges; a list trait given one object (`sidecar: { name, image }`) takes
+ * it as a list of one, replacing the list as any list does.
+ */
 export function applyTrait(values: JsonObject, def: TraitDefinition, v: unknown): JsonObject {
   const name = def.metadata.name;
   const traits = (values.traits as JsonObject | undefined) ?? {};
   const prev = isPlainObject(traits[name]) ? (traits[name] as JsonObject) : { enabled: false };
   let next: JsonObject;
   if (v === false) next = { enabled: false };
-  else if (Array.isArray(v) || isListTrait(def)) next = { enabled: true, items: clone(Array.isArray(v) ? v : []) };
+  else if (Array.isArray(v) || isListTrait(def)) next = { enabled: true, items: clone(Array.isArray(v) ? v : isPlainObject(v) ? [v] : []) };
   else if (isPlainObject(v)) next = deepMerge(prev.enabled === true ? prev : {}, { ...clone(v), enabled: true });
   else next = { ...prev, enabled: true };
   return { ...values, traits: { ...traits, [name]: next } };

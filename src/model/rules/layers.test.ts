@@ -1,6 +1,6 @@
 import { Ajv } from "ajv";
 import { describe, expect, it } from "vitest";
-import { checkLayers, deepMerge, fold, type Layer } from "./layers.ts";
+import { checkLayers, deepMerge, fold, listLayer, type Layer } from "./layers.ts";
 
 const origin = (file: string) => ({ file, pos: () => ({ line: 1, col: 1 }) });
 const layer = (file: string, value: unknown): Layer => ({ value, origin: origin(file), path: ["v"] });
@@ -46,5 +46,28 @@ describe("checkLayers", () => {
     const names = ["app", "o1", "o2"];
     const issues = checkLayers(validate, values.map((v, i) => layer(names[i] as string, v)), "s", () => ({}));
     expect(issues.map((i) => [i.file, i.path])).toEqual(want);
+  });
+});
+
+describe("checkLayers on a list written as one object", () => {
+  const validate = new Ajv({ allErrors: true, verbose: true }).compile({
+    type: "array",
+    items: { type: "object", required: ["name", "image"], additionalProperties: false, properties: { name: { type: "string" }, image: { type: "string" } } },
+  });
+  const check = (values: unknown[]) =>
+    checkLayers(validate, values.map((v, i) => listLayer(layer(["app", "o1"][i] as string, v))), "s", () => []).map((i) => [i.file, i.path, i.message]);
+
+  it.each<[string, unknown[], [string, string][]]>([
+    ["one valid object", [{ name: "m", image: "m:1" }], []],
+    ["a bad field in the object is placed in the object, not at item 0", [{ name: "m", image: 1 }], [["app", "v.image"]]],
+    ["an unknown field too", [{ name: "m", image: "m:1", imge: "x" }], [["app", "v.imge"]]],
+    ["a missing field named in the object", [{ name: "m" }], [["app", "v.image"]]],
+    ["a list after it keeps list paths", [{ name: "m" }, [{ name: "n", image: 2 }]], [["o1", "v[0].image"]]],
+  ])("%s", (_n, values, want) => {
+    expect(check(values).map(([f, p]) => [f, p])).toEqual(want);
+  });
+
+  it("something that is neither an object nor a list is still refused as not a list", () => {
+    expect(check(["m:1"])).toEqual([["app", "v", expect.stringMatching(/array/)]]);
   });
 });

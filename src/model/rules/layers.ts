@@ -13,6 +13,13 @@ export interface Layer {
   value: unknown;
   origin: Origin;
   path: FieldPath; // where the value sits in its document
+  /** The document holds one object where the schema asks for a list: `value` is that object wrapped in a list of one. */
+  wrapped?: boolean;
+}
+
+/** A list trait's layer: one object written alone is a list of that one (render/resolve.ts applyTrait does the same). */
+export function listLayer(l: Layer): Layer {
+  return isObject(l.value) ? { ...l, value: [l.value], wrapped: true } : l;
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -68,7 +75,14 @@ export function checkLayers(validate: ValidateFunction, layers: readonly Layer[]
     const blamed = [...from].reverse().find((l) => has(l.value, at)) ?? (from[from.length - 1] as Layer);
     groups.set(blamed, [...(groups.get(blamed) ?? []), e]);
   }
-  return [...groups].flatMap(([layer, errors]) =>
-    ajvIssues(errors, value, layer.origin, layer.path).map((i) => ({ ...i, message: `${i.message} (${label})` })),
-  );
+  return [...groups].flatMap(([layer, errors]) => {
+    // a wrapped layer is the whole list (a list replaces): its item 0 is the object as written
+    const [errs, at] = layer.wrapped && Array.isArray(value) ? [errors.map(unwrapError), value[0]] : [errors, value];
+    return ajvIssues(errs, at, layer.origin, layer.path).map((i) => ({ ...i, message: `${i.message} (${label})` }));
+  });
+}
+
+/** An error inside item 0 of a wrapped list, as a path inside the object written. */
+function unwrapError(e: ErrorObject): ErrorObject {
+  return /^\/0(\/|$)/.test(e.instancePath) ? { ...e, instancePath: e.instancePath.slice(2) } : e;
 }

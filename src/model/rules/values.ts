@@ -10,7 +10,7 @@ import { clustersFor, overlaysFor } from "../select.ts";
 import type { AppComponentEntry, Application, Component, JsonSchema, Origin, Overlay, OverlayComponentPatch } from "../types.ts";
 import type { Rule, RuleContext } from "./context.ts";
 import { rangeProblem } from "./fields.ts";
-import { checkLayers, type Layer } from "./layers.ts";
+import { checkLayers, listLayer, type Layer } from "./layers.ts";
 import { resolveEntry } from "./references.ts";
 
 /** What one cluster sees: the overlays applying there, lowest precedence first. */
@@ -80,7 +80,8 @@ function checkChain(ctx: RuleContext, app: Application, index: number, entry: Ap
       ...(entry.traits && name in entry.traits ? [{ value: entry.traits[name], origin: app.origin, path: [...entryAt, "traits", name] }] : []),
       ...chain.flatMap((p) => (p.patch.traits && name in p.patch.traits ? [{ value: p.patch.traits[name], origin: p.origin, path: [...p.at, "traits", name] }] : [])),
     ];
-    out.push(...checkLayers(validate, layers, `trait ${name} schema; true turns it on as it is, false off`, emptyFor(def.spec.schema)));
+    const list = def.spec.schema.type === "array";
+    out.push(...checkLayers(validate, list ? layers.map(listLayer) : layers, `trait ${name} schema; true turns it on as it is, false off${list ? ", one object is a list of one" : ""}`, emptyFor(def.spec.schema)));
   }
 }
 
