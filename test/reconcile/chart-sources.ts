@@ -69,17 +69,15 @@ export function releaseIn(report: RunReport, cluster: string, name: string): Rel
   return r;
 }
 
-/** Every release of a pass as `cluster/name: outcome`, for one readable assertion. */
-export const outcomes = (report: RunReport): Record<string, string> =>
-  Object.fromEntries(report.clusters.flatMap((c) => c.releases.map((r) => [`${c.cluster}/${r.name}`, r.outcome])));
+/** The releases of a pass that its revision declares (the shared clusters also hold other tests' releases, which a pass reports as orphans). */
+const declared = (report: RunReport) => report.clusters.flatMap((c) => c.releases.filter((r) => r.final.desired !== undefined).map((r) => ({ key: `${c.cluster}/${r.name}`, r })));
 
-/** Why each release ended as it did (its reason and any record's error), as an assertion's message. */
+/** Every declared release of a pass as `cluster/name: outcome`, for one readable assertion. */
+export const outcomes = (report: RunReport): Record<string, string> => Object.fromEntries(declared(report).map(({ key, r }) => [key, r.outcome]));
+
+/** Why each declared release ended as it did (its reason and any record's error), as an assertion's message. */
 export const reasons = (report: RunReport): string =>
-  JSON.stringify(
-    Object.fromEntries(report.clusters.flatMap((c) => c.releases.map((r) => [`${c.cluster}/${r.name}`, [r.reason, ...r.records.flatMap((x) => (x.error ? [x.error] : []))]]))),
-    null,
-    2,
-  );
+  JSON.stringify(Object.fromEntries(declared(report).map(({ key, r }) => [key, [r.reason, ...r.records.flatMap((x) => (x.error ? [x.error] : []))]])), null, 2);
 
 export interface HelmListed {
   name: string;
