@@ -1,7 +1,7 @@
 // Chart archives on disk by content: `sha256-<hex>.tgz`, verified before they
 // are kept, written beside and renamed. An OCI manifest digest maps to the
 // archive it names, so a pull by manifest digest needs no request either.
-import { createHash } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { mkdir, readFile, rename, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 
@@ -28,12 +28,13 @@ export function createArchiveCache(dir: string): ArchiveCache {
     async put(digest, bytes, alias) {
       await mkdir(join(dir, "manifests"), { recursive: true });
       const final = path(digest);
-      const tmp = `${final}.tmp-${process.pid}-${Date.now()}`;
+      // a name no concurrent put shares: two releases pinning the same chart (from two repositories) write it at once
+      const tmp = `${final}.tmp-${process.pid}-${randomUUID()}`;
       await writeFile(tmp, bytes);
       await rename(tmp, final);
       if (alias) {
         // the alias too is written beside and renamed, so a reader never sees half of it
-        const aliasTmp = `${aliasPath(alias)}.tmp-${process.pid}-${Date.now()}`;
+        const aliasTmp = `${aliasPath(alias)}.tmp-${process.pid}-${randomUUID()}`;
         await writeFile(aliasTmp, digest);
         await rename(aliasTmp, aliasPath(alias));
       }
