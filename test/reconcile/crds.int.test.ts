@@ -88,7 +88,8 @@ afterAll(async () => {
 describe("a chart's CRDs", () => {
   it("are created on install, except with skip", async () => {
     const res = await pass(target, (Object.keys(GROUPS) as CrdPolicy[]).map((p) => release(p, "1.0.0")), charts);
-    expect(res.releases.map((r) => [r.name, r.outcome])).toEqual([
+    // the shared cluster holds other tests' releases too, which a pass reports as orphans
+    expect(res.releases.filter((r) => r.final.desired).map((r) => [r.name, r.outcome])).toEqual([
       ["crd-create", "applied"],
       ["crd-createreplace", "applied"],
       ["crd-skip", "applied"],
@@ -102,7 +103,8 @@ describe("a chart's CRDs", () => {
 
   it("on upgrade: create adds the new CRD and leaves the first; createReplace updates the first too; skip touches none", async () => {
     const res = await pass(target, (Object.keys(GROUPS) as CrdPolicy[]).map((p) => release(p, "1.1.0")), charts);
-    expect(res.releases.map((r) => [r.name, r.outcome])).toEqual([
+    // the shared cluster holds other tests' releases too, which a pass reports as orphans
+    expect(res.releases.filter((r) => r.final.desired).map((r) => [r.name, r.outcome])).toEqual([
       ["crd-create", "applied"],
       ["crd-createreplace", "applied"],
       ["crd-skip", "applied"],
