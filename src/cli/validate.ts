@@ -3,6 +3,7 @@ import { stat } from "node:fs/promises";
 import { resolve } from "node:path";
 import { UsageError } from "../errors.ts";
 import { loadRepo } from "../model/load.ts";
+import { where } from "../model/issue.ts";
 import type { Repo } from "../model/types.ts";
 import type { RegisterCommand } from "./index.ts";
 import { cliChartSources, repositoryCredentialsFlag } from "./chart-sources.ts";
@@ -37,6 +38,10 @@ export const registerValidate: RegisterCommand = (program, ctx) => {
       const st = await stat(root).catch(() => undefined);
       if (!st?.isDirectory()) throw new UsageError(`${dir} is not a directory`);
       const repo = await loadRepo(root, { requireProject: opts.requireProject === true, charts: cliChartSources(opts, ctx.cwd, ctx.log) });
+      // a source that cannot be read does not make the repository invalid, but its releases would be blocked
+      for (const c of repo.charts) {
+        if (c.offered && "unavailable" in c.offered) ctx.stderr.write(`warning: ${where(c.origin, ["spec", "chart"])} spec.chart: ${c.offered.unavailable}; its releases would be blocked until it can be read\n`);
+      }
       ctx.stdout.write(`ok: ${summary(repo)}\n`);
     });
 };

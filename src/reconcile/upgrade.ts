@@ -91,6 +91,8 @@ async function remediateFailedApply(ctx: ActionContext, input: ActInput, action:
       await rollbackTo(ctx, item, good.revision);
       return `rolled back to revision ${good.revision}${good.version ? ` (${good.version})` : ""}`;
     }
+    // helm may have failed before it stored anything (a name another release owns): nothing to uninstall
+    if (!now || now.revisions.length === 0) return "helm stored no release, so there was nothing to uninstall";
     await ctx.helm.uninstall({ release: item.name, namespace: item.namespace, timeoutMs: ctx.helmTimeoutMs });
     return "the failed first install was uninstalled";
   } catch (err) {

@@ -258,7 +258,9 @@ describe("berth validate accepts a valid repository", () => {
 
   it.each(["shop", "platform"])("examples/%s keeps to its Project under --require-project", async (example) => {
     const res = await runCli(["validate", fileURLToPath(new URL(`../../examples/${example}`, import.meta.url)), "--require-project"]);
-    expect(res.stderr).toBe("");
+    // platform's chart repository is the demo's loopback one, not served here: a warning, not an error
+    const rest = res.stderr.replace(/^warning: components\/metrics-server\.yaml:7:3 spec\.chart: cannot read chart metrics-server from ChartRepository sigs: .*; its releases would be blocked until it can be read\n/m, "");
+    expect(rest).toBe("");
     expect(res.stdout).toMatch(example === "platform" ? /, 2 projects, / : /, 1 project, /);
   });
 

@@ -55,5 +55,20 @@ export async function readAccess(repo: ChartRepository, policy: CredentialPolicy
   }
   if (s.caFile) out.ca = await read("spec.caFile", s.caFile);
   if (s.insecure) out.insecure = true;
+  if (policy.urls) out.allowed = [...policy.urls];
   return out;
+}
+
+/** The check every request for `repo` passes (http.ts `allow`): its own origin, or a URL the operator allows. */
+export function allowFor(repo: RepositoryAccess): ((url: string) => boolean) | undefined {
+  if (!repo.allowed) return undefined;
+  const own = new URL(repo.url.replace(/^oci:/, repo.insecure ? "http:" : "https:")).origin;
+  const allowed = repo.allowed.map((a) => a.replace(/^oci:/, repo.insecure ? "http:" : "https:"));
+  return (url) => new URL(url).origin === own || urlAllowed(url, allowed);
+}
+
+/** `allow` for an httpGet of this repository, when the operator set a list. */
+export function allowOpt(repo: RepositoryAccess): { allow?: (url: string) => boolean } {
+  const allow = allowFor(repo);
+  return allow ? { allow } : {};
 }

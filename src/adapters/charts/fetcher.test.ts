@@ -112,6 +112,16 @@ describe("createChartFetcher (Helm HTTP repository)", () => {
     expect(headersFor(repo({ auth }), `${base}/repo/demo-1.0.0.tgz`)).toHaveProperty("authorization");
   });
 
+  it("with the operator's URL list, reaches the repository's own origin and nothing else an index names", async () => {
+    const f = fetcher();
+    const limited = repo({ allowed: ["https://charts.example"] });
+    const other = await f.versions(limited, "other", 60_000);
+    await expect(f.pull(limited, "other", other[0]!, "sha256:00")).rejects.toThrow(/http:\/\/elsewhere.invalid\/other.tgz is not a URL the operator allows \(--repository-url-allow\); nothing was requested there/);
+    const [v] = await f.versions(limited, "demo", 60_000);
+    await f.pull(limited, "demo", v!, v!.digest!);
+    expect(f.requests.pull).toBe(2);
+  });
+
   it.each([
     ["a missing chart", () => {}, "nope", /chart nope is not in .*index.yaml \(charts: demo, other\)/],
     ["a 401", () => (routes["/repo/index.yaml"] = () => ({ status: 401 })), "demo", /HTTP 401; check the files spec.auth names \(the repository wants credentials, and none are configured\)/],

@@ -7,6 +7,7 @@ import type { ChartVersion } from "../../model/types.ts";
 import { createArchiveCache, sha256 } from "./cache.ts";
 import { headersFor, readIndex, type Index } from "./http-repo.ts";
 import { failure, httpGet } from "./http.ts";
+import { allowOpt } from "./credentials.ts";
 import { createOciClient } from "./oci.ts";
 import type { ChartFetcher, RepositoryAccess } from "./types.ts";
 
@@ -77,7 +78,7 @@ export function createChartFetcher(o: ChartFetcherOptions): ChartFetcher {
     if (!v.url) throw new ChartSourceError(repo.name, `chart ${chart} ${v.version} has no URL in the index`);
     requests.pull++;
     o.log?.debug({ repository: repo.name, chart, version: v.version }, "downloading chart");
-    const res = await httpGet(v.url, { headers: headersFor(repo, v.url), ...(repo.ca ? { ca: repo.ca } : {}), timeoutMs, maxBytes: MAX_CHART_BYTES }).catch((err: Error) => {
+    const res = await httpGet(v.url, { headers: headersFor(repo, v.url), ...(repo.ca ? { ca: repo.ca } : {}), ...allowOpt(repo), timeoutMs, maxBytes: MAX_CHART_BYTES }).catch((err: Error) => {
       throw new ChartSourceError(repo.name, `cannot download chart ${chart} ${v.version}: ${failure(err)}`);
     });
     const shown = `${new URL(v.url).origin}${new URL(v.url).pathname}`;

@@ -5,6 +5,7 @@ import semver from "semver";
 import { ChartSourceError } from "../../errors.ts";
 import type { ChartVersion } from "../../model/types.ts";
 import { basicAuth, failure, httpGet } from "./http.ts";
+import { allowOpt } from "./credentials.ts";
 import type { RepositoryAccess } from "./types.ts";
 
 const MAX_INDEX_BYTES = 20 * 1024 * 1024;
@@ -18,7 +19,7 @@ export function headersFor(repo: RepositoryAccess, url: string): Record<string, 
 
 export async function readIndex(repo: RepositoryAccess, timeoutMs: number): Promise<Index> {
   const url = `${repo.url}/index.yaml`;
-  const res = await httpGet(url, { headers: headersFor(repo, url), ...(repo.ca ? { ca: repo.ca } : {}), timeoutMs, maxBytes: MAX_INDEX_BYTES }).catch((err: Error) => {
+  const res = await httpGet(url, { headers: headersFor(repo, url), ...(repo.ca ? { ca: repo.ca } : {}), ...allowOpt(repo), timeoutMs, maxBytes: MAX_INDEX_BYTES }).catch((err: Error) => {
     throw new ChartSourceError(repo.name, `cannot read ${url}: ${failure(err)}`);
   });
   if (res.status === 401 || res.status === 403)

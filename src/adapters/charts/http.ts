@@ -11,6 +11,8 @@ export interface HttpRequest {
   ca?: string;
   timeoutMs: number;
   maxBytes: number;
+  /** Every URL reached (each redirect too) must pass this, or nothing is requested there. */
+  allow?: (url: string) => boolean;
 }
 
 export interface HttpResponse {
@@ -29,6 +31,7 @@ export async function httpGet(url: string, r: HttpRequest): Promise<HttpResponse
   for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
     const sameOrigin = new URL(at).origin === origin;
     // Authorization goes only where it was meant to (a blob redirected to object storage gets none)
+    if (r.allow && !r.allow(at)) throw new Error(`${new URL(at).origin}${new URL(at).pathname} is not a URL the operator allows (--repository-url-allow); nothing was requested there`);
     const headers = sameOrigin ? r.headers : Object.fromEntries(Object.entries(r.headers ?? {}).filter(([k]) => k.toLowerCase() !== "authorization"));
     const res = await once(at, { ...r, ...(headers ? { headers } : {}) });
     const loc = res.headers.location;

@@ -7,6 +7,7 @@ import semver from "semver";
 import { ChartSourceError } from "../../errors.ts";
 import { sha256 } from "./cache.ts";
 import { basicAuth, failure, httpGet, type HttpResponse } from "./http.ts";
+import { allowOpt } from "./credentials.ts";
 import type { RepositoryAccess } from "./types.ts";
 
 export const CHART_LAYER = "application/vnd.cncf.helm.chart.content.v1.tar+gzip";
@@ -37,6 +38,7 @@ export function createOciClient(timeoutMs: number, count: (kind: "index" | "mani
         method: o.head ? "HEAD" : "GET",
         headers: { ...(o.accept ? { accept: o.accept } : {}), ...(authorization ? { authorization } : {}) },
         ...(repo.ca ? { ca: repo.ca } : {}),
+        ...allowOpt(repo),
         timeoutMs,
         maxBytes: o.maxBytes ?? MAX_MANIFEST,
       });
@@ -63,7 +65,7 @@ export function createOciClient(timeoutMs: number, count: (kind: "index" | "mani
     const u = new URL(params.realm);
     if (params.service) u.searchParams.set("service", params.service);
     u.searchParams.set("scope", params.scope ?? scope);
-    const res = await httpGet(u.toString(), { headers: repo.auth ? { authorization: basicAuth(repo.auth) } : {}, ...(repo.ca ? { ca: repo.ca } : {}), timeoutMs, maxBytes: 1024 * 1024 }).catch((err: Error) => {
+    const res = await httpGet(u.toString(), { headers: repo.auth ? { authorization: basicAuth(repo.auth) } : {}, ...(repo.ca ? { ca: repo.ca } : {}), ...allowOpt(repo), timeoutMs, maxBytes: 1024 * 1024 }).catch((err: Error) => {
       throw new ChartSourceError(repo.name, `cannot get a token from ${u.origin}: ${failure(err)}`);
     });
     if (res.status !== 200) throw new ChartSourceError(repo.name, `token endpoint ${u.origin}${u.pathname}: HTTP ${res.status}; check the files spec.auth names`);

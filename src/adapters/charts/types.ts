@@ -14,6 +14,12 @@ export interface RepositoryAccess {
   ca?: string;
   /** OCI over plain HTTP. */
   insecure?: boolean;
+  /**
+   * The operator's --repository-url-allow: every URL berth reaches for this
+   * repository (archive URLs an index lists, redirects, a registry's token
+   * endpoint) must be one of these or below one, or on the repository's own origin.
+   */
+  allowed?: string[];
 }
 
 /** A pulled chart archive on local disk. */
