@@ -13,6 +13,7 @@ import { healthReader, type HealthReader } from "./kube/health.ts";
 import { helmStorage, type HelmStorage } from "./kube/helm-storage.ts";
 import { jobRunner, type JobRunner } from "./kube/jobs.ts";
 import { memoStore, type MemoStore } from "./kube/memos.ts";
+import { podRefusals, type PodRefusals } from "./kube/pod-refusals.ts";
 import { stepLogStore, type StepLogStore } from "./kube/step-logs.ts";
 import { storageAdoption, type StorageAdoption } from "./kube/storage-adoption.ts";
 import { LABELS } from "../model/labels.ts";
@@ -28,7 +29,7 @@ export type { Impersonation } from "./kube/impersonate.ts";
 export { decodeRelease, encodeRelease, groupReleases } from "./kube/helm-storage.ts";
 
 export interface KubeClient
-  extends HelmStorage, StorageAdoption, MemoStore, StepLogStore, AdoptedStore, AppRecordStore, JobRunner, HealthReader, KindScopes, CrdReader {
+  extends HelmStorage, StorageAdoption, MemoStore, StepLogStore, AdoptedStore, AppRecordStore, JobRunner, HealthReader, KindScopes, CrdReader, PodRefusals {
   readonly cluster: string;
   /** Fails fast (timeout) when the API server cannot be reached. */
   ping(timeoutMs?: number): Promise<void>;
@@ -123,6 +124,7 @@ export function createKube(o: KubeOptions): KubeClient {
     ...jobRunner(o.cluster, core, batch, call),
     ...kindScopes(kc, call),
     ...healthReader({ apps, batch, call, storage }),
+    ...podRefusals(core, call),
     async ping(ms = 5_000) {
       await call("reach the API server", () => version.getCode(), ms);
     },
@@ -204,5 +206,6 @@ export function unreachableKube(cluster: string, message: string): KubeClient {
     getObject: fail,
     applyObject: fail,
     kindScope: fail,
+    podRefusals: async () => [],
   };
 }

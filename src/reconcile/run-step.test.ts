@@ -41,3 +41,21 @@ describe("runStep: what the step's pod runs as", () => {
     expect(stepSecurity(spec("infra-ms", { chart: { name: "ms", version: "3.12.2", source: { repository: "sigs", url: "https://x/ms.tgz" } }, workloadKind: "Chart", values: { securityContext: { privileged: true } } }))).toBeUndefined();
   });
 });
+
+describe("a failed install whose pods the API server refused", () => {
+  it("says so in the record, in Kubernetes' words, since the action began", async () => {
+    const { applyRelease } = await import("./upgrade.ts");
+    const { actionContext, recordingHelm } = await import("./test-fakes.ts");
+    const { emptyMemo } = await import("../plan/observed.ts");
+    const f = fakeKube();
+    const refusal = 'ReplicaSet shop-api-5d8f9: Error creating: pods "shop-api-5d8f9-x" is forbidden: violates PodSecurity "restricted:latest": privileged';
+    let asked: unknown[] = [];
+    f.kube.podRefusals = async (...a) => ((asked = a), [refusal]);
+    const h = recordingHelm({ upgrade: true });
+    const item = { name: "shop-api", namespace: "shop", application: "shop", desired: spec("shop-api"), digest: "d1", state: { name: "Absent" as const, reason: "not installed" }, action: { kind: "install" as const, to: "1.0.0", steps: [] as [] }, needs: [] };
+    const out = await applyRelease(actionContext(f.kube, h.helm), { item, memo: emptyMemo(), prune: false, persist: async () => {} }, item.action);
+    expect(out.record.error).toBe(`helm upgrade failed: boom; the API server refused its pods: ${refusal}; helm stored no release, so there was nothing to uninstall`);
+    expect(asked.slice(0, 2)).toEqual(["shop", "shop-api"]);
+    expect(asked[2]).toEqual(new Date(out.record.at));
+  });
+});

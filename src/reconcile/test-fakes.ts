@@ -18,7 +18,7 @@ export function fakeKube(release?: ObservedRelease) {
   const memos = new Map<string, Record<string, string>>();
   const stepLogs = new Map<string, Record<string, string>>();
   const created: string[] = [];
-  const state = { release, failJob: undefined as undefined | ((spec: JobSpec) => boolean) };
+  const state = { release, failJob: undefined as undefined | ((spec: JobSpec) => boolean), refusals: [] as string[] };
   const kube: Partial<KubeClient> = {
     cluster: "east",
     async runJob(spec) {
@@ -52,6 +52,9 @@ export function fakeKube(release?: ObservedRelease) {
       return state.release ? [state.release] : [];
     },
     async markRevisionFailed() {},
+    async podRefusals() {
+      return state.refusals;
+    },
   };
   return { kube: kube as KubeClient, jobs, memos, stepLogs, created, state };
 }

@@ -56,11 +56,19 @@ export async function applyRelease(ctx: ActionContext, input: ActInput, action: 
     return { record: finish(withChart(withCrds(record, crds), input.memo, desired.chart, action), steps), memo: withChartDigest(succeeded(memo, action.steps), desired.chart.digest) };
   } catch (err) {
     ctx.log.warn({ release: item.name, err: (err as Error).message }, `${action.kind} failed; remediating`);
+    // read before remediation: an uninstall takes the controllers whose Events say why pods never came
+    const refused = helmCalled ? await refusedPods(ctx, item, new Date(record.at)) : "";
     const remediation = await remediateFailedApply(ctx, input, action, move.id, steps, helmCalled);
     const what = helmCalled ? "" : "the chart's CRDs: ";
-    const msg = `${what}${(err as Error).message}${remediation ? `; ${remediation}` : ""}`;
+    const msg = `${what}${(err as Error).message}${refused}${remediation ? `; ${remediation}` : ""}`;
     return { record: finish(withCrds(record, crds), steps, new Error(msg)), memo: failed(memo, item.digest) };
   }
+}
+
+/** `; the API server refused its pods: <Kind> <name>: <message>` when a controller of the release could not create them. */
+async function refusedPods(ctx: ActionContext, item: { name: string; namespace: string }, since: Date): Promise<string> {
+  const found = await ctx.kube.podRefusals(item.namespace, item.name, since).catch(() => []);
+  return found.length ? `; the API server refused its pods: ${found.join("; ")}` : "";
 }
 
 const withCrds = (record: ActionRecord, crds: CrdChanges): ActionRecord =>

@@ -79,3 +79,29 @@ describe("stepJob", () => {
     expect(pod.containers[0]).toMatchObject({ securityContext: { privileged: true }, resources: { limits: { memory: "2Gi" } }, imagePullPolicy: "Always" });
   });
 });
+
+describe("jobRunner: a step whose pod the API server refuses", () => {
+  it("fails with the Job controller's message instead of waiting it out", async () => {
+    const batch = {
+      async createNamespacedJob({ body }: { body: k8s.V1Job }) {
+        return body;
+      },
+      async readNamespacedJob() {
+        return { metadata: { labels: { "berth.dev/move": "aaaa0000" } }, status: {} };
+      },
+    } as unknown as k8s.BatchV1Api;
+    const selectors: string[] = [];
+    const core = {
+      listNamespacedPod: async () => ({ items: [] }),
+      async listNamespacedEvent({ fieldSelector }: { fieldSelector: string }) {
+        selectors.push(fieldSelector);
+        const message = 'Error creating: pods "x" is forbidden: violates PodSecurity "restricted:latest": privileged';
+        return { items: [{ involvedObject: { kind: "Job", name: spec.name }, message, lastTimestamp: new Date() }] };
+      },
+    } as unknown as k8s.CoreV1Api;
+    const res = await jobRunner("east", core, batch, makeCall("east", 1_000)).runJob({ ...spec, timeoutMs: 1 });
+    expect(res.succeeded).toBe(false);
+    expect(res.message).toMatch(/^its pod was refused: Job shop-api-up-2-4-0-aaaa0000-123456: Error creating: pods "x" is forbidden: violates PodSecurity/);
+    expect(selectors).toEqual([`reason=FailedCreate,involvedObject.name=${spec.name}`]);
+  });
+});

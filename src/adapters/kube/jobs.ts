@@ -9,6 +9,7 @@ import { LABELS } from "../../model/labels.ts";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext, stepResources, TMP_MOUNT_PATH } from "../../model/pod-security.ts";
 import type { ImagePullPolicy, JsonObject, Resources } from "../../model/types.ts";
 import { httpStatus, sleep, type Call } from "./call.ts";
+import { refusalMessages } from "./pod-refusals.ts";
 
 export interface JobSpec {
   namespace: string;
@@ -98,6 +99,18 @@ export function jobRunner(cluster: string, core: k8s.CoreV1Api, batch: k8s.Batch
     }
   }
 
+  /** The Job controller's FailedCreate Events for this Job: its name is its move's, so every one counts (a resumed Job's too). */
+  async function refusals(spec: JobSpec): Promise<string[]> {
+    try {
+      const list = await call("list step job events", () =>
+        core.listNamespacedEvent({ namespace: spec.namespace, fieldSelector: `reason=FailedCreate,involvedObject.name=${spec.name}` }),
+      );
+      return refusalMessages(list.items, spec.name, new Date(0)).filter((m) => m.startsWith(`Job ${spec.name}:`));
+    } catch {
+      return [];
+    }
+  }
+
   return {
     async runJob(spec) {
       const body = stepJob(spec);
@@ -110,6 +123,7 @@ export function jobRunner(cluster: string, core: k8s.CoreV1Api, batch: k8s.Batch
         existed = true;
       }
       const deadline = Date.now() + spec.timeoutMs;
+      let polls = 0;
       for (;;) {
         const job = await call("read step job", () => batch.readNamespacedJob({ name: spec.name, namespace: spec.namespace }));
         const owner = job.metadata?.labels?.[LABELS.move];
@@ -126,6 +140,9 @@ export function jobRunner(cluster: string, core: k8s.CoreV1Api, batch: k8s.Batch
           const logs = await jobLogs(spec.namespace, spec.name);
           return { succeeded: done.type === "Complete", logs, message: done.message ?? done.reason ?? done.type };
         }
+        // a pod the API server refuses (Pod Security, a quota) never comes: say so now, in its words
+        const refused = polls++ % 10 === 9 || Date.now() > deadline ? await refusals(spec) : [];
+        if (refused.length) return { succeeded: false, logs: "", message: `its pod was refused: ${refused.join("; ")}` };
         if (Date.now() > deadline) return { succeeded: false, logs: await jobLogs(spec.namespace, spec.name), message: `did not finish within ${spec.timeoutMs} ms` };
         await sleep(500);
       }
