@@ -259,6 +259,8 @@ export interface TraitDefinitionSpec {
   appliesTo: string[];
   /** JSON Schema of the trait's properties. */
   schema: JsonSchema;
+  /** On, with its schema's defaults, where no layer names the trait and any condition holds (`false` still switches it off). */
+  defaultOn?: { replicasAtLeast?: number; withTraits?: string[] };
   /** Template files (standalone objects and fragments), relative to the definition's file. */
   templates: string[];
 }

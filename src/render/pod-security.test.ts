@@ -213,3 +213,43 @@ describe("list traits written as one object", () => {
     expect((r.values.traits as Record<string, unknown>).envs).toEqual({ enabled: true, items: [{ name: "C", value: "3" }] });
   });
 });
+
+describe("disruptionBudget: on by default where there are replicas to keep", () => {
+  const traitsOf = async (entry: string, overlay?: string) => {
+    const files: Record<string, string> = { "components/api.yaml": component(), "apps/shop.yaml": app(entry) };
+    if (overlay) files["overlays/o.yaml"] = `${H}kind: Overlay\nmetadata: { name: o }\nspec:\n  application: shop\n  clusters: [c1]\n  components:\n    api: ${overlay}\n`;
+    return (await release(files)).values.traits as Record<string, unknown>;
+  };
+  it.each([
+    ["one replica: off", "", undefined, { enabled: false }],
+    ["2 replicas: on, maxUnavailable 1 in the template", "      replicas: 2\n", undefined, { enabled: true }],
+    ["an autoscaler: on", "      traits: { autoscaler: { max: 5 } }\n", undefined, { enabled: true }],
+    ["an Overlay's replicas count", "", "{ replicas: 3 }", { enabled: true }],
+    ["false keeps it off", "      replicas: 4\n      traits: { disruptionBudget: false }\n", undefined, { enabled: false }],
+    ["an Overlay's false too", "      replicas: 4\n", "{ traits: { disruptionBudget: false } }", { enabled: false }],
+    ["its own settings when named", "      traits: { disruptionBudget: { minAvailable: 1 } }\n", undefined, { enabled: true, minAvailable: 1 }],
+    ["raw values that name it decide", "      replicas: 4\n      values: { traits: { disruptionBudget: { enabled: false } } }\n", undefined, { enabled: false }],
+  ])("%s", async (_n, entry, overlay, want) => {
+    expect((await traitsOf(entry, overlay)).disruptionBudget).toEqual(want);
+  });
+
+  it("refuses both minAvailable and maxUnavailable", async () => {
+    const got = await issues({ "components/api.yaml": component(), "apps/shop.yaml": app("      traits: { disruptionBudget: { minAvailable: 1, maxUnavailable: 1 } }\n") });
+    expect(got.join("\n")).toMatch(/traits\.disruptionBudget/);
+  });
+});
+
+describe("networkPolicy", () => {
+  it.each([
+    ["a peer with nothing in it", "{ from: [{}] }", /traits\.networkPolicy\.from\[0\]/],
+    ["an unknown peer field", "{ from: [{ namespaces: [a] }] }", /traits\.networkPolicy\.from\[0\]\.namespaces: unknown field/],
+  ])("refuses %s", async (_n, value, want) => {
+    const got = await issues({ "components/api.yaml": component(), "apps/shop.yaml": app(`      traits: { networkPolicy: ${value} }\n`) });
+    expect(got.join("\n")).toMatch(want);
+  });
+
+  it("takes namespaces, pod labels and ports", async () => {
+    const r = await release({ "components/api.yaml": component(), "apps/shop.yaml": app("      traits: { networkPolicy: { from: [{ namespace: ingress }, { pods: { app: web } }], ports: [http, 9090] } }\n") });
+    expect((r.values.traits as Record<string, unknown>).networkPolicy).toEqual({ enabled: true, from: [{ namespace: "ingress" }, { pods: { app: "web" } }], ports: ["http", 9090] });
+  });
+});

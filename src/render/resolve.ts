@@ -231,7 +231,8 @@ function resolveGenerated(
       wrote([], layer.values, ["values"]);
     }
   }
-  values = fillTraitDefaults(values, traits);
+  const named = new Set(layers.flatMap((l) => [...Object.keys(l.traits ?? {}), ...Object.keys(isPlainObject(l.values?.traits) ? l.values.traits : {})]));
+  values = fillTraitDefaults(switchOnByDefault(values, traits, named), traits);
 
   const steps = declaredSteps(versions, component.spec.version);
   return {
@@ -325,6 +326,19 @@ export function applyTrait(values: JsonObject, def: TraitDefinition, v: unknown)
   else if (isPlainObject(v)) next = deepMerge(prev.enabled === true ? prev : {}, { ...clone(v), enabled: true });
   else next = { ...prev, enabled: true };
   return { ...values, traits: { ...traits, [name]: next } };
+}
+
+/** Traits whose definition says `defaultOn`, on where no layer named them and a condition holds (a PodDisruptionBudget for 2+ replicas). */
+export function switchOnByDefault(values: JsonObject, traits: TraitDefinition[], named: ReadonlySet<string>): JsonObject {
+  const all = { ...(values.traits as JsonObject) };
+  const on = (name: string) => isPlainObject(all[name]) && (all[name] as JsonObject).enabled === true;
+  for (const t of traits) {
+    const when = t.spec.defaultOn;
+    if (!when || named.has(t.metadata.name) || on(t.metadata.name)) continue;
+    const replicas = typeof values.replicas === "number" ? values.replicas : 1;
+    if ((when.replicasAtLeast !== undefined && replicas >= when.replicasAtLeast) || (when.withTraits ?? []).some(on)) all[t.metadata.name] = { enabled: true };
+  }
+  return { ...values, traits: all };
 }
 
 function fillTraitDefaults(values: JsonObject, traits: TraitDefinition[]): JsonObject {

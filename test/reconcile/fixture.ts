@@ -75,7 +75,7 @@ export async function tempCacheDir(): Promise<string> {
 export function kubeFor(c: ProvidedCluster) {
   const kc = new k8s.KubeConfig();
   kc.loadFromFile(c.kubeconfig);
-  return { core: kc.makeApiClient(k8s.CoreV1Api), apps: kc.makeApiClient(k8s.AppsV1Api), batch: kc.makeApiClient(k8s.BatchV1Api) };
+  return { core: kc.makeApiClient(k8s.CoreV1Api), apps: kc.makeApiClient(k8s.AppsV1Api), batch: kc.makeApiClient(k8s.BatchV1Api), policy: kc.makeApiClient(k8s.PolicyV1Api) };
 }
 
 /** Helm revisions of a release, from its storage secrets (no helm process). */

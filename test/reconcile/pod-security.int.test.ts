@@ -6,6 +6,7 @@
 import { readFileSync, readdirSync } from "node:fs";
 import { join, relative } from "node:path";
 import type * as k8s from "@kubernetes/client-node";
+import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { commitFiles, createBareRepo, removeRepo, type FileTree, type GitFixture } from "../support/git.ts";
 import { berth, kubeFor, tempCacheDir } from "./fixture.ts";
@@ -142,6 +143,37 @@ describe("generated workloads under Pod Security restricted", () => {
         expect(c.volumeMounts?.map((m) => m.mountPath)).toContain("/tmp");
       }
     }
+    // prod-hk's api runs 4 replicas under an autoscaler: a disruption budget is on by default; dev's single replica has none
+    const pdb = await kubeFor(west).policy.readNamespacedPodDisruptionBudget({ name: "shop-api", namespace: NS });
+    expect(pdb.spec).toMatchObject({ maxUnavailable: 1, selector: { matchLabels: { "app.kubernetes.io/instance": "shop-api" } } });
+    expect((await kubeFor(east).policy.listNamespacedPodDisruptionBudget({ namespace: NS })).items).toEqual([]);
+  });
+
+  it("a networkPolicy trait denies ingress except from the peers it names", async () => {
+    const netpol = `apiVersion: berth.dev/v1alpha1
+kind: Overlay
+metadata: { name: podsec-netpol }
+spec:
+  application: shop
+  clusters: [dev]
+  components:
+    api: { traits: { networkPolicy: { from: [{ namespace: ingress-nginx }, { namespace: monitoring, pods: { app: prometheus } }], ports: [http] } } }
+    redis: { traits: { networkPolicy: true } }
+`;
+    await commitFiles(repo, { "overlays/podsec-netpol.yaml": netpol }, { message: "dev: network policies" });
+    const r = await reconcile();
+    expect(r.code, r.out + r.err).toBe(0);
+    // as the API server sends it (client-node names `from` `_from`)
+    const read = async (name: string) =>
+      JSON.parse((await execa(binaries.kubectl, ["--kubeconfig", east.kubeconfig, "-n", NS, "get", "networkpolicy", name, "-o", "json"])).stdout) as { spec: { ingress?: unknown[] } };
+    expect((await read("shop-api")).spec).toMatchObject({
+      policyTypes: ["Ingress"],
+      podSelector: { matchLabels: { "app.kubernetes.io/instance": "shop-api" } },
+      ingress: [{ from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "ingress-nginx" } } }, { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } }, podSelector: { matchLabels: { app: "prometheus" } } }], ports: [{ port: "http" }] }],
+    });
+    // on with nothing named: nobody may connect
+    const redis = await read("shop-redis");
+    expect(redis.spec?.ingress ?? []).toEqual([]);
   });
 
   it("runs the upgrade step's Job there too, admitted, then upgrades", async () => {
