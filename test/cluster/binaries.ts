@@ -18,6 +18,8 @@ export interface Binaries {
   helm3: string;
   /** CNCF Distribution, the OCI registry of the chart tests (charts.ts). */
   registry: string;
+  /** kube-score v1.20.0, the static checks the generated charts are scored with (test/render/kube-score.int.test.ts). */
+  kubeScore: string;
 }
 
 const FILE_NAMES: Record<keyof Binaries, string> = {
@@ -30,6 +32,7 @@ const FILE_NAMES: Record<keyof Binaries, string> = {
   helm: "helm",
   helm3: "helm3",
   registry: "registry",
+  kubeScore: "kube-score",
 };
 
 export const BUILD_SCRIPT = join(dirname(fileURLToPath(import.meta.url)), "build.sh");

@@ -57,6 +57,7 @@ recipes=(
   "helm4|$helm4_ldflags|helm=helm.sh/helm/v4/cmd/helm"
   "helm3|$helm3_ldflags|helm3=helm.sh/helm/v3/cmd/helm"
   "registry|$registry_ldflags|registry=github.com/distribution/distribution/v3/cmd/registry"
+  "kube-score|-s -w|kube-score=github.com/zegl/kube-score/cmd/kube-score"
 )
 
 # tool_key DIR LDFLAGS: 12 hex digits naming one tool's build.
