@@ -80,7 +80,7 @@ describe("deploy/berth", () => {
     expect(kinds.size).toBeGreaterThanOrEqual(7);
     const rendered = await helm(["template", "berth", CHART, "--set", "source.url=x"]);
     const role = parseAllDocuments(rendered.stdout).map((d) => d.toJS()).find((d) => d?.kind === "ClusterRole") as { rules: Array<{ apiGroups: string[]; resources: string[]; verbs: string[] }> };
-    const plural = (kind: string) => (kind.endsWith("s") ? `${kind}es` : `${kind}s`).toLowerCase();
+    const plural = (kind: string) => (kind.endsWith("s") ? `${kind}es` : kind.endsWith("y") ? `${kind.slice(0, -1)}ies` : `${kind}s`).toLowerCase();
     for (const k of kinds) {
       const [group, kind] = k.split("/") as [string, string];
       const verbs = new Set(role.rules.filter((r) => r.apiGroups.includes(group) && r.resources.includes(plural(kind))).flatMap((r) => r.verbs));

@@ -37,7 +37,7 @@ describe("berth diff: the objects of the rendered manifests", () => {
     expect(r.out).toBe("No changes.\n");
   });
 
-  it("a replicas change and an image change show as the Deployment's changed lines, in text and collapsed in markdown", async () => {
+  it("a replicas change and an image change show as the Deployment's changed lines (and 2 replicas bring a PodDisruptionBudget), in text and collapsed in markdown", async () => {
     edit("overlays/shop-dev.yaml", "    api:\n      version:", "    api:\n      replicas: 2\n      version:");
     edit("components/api-3.1.0-rc.1.yaml", "image: registry.example.com/shop/api\n    command", "image: registry.example.com/shop/api-next\n    command");
 
@@ -45,17 +45,20 @@ describe("berth diff: the objects of the rendered manifests", () => {
     expect(text.err).toBe("");
     expect(text.code).toBe(3);
     expect(text.out).toContain("dev/shop/api (shop-api) changed: values");
-    expect(text.out).toMatch(/\n {6}objects: 1 changed \(\d+ unchanged\)\n {8}~ Deployment\/shop\/shop-api\n {12}@@ /);
+    expect(text.out).toMatch(/\n {6}objects: 1 changed, 1 added \(\d+ unchanged\)\n {8}~ Deployment\/shop\/shop-api\n {12}@@ /);
+    // disruptionBudget is on by default from 2 replicas: the move adds it
+    expect(text.out).toContain("values ~ traits.disruptionBudget.enabled: false -> true");
+    expect(text.out).toMatch(/\n {8}\+ PodDisruptionBudget\/shop\/shop-api\n {12}@@ -0,0 \+1,\d+ @@\n/);
     expect(text.out).toMatch(/\n {12}- {2}replicas: 1\n {12}\+ {2}replicas: 2\n/);
     expect(text.out).toMatch(/\n {12}-.*image: registry\.example\.com\/shop\/api:3\.1\.0-rc\.1\n {12}\+.*image: registry\.example\.com\/shop\/api-next:3\.1\.0-rc\.1\n/);
     // the other releases did not change, and prod's api is on another version: not compared
     expect(text.out).not.toContain("prod-hk/");
-    expect(text.out).toMatch(/objects: 1 changed\n$/);
+    expect(text.out).toMatch(/objects: 1 changed, 1 added\n$/);
 
     const md = await diff("--format", "markdown");
     expect(md.code).toBe(3);
     expect(md.out).toContain("### Objects");
-    expect(md.out).toMatch(/<details><summary>~ dev\/shop\/api \(shop-api\): objects: 1 changed \(\d+ unchanged\)<\/summary>/);
+    expect(md.out).toMatch(/<details><summary>~ dev\/shop\/api \(shop-api\): objects: 1 changed, 1 added \(\d+ unchanged\)<\/summary>/);
     expect(md.out).toContain("~ `Deployment/shop/shop-api` changed\n\n```diff\n@@ ");
     expect(md.out).toContain("-  replicas: 1\n+  replicas: 2\n");
     expect(md.out.split("<details>").length).toBe(md.out.split("</details>").length);
