@@ -13,6 +13,7 @@ import { registerStatus } from "./status.ts";
 import { registerReleaseOps } from "./release-ops.ts";
 import { registerDrift } from "./drift.ts";
 import { registerServe } from "./serve.ts";
+import { registerExplain } from "./explain.ts";
 
 export interface RunOptions {
   stdout?: Writable;
@@ -32,6 +33,7 @@ const commands: RegisterCommand[] = [
   registerReleaseOps,
   registerDrift,
   registerServe,
+  registerExplain,
 ];
 
 /** Runs the CLI and returns the exit code (never calls process.exit). */

@@ -6,6 +6,7 @@ import { chartPinKey, type ChartComponent, type ChartVersion, type Repo } from "
 import { releaseDigest } from "../plan/digest.ts";
 import { resolveReleases } from "./resolve.ts";
 import { valuesIssues } from "./values-check.ts";
+import { explainRelease } from "./explain.ts";
 import { formatIssue } from "../errors.ts";
 
 let schemas: SchemaSet;
@@ -93,6 +94,21 @@ describe("chart Components", () => {
     expect(prod!.values).toEqual({ args: ["--kubelet-insecure-tls"], replicas: 2 });
     // the step to 3.13.0 is above what prod runs
     expect(prod!.upgrades).toEqual([]);
+  });
+
+  it("explain: each value by its layer (Component < entry < overlay), and the overlay's range narrowing prod", () => {
+    const { repo } = repoWith({ ...baseFiles, "app.yaml": APP(ENTRY) }, { versions: [v("3.12.2"), v("3.13.1"), v("3.14.0-rc.1"), v("4.0.0")] });
+    const e = explainRelease(repo, { cluster: "prod", release: "infra-metrics" })!;
+    expect(e.values.map((x) => [x.path, x.value, `${x.source.kind} ${x.source.name} ${x.source.at} ${x.source.field}`, x.overrode.map((o) => `${o.kind} ${o.name}=${JSON.stringify(o.value)}`)])).toEqual([
+      ["args", ["--kubelet-insecure-tls"], "Component metrics-server metrics.yaml:6:13 spec.values.args", []],
+      ["replicas", 2, "Overlay prod overlay.yaml:10:27 spec.components.metrics.values.replicas", ["Component metrics-server=1"]],
+    ]);
+    expect(e.version.picked).toBe("3.12.2");
+    expect(e.version.ranges.map((r) => [r.range, r.source.kind, r.effect])).toEqual([
+      [">=3.12.0 <4", "Component", "none"],
+      ["^3.12.0", "Application", "none"],
+      ["~3.12.0", "Overlay", "narrowed"],
+    ]);
   });
 
   it("a chart re-pushed under the same version changes the release digest; a mirror URL does not", () => {

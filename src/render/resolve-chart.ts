@@ -77,9 +77,12 @@ export function resolveChartRelease(
 /** The merged values, recording each layer's write for the values check. */
 function layers(o: ResolveOptions, chart: ChartComponent, patches: { ov: Overlay; patch: OverlayComponentPatch }[]): JsonObject {
   const all: { values?: JsonObject; write: Omit<ValueWrite, "value" | "at"> }[] = [
-    { ...(chart.spec.values ? { values: chart.spec.values } : {}), write: { origin: chart.origin, field: ["spec", "values"] } },
-    { ...(o.entry.values ? { values: o.entry.values } : {}), write: { origin: o.app.origin, field: ["spec", "components", o.index, "values"] } },
-    ...patches.map((p) => ({ ...(p.patch.values ? { values: p.patch.values } : {}), write: { origin: p.ov.origin, field: ["spec", "components", o.entry.name, "values"] } })),
+    { ...(chart.spec.values ? { values: chart.spec.values } : {}), write: { origin: chart.origin, field: ["spec", "values"], layer: { kind: "Component", name: chart.metadata.name } } },
+    { ...(o.entry.values ? { values: o.entry.values } : {}), write: { origin: o.app.origin, field: ["spec", "components", o.index, "values"], layer: { kind: "Application", name: o.app.metadata.name } } },
+    ...patches.map((p) => ({
+      ...(p.patch.values ? { values: p.patch.values } : {}),
+      write: { origin: p.ov.origin, field: ["spec", "components", o.entry.name, "values"], layer: { kind: "Overlay" as const, name: p.ov.metadata.name } },
+    })),
   ];
   let values: JsonObject = {};
   for (const l of all) {

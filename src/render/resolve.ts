@@ -85,6 +85,14 @@ export interface ValueWrite {
   value: unknown;
   origin: Origin;
   field: (string | number)[];
+  /** The document that wrote it, as a person names it (`berth explain`, `berth diff`). */
+  layer: ValueLayer;
+}
+
+/** A layer of a release's values, lowest precedence first: WorkloadDefinition defaults, Component, Application entry, Overlay. */
+export interface ValueLayer {
+  kind: "WorkloadDefinition" | "Component" | "Application" | "Overlay";
+  name: string;
 }
 
 export interface ResolveOptions {
@@ -196,16 +204,16 @@ function resolveGenerated(
   values = deepMerge(values, componentLayer(component));
   const writes = o.writes;
   if (writes) {
-    if (workload.spec.defaults) writes.push({ at: [], value: workload.spec.defaults, origin: workload.origin, field: ["spec", "defaults"] });
+    if (workload.spec.defaults) writes.push({ at: [], value: workload.spec.defaults, origin: workload.origin, field: ["spec", "defaults"], layer: { kind: "WorkloadDefinition", name: workload.metadata.name } });
     writes.push(...componentWrites(component));
   }
-  const layers: { traits?: TraitValues; replicas?: number; config?: JsonObject; values?: JsonObject; origin: Origin; at: (string | number)[] }[] = [
-    { ...entry, origin: app.origin, at: ["spec", "components", o.index] },
-    ...patches.map((p) => ({ ...p.patch, origin: p.ov.origin, at: ["spec", "components", entry.name] })),
+  const layers: { traits?: TraitValues; replicas?: number; config?: JsonObject; values?: JsonObject; origin: Origin; at: (string | number)[]; layer: ValueLayer }[] = [
+    { ...entry, origin: app.origin, at: ["spec", "components", o.index], layer: { kind: "Application", name: app.metadata.name } },
+    ...patches.map((p) => ({ ...p.patch, origin: p.ov.origin, at: ["spec", "components", entry.name], layer: { kind: "Overlay" as const, name: p.ov.metadata.name } })),
   ];
   for (const [n, layer] of layers.entries()) {
     const wrote = (valuesAt: (string | number)[], value: unknown, field: (string | number)[]) =>
-      writes?.push({ at: valuesAt, value, origin: layer.origin, field: [...layer.at, ...field] });
+      writes?.push({ at: valuesAt, value, origin: layer.origin, field: [...layer.at, ...field], layer: layer.layer });
     if (layer.replicas !== undefined) {
       values = deepMerge(values, { replicas: layer.replicas });
       wrote(["replicas"], layer.replicas, ["replicas"]);
@@ -294,7 +302,8 @@ function componentLayer(c: Component): JsonObject {
 /** What componentLayer sets, each at the Component field it comes from. */
 function componentWrites(c: Component): ValueWrite[] {
   const k = c.spec.container;
-  const w = (at: (string | number)[], value: unknown, field: (string | number)[]): ValueWrite => ({ at, value, origin: c.origin, field });
+  const layer: ValueLayer = { kind: "Component", name: `${c.metadata.name}@${c.spec.version}` };
+  const w = (at: (string | number)[], value: unknown, field: (string | number)[]): ValueWrite => ({ at, value, origin: c.origin, field, layer });
   const out = [
     w(["image", "repository"], k.image, ["spec", "container", "image"]),
     w(["image", "tag"], k.tag ?? c.spec.version, k.tag !== undefined ? ["spec", "container", "tag"] : ["spec", "version"]),

@@ -108,7 +108,7 @@ export function valuesIssues(repo: Repo, resolved?: ReleaseSpec[]): Issue[] {
     if (!validate || validate(values)) continue;
     const label = `values.schema.json of chart ${r.chart.name} ${r.chart.version}, release ${r.name}`;
     // nothing a layer wrote: the entry that asks for the release is where to look
-    const entry: ValueWrite = { at: [], value: undefined, origin: at.app.origin, field: ["spec", "components", at.index] };
+    const entry: ValueWrite = { at: [], value: undefined, origin: at.app.origin, field: ["spec", "components", at.index], layer: { kind: "Application", name: at.app.metadata.name } };
     for (const p of ajvProblems(validate.errors, values)) {
       const w = blame(writes, p.path);
       const message = `${p.message} (${label})`;
