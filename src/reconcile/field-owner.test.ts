@@ -111,6 +111,11 @@ describe("fieldOwner", () => {
   ];
   it.each(sets)("%s", (_n, mf, steps, exact) => expect(fieldOwner(mf, steps)).toMatchObject({ manager: "m", exact }));
 
+  it("a field written through a subresource (kubectl scale) is owned by that writer", () => {
+    const scaled = [...managedFields, { manager: "kubectl", operation: "Update", subresource: "scale", time: "2024-05-03T00:00:00Z", fieldsType: "FieldsV1", fieldsV1: { "f:spec": { "f:replicas": {} } } }];
+    expect(fieldOwner(scaled, ["spec", "replicas"])).toEqual({ manager: "kubectl", operation: "Update", time: "2024-05-03T00:00:00Z", exact: true });
+  });
+
   it("a field several managers own (shared apply): the latest wins", () => {
     const entry = (manager: string, time: string) => ({ manager, operation: "Apply", time, fieldsType: "FieldsV1", fieldsV1: { "f:spec": { "f:replicas": {} } } });
     expect(fieldOwner([entry("a", "2024-01-02T00:00:00Z"), entry("b", "2024-01-03T00:00:00Z"), entry("c", "2024-01-01T00:00:00Z")], ["spec", "replicas"])).toEqual({

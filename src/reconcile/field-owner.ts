@@ -41,12 +41,13 @@ type Trie = Record<string, unknown>;
 /** The manager that last wrote the field at `steps`, or undefined when the object has no managedFields. */
 export function fieldOwner(managedFields: unknown, steps: readonly PathStep[]): FieldOwner | undefined {
   if (!Array.isArray(managedFields)) return undefined;
-  // A subresource's writes (status, scale) never touch the fields a manifest sets, nor remove them.
-  const entries = (managedFields as Entry[]).filter((e) => e && typeof e === "object" && typeof e.manager === "string" && !e.subresource);
+  const entries = (managedFields as Entry[]).filter((e) => e && typeof e === "object" && typeof e.manager === "string");
   const owners = entries.filter((e) => e.fieldsType === "FieldsV1" && reaches(e.fieldsV1, steps));
   const exact = latest(owners);
   if (exact) return describe(exact, true);
-  const fallback = latest(entries.filter((e) => e.operation === "Update")) ?? latest(entries);
+  // A subresource's writes (status, scale) remove no field a manifest sets: never the guess.
+  const whole = entries.filter((e) => !e.subresource);
+  const fallback = latest(whole.filter((e) => e.operation === "Update")) ?? latest(whole);
   return fallback ? describe(fallback, false) : undefined;
 }
 
