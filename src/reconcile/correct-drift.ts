@@ -11,7 +11,7 @@
 // Helm, so the next `helm upgrade` (3 or 4) meets no conflict.
 import type { KubeClient } from "../adapters/kube.ts";
 import type { Logger } from "../log.ts";
-import { formatDrift, objectKey, type ManifestObject, type ObjectDrift } from "./drift.ts";
+import { formatDrift, formatOwner, objectKey, type ManifestObject, type ObjectDrift } from "./drift.ts";
 import { readBook, writeBook, type ActionRecord } from "./memo.ts";
 
 export interface CorrectDriftInput {
@@ -66,8 +66,8 @@ export async function correctDrift(i: CorrectDriftInput): Promise<ActionRecord> 
     ...(errors.length ? { error: errors.join("; ") } : {}),
     helmRevision: i.revision,
     durationMs: Date.now() - started,
-    // Paths only: the values may be secret.
-    drifted: i.drifted.flatMap((d) => (d.missing ? formatDrift(d) : d.fields.map((f) => `${d.kind}/${d.name}: ${f.path}`))),
+    // Paths and who wrote them, not values: the values may be secret.
+    drifted: i.drifted.flatMap((d) => (d.missing ? formatDrift(d) : d.fields.map((f) => `${d.kind}/${d.name}: ${f.path}${formatOwner(f.by)}`))),
   };
   await appendRecord(i.kube, i.release.namespace, i.release.name, record);
   i.log.info({ release: i.release.name, namespace: i.release.namespace, action: "correct-drift", result: record.result, durationMs: record.durationMs, objects: i.drifted.length }, "corrected drift");

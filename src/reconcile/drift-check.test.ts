@@ -20,7 +20,14 @@ spec:
       containers: [{ name: api, image: "x:1" }]
 `;
 
-// A cluster of one Deployment whose image someone changed to x:2.
+// Who changed it, as the API server records it in managedFields.
+const SET_AT = "2024-05-02T09:30:00Z";
+const managedFields = [
+  { manager: "helm", operation: "Apply", time: "2024-05-01T10:00:00Z", fieldsType: "FieldsV1", fieldsV1: { "f:metadata": { "f:labels": { "f:app": {} } }, "f:spec": { "f:replicas": {} } } },
+  { manager: "kubectl-set", operation: "Update", time: SET_AT, fieldsType: "FieldsV1", fieldsV1: { "f:spec": { "f:template": { "f:spec": { "f:containers": { 'k:{"name":"api"}': { "f:image": {} } } } } } } },
+];
+
+// A cluster of one Deployment whose image someone changed to x:2 with kubectl set image.
 function fakeKube() {
   const applied: Array<{ obj: Record<string, unknown>; fieldManager: string; force: boolean }> = [];
   const memos = new Map<string, Record<string, string>>();
@@ -33,7 +40,7 @@ function fakeKube() {
     },
     async getObject(_a, kind, ns, name) {
       if (kind !== "Deployment" || ns !== "shop" || name !== "shop-api") return undefined;
-      return { metadata: { name, namespace: ns, labels: { app: "api" }, uid: "u" }, spec: { replicas: 2, template: { spec: { containers: [{ name: "api", image }] } } }, status: {} };
+      return { metadata: { name, namespace: ns, labels: { app: "api" }, uid: "u", managedFields }, spec: { replicas: 2, template: { spec: { containers: [{ name: "api", image }] } } }, status: {} };
     },
     async applyObject(obj, opts) {
       applied.push({ obj, ...opts });
@@ -68,7 +75,8 @@ describe("checkDrift", () => {
       onDrift: (c, r, n) => metrics.push([c, r, n]),
     });
     expect(report).toMatchObject({ cluster: "east", release: "shop-api", revision: 3, count: 1, policy });
-    expect(report!.drifted[0]!.fields).toEqual([{ path: "spec.template.spec.containers[0].image", expected: "x:1", live: "x:2" }]);
+    const by = { manager: "kubectl-set", operation: "Update", time: SET_AT, exact: true };
+    expect(report!.drifted[0]!.fields).toEqual([{ path: "spec.template.spec.containers[0].image", expected: "x:1", live: "x:2", by }]);
     expect(report!.corrected).toBe(want.corrected);
     expect(metrics).toEqual([["east", "shop-api", want.metric]]);
     expect(f.applied.length).toBe(want.applied);
@@ -80,7 +88,7 @@ describe("checkDrift", () => {
         kind: "Deployment",
         metadata: { namespace: "shop", labels: { app: "api", "app.kubernetes.io/managed-by": "Helm" }, annotations: { "meta.helm.sh/release-name": "shop-api" } },
       });
-      expect(records[0]).toMatchObject({ action: "correct-drift", result: "succeeded", commit: "abc", helmRevision: 3, drifted: ["Deployment/shop-api: spec.template.spec.containers[0].image"] });
+      expect(records[0]).toMatchObject({ action: "correct-drift", result: "succeeded", commit: "abc", helmRevision: 3, drifted: [`Deployment/shop-api: spec.template.spec.containers[0].image (by kubectl-set Update at ${SET_AT})`] });
     }
   });
 

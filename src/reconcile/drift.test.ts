@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { autoscalerOn, detectDrift, diffObject, driftCount, formatDrift, objectKey, parseManifest, type ManifestObject } from "./drift.ts";
+import { autoscalerOn, detectDrift, diffObject, driftCount, formatDrift, formatOwner, objectKey, parseManifest, type ManifestObject } from "./drift.ts";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- fixtures reach deep paths of live objects
 type Obj = any;
@@ -19,6 +19,43 @@ const deployment = (over: Record<string, unknown> = {}): ManifestObject => ({
   ...over,
 });
 
+const HELM_AT = "2024-05-01T10:00:00Z";
+const CONTROLLER_AT = "2024-05-01T10:00:02Z";
+// The managedFields the API server keeps for deployment() applied by helm (server-side apply),
+// then the deployment controller's revision annotation and status.
+const managedFields = (): Obj[] => [
+  {
+    manager: "helm",
+    operation: "Apply",
+    apiVersion: "apps/v1",
+    time: HELM_AT,
+    fieldsType: "FieldsV1",
+    fieldsV1: {
+      "f:metadata": { "f:labels": { "f:app": {}, "f:app.kubernetes.io/managed-by": {}, "f:app.kubernetes.io/version": {} }, "f:annotations": { "f:meta.helm.sh/release-name": {} } },
+      "f:spec": {
+        "f:replicas": {},
+        "f:selector": {},
+        "f:template": {
+          "f:metadata": { "f:labels": { "f:app": {} } },
+          "f:spec": {
+            "f:containers": {
+              'k:{"name":"api"}': {
+                ".": {},
+                "f:name": {},
+                "f:image": {},
+                "f:ports": { 'k:{"containerPort":8080,"protocol":"TCP"}': { ".": {}, "f:name": {}, "f:containerPort": {} } },
+                "f:resources": { "f:requests": { "f:cpu": {}, "f:memory": {} } },
+              },
+            },
+          },
+        },
+      },
+    },
+  },
+  { manager: "kube-controller-manager", operation: "Update", apiVersion: "apps/v1", time: CONTROLLER_AT, fieldsType: "FieldsV1", fieldsV1: { "f:metadata": { "f:annotations": { "f:deployment.kubernetes.io/revision": {} } } } },
+  { manager: "kube-controller-manager", operation: "Update", subresource: "status", apiVersion: "apps/v1", time: "2024-05-01T10:05:00Z", fieldsType: "FieldsV1", fieldsV1: { "f:status": { "f:replicas": {} } } },
+];
+
 // What the API server gives back for deployment(): defaults, status, controller metadata.
 const liveOf = (d: ManifestObject) => {
   const live = structuredClone(d) as Obj;
@@ -28,7 +65,7 @@ const liveOf = (d: ManifestObject) => {
     resourceVersion: "42",
     generation: 3,
     creationTimestamp: "2024-01-01T00:00:00Z",
-    managedFields: [{ manager: "helm" }],
+    managedFields: managedFields(),
     annotations: { "deployment.kubernetes.io/revision": "3", "meta.helm.sh/release-name": "shop-api" },
   };
   live.spec.strategy = { type: "RollingUpdate" };
@@ -72,7 +109,8 @@ describe("diffObject", () => {
     const d = deployment();
     const live = liveOf(d);
     mutate(live);
-    const fields = diffObject(d, live);
+    // Who wrote each field: see "who drifted it" below (these mutations leave managedFields as helm wrote them).
+    const fields = diffObject(d, live).map(({ by: _by, ...f }) => f);
     expect(formatDrift({ ...d, name: "shop-api", fields }).map((s) => s.replace(/^Deployment\/shop-api: /, ""))).toEqual(expected);
   });
 
@@ -120,6 +158,111 @@ describe("diffObject", () => {
     const same = new Map([[[...live.keys()][0]!, { data: { password: Buffer.from("hunter2").toString("base64") } }]]);
     expect(detectDrift({ objects: [s], live: same, autoscalerOn: false })).toEqual([]);
   });
+});
+
+// Hands a field of helm's over to another manager, as the API server does on an Update (or a forced Apply).
+function takeOver(live: Obj, entry: Obj, drop: (helmFields: Obj) => void) {
+  const fields = live.metadata.managedFields as Obj[];
+  drop(fields[0].fieldsV1);
+  fields.push({ apiVersion: "apps/v1", fieldsType: "FieldsV1", ...entry });
+}
+const helmContainer = (f: Obj) => f["f:spec"]["f:template"]["f:spec"]["f:containers"]['k:{"name":"api"}'];
+
+describe("who drifted it: each field names the manager that last wrote it", () => {
+  const SET_AT = "2024-05-02T09:30:00Z";
+  const cases: Array<[string, Mutate, string[]]> = [
+    [
+      "kubectl set image",
+      (l) => {
+        l.spec.template.spec.containers[0].image = "x:2";
+        takeOver(l, { manager: "kubectl-set", operation: "Update", time: SET_AT, fieldsV1: { "f:spec": { "f:template": { "f:spec": { "f:containers": { 'k:{"name":"api"}': { "f:image": {} } } } } } } }, (f) => delete helmContainer(f)["f:image"]);
+      },
+      [`spec.template.spec.containers[0].image: "x:1" -> "x:2" (by kubectl-set Update at ${SET_AT})`],
+    ],
+    [
+      "the container is found by its name in live, after an injected sidecar",
+      (l) => {
+        l.spec.template.spec.containers[0].image = "x:2";
+        l.spec.template.spec.containers.unshift({ name: "istio-proxy", image: "proxy" });
+        takeOver(l, { manager: "kubectl-set", operation: "Update", time: SET_AT, fieldsV1: { "f:spec": { "f:template": { "f:spec": { "f:containers": { 'k:{"name":"api"}': { "f:image": {} } } } } } } }, (f) => delete helmContainer(f)["f:image"]);
+      },
+      [`spec.template.spec.containers[0].image: "x:1" -> "x:2" (by kubectl-set Update at ${SET_AT})`],
+    ],
+    [
+      "another manager's forced apply",
+      (l) => {
+        l.spec.template.spec.containers[0].resources.requests.cpu = "250m";
+        takeOver(l, { manager: "ops", operation: "Apply", time: SET_AT, fieldsV1: { "f:spec": { "f:template": { "f:spec": { "f:containers": { 'k:{"name":"api"}': { "f:resources": { "f:requests": { "f:cpu": {} } } } } } } } } }, (f) => delete helmContainer(f)["f:resources"]["f:requests"]["f:cpu"]);
+      },
+      [`spec.template.spec.containers[0].resources.requests.cpu: "0.5" -> "250m" (by ops Apply at ${SET_AT})`],
+    ],
+    [
+      "kubectl label --overwrite",
+      (l) => {
+        l.metadata.labels.app = "hacked";
+        takeOver(l, { manager: "kubectl-label", operation: "Update", time: SET_AT, fieldsV1: { "f:metadata": { "f:labels": { "f:app": {} } } } }, (f) => delete f["f:metadata"]["f:labels"]["f:app"]);
+      },
+      [`metadata.labels.app: "api" -> "hacked" (by kubectl-label Update at ${SET_AT})`],
+    ],
+    [
+      "a field someone removed is owned by nobody: the object's last update is named, as a guess",
+      (l) => {
+        delete l.metadata.labels["app.kubernetes.io/version"];
+        delete l.metadata.managedFields[0].fieldsV1["f:metadata"]["f:labels"]["f:app.kubernetes.io/version"];
+      },
+      [`metadata.labels["app.kubernetes.io/version"]: "1.0.0" -> <absent> (last update of the object: kube-controller-manager at ${CONTROLLER_AT})`],
+    ],
+    [
+      "a container removed from the list",
+      (l) => {
+        l.spec.template.spec.containers = [{ name: "other", image: "y" }];
+        takeOver(l, { manager: "kubectl-edit", operation: "Update", time: SET_AT, fieldsV1: { "f:spec": { "f:template": { "f:spec": { "f:containers": { 'k:{"name":"other"}': { ".": {}, "f:name": {}, "f:image": {} } } } } } } }, (f) => delete f["f:spec"]["f:template"]["f:spec"]); // nothing left of helm's there (the API server keeps no empty nodes)
+      },
+      [expect.stringMatching(/^spec\.template\.spec\.containers\[0\]: \{.*\} -> <absent> \(last update of the object: kubectl-edit at 2024-05-02T09:30:00Z\)$/) as unknown as string],
+    ],
+    [
+      "a value helm still owns (changed by an update that did not take the field) names helm",
+      (l) => (l.spec.replicas = 5),
+      [`spec.replicas: 2 -> 5 (by helm Apply at ${HELM_AT})`],
+    ],
+  ];
+  it.each(cases)("%s", (_name, mutate, expected) => {
+    const d = deployment();
+    const live = liveOf(d);
+    mutate(live);
+    const out = detectDrift({ objects: [d], live: new Map([[objectKey({ apiVersion: "apps/v1", kind: "Deployment", namespace: "shop", name: "shop-api" }), live]]), autoscalerOn: false });
+    expect(out.flatMap(formatDrift).map((s) => s.replace(/^Deployment\/shop-api: /, ""))).toEqual(expected);
+  });
+
+  it("carries `by` as data, and none when the live object has no managedFields", () => {
+    const d = deployment();
+    const live = liveOf(d);
+    live.spec.template.spec.containers[0].image = "x:2";
+    takeOver(live, { manager: "kubectl-set", operation: "Update", time: "2024-05-02T09:30:00Z", fieldsV1: { "f:spec": { "f:template": { "f:spec": { "f:containers": { 'k:{"name":"api"}': { "f:image": {} } } } } } } }, (f) => delete helmContainer(f)["f:image"]);
+    expect(diffObject(d, live)).toEqual([{ path: "spec.template.spec.containers[0].image", expected: "x:1", live: "x:2", by: { manager: "kubectl-set", operation: "Update", time: "2024-05-02T09:30:00Z", exact: true } }]);
+    delete live.metadata.managedFields;
+    expect(diffObject(d, live)).toEqual([{ path: "spec.template.spec.containers[0].image", expected: "x:1", live: "x:2" }]);
+  });
+
+  it("a Secret's drift names who changed it and still shows no value", () => {
+    const s: ManifestObject = { apiVersion: "v1", kind: "Secret", metadata: { name: "db", namespace: "shop" }, stringData: { password: "hunter2" } };
+    const changed = Buffer.from("changed").toString("base64");
+    const live = { metadata: { managedFields: [{ manager: "kubectl-edit", operation: "Update", time: "2024-05-02T09:30:00Z", fieldsType: "FieldsV1", fieldsV1: { "f:data": { "f:password": {} } } }] }, data: { password: changed } };
+    const out = detectDrift({ objects: [s], live: new Map([[objectKey({ apiVersion: "v1", kind: "Secret", namespace: "shop", name: "db" }), live]]), autoscalerOn: false });
+    expect(out[0]!.fields).toEqual([{ path: "data.password", expected: "[redacted]", live: "[redacted]", by: { manager: "kubectl-edit", operation: "Update", time: "2024-05-02T09:30:00Z", exact: true } }]);
+    expect(formatDrift(out[0]!)).toEqual(['Secret/db: data.password: "[redacted]" -> "[redacted]" (by kubectl-edit Update at 2024-05-02T09:30:00Z)']);
+    expect(JSON.stringify(out)).not.toContain(changed);
+  });
+});
+
+describe("formatOwner", () => {
+  it.each([
+    [undefined, ""],
+    [{ manager: "kubectl-set", operation: "Update", time: "T", exact: true }, " (by kubectl-set Update at T)"],
+    [{ manager: "helm", operation: "Apply", exact: true }, " (by helm Apply)"],
+    [{ manager: "kubectl-edit", operation: "Update", time: "T", exact: false }, " (last update of the object: kubectl-edit at T)"],
+    [{ manager: "x", operation: "", exact: false }, " (last update of the object: x)"],
+  ])("%j -> %j", (by, text) => expect(formatOwner(by)).toBe(text));
 });
 
 describe("detectDrift", () => {

@@ -4,6 +4,7 @@
 // Fields an autoscaler owns (replicas) are skipped.
 import { parseAllDocuments } from "yaml";
 import { isClusterScopedKind } from "../model/cluster-scoped.ts";
+import { fieldOwner, type FieldOwner, type PathStep } from "./field-owner.ts";
 
 export interface ManifestObject {
   apiVersion: string;
@@ -19,6 +20,8 @@ export interface FieldDrift {
   expected: unknown;
   /** What the live object holds; undefined when the field is gone. */
   live: unknown;
+  /** The field manager that last wrote the field (from the live object's managedFields, when it has them). */
+  by?: FieldOwner;
 }
 
 export interface ObjectDrift {
@@ -105,14 +108,17 @@ export function detectDrift(input: DetectInput): ObjectDrift[] {
   return out;
 }
 
-/** Fields set in `desired` whose live value differs; `skip` lists paths not to compare. */
+/**
+ * Fields set in `desired` whose live value differs; `skip` lists paths not to compare.
+ * When the live object has managedFields, each field says who last wrote it (`by`).
+ */
 export function diffObject(desired: ManifestObject, live: unknown, skip: ReadonlySet<string> = new Set()): FieldDrift[] {
-  const out: FieldDrift[] = [];
+  const found: Found[] = [];
   const liveObj = (live ?? {}) as Record<string, unknown>;
   for (const [k, v] of Object.entries(desired)) {
     if (k === "apiVersion" || k === "kind" || k === "status") continue;
     if (k === "metadata") {
-      diffMetadata(v as Record<string, unknown>, (liveObj.metadata ?? {}) as Record<string, unknown>, out);
+      diffMetadata(v as Record<string, unknown>, (liveObj.metadata ?? {}) as Record<string, unknown>, found);
       continue;
     }
     if (desired.kind === "Secret" && k === "stringData") {
@@ -120,80 +126,97 @@ export function diffObject(desired: ManifestObject, live: unknown, skip: Readonl
       const data = (liveObj.data ?? {}) as Record<string, unknown>;
       for (const [sk, sv] of Object.entries((v ?? {}) as Record<string, unknown>)) {
         const enc = Buffer.from(String(sv)).toString("base64");
-        if (data[sk] !== enc) out.push({ path: `data.${sk}`, expected: enc, live: data[sk] });
+        if (data[sk] !== enc) found.push({ path: `data.${sk}`, steps: ["data", sk], expected: enc, live: data[sk] });
       }
       continue;
     }
-    walk(v, liveObj[k], k, skip, out);
+    walk(v, liveObj[k], { path: k, steps: [k] }, skip, found);
   }
-  return out;
+  const managed = ((liveObj.metadata ?? {}) as { managedFields?: unknown }).managedFields;
+  return found.map(({ steps, ...f }) => {
+    const by = Array.isArray(managed) ? fieldOwner(managed, steps) : undefined;
+    return by ? { ...f, by } : f;
+  });
 }
 
-function diffMetadata(desired: Record<string, unknown>, live: Record<string, unknown>, out: FieldDrift[]): void {
+/** A drifted field with the structured path to it in the live object (fields, and list items as found there). */
+type Found = FieldDrift & { steps: PathStep[] };
+interface At {
+  /** As shown: desired list indexes, e.g. `spec.template.spec.containers[0].image`. */
+  path: string;
+  steps: PathStep[];
+}
+
+const field = (at: At, k: string): At => ({ path: `${at.path}${seg(k)}`, steps: [...at.steps, k] });
+const item = (at: At, desiredIndex: number, live: unknown, liveIndex: number): At => ({ path: `${at.path}[${desiredIndex}]`, steps: [...at.steps, { item: live, index: liveIndex }] });
+
+function diffMetadata(desired: Record<string, unknown>, live: Record<string, unknown>, out: Found[]): void {
+  const metadata: At = { path: "metadata", steps: ["metadata"] };
   for (const [k, v] of Object.entries(desired)) {
     if (IGNORED_METADATA.has(k)) continue;
     if (k === "annotations" && v && typeof v === "object") {
       const liveAnn = (live.annotations ?? {}) as Record<string, unknown>;
       for (const [ak, av] of Object.entries(v)) {
         if (IGNORED_ANNOTATIONS.some((r) => r.test(ak))) continue;
-        walk(av, liveAnn[ak], `metadata.annotations${seg(ak)}`, new Set(), out);
+        walk(av, liveAnn[ak], field(field(metadata, "annotations"), ak), new Set(), out);
       }
       continue;
     }
     if (k === "labels" && v && typeof v === "object") {
       const liveLabels = (live.labels ?? {}) as Record<string, unknown>;
       for (const [lk, lv] of Object.entries(v)) {
-        if (!HELM_LABELS.has(lk)) walk(lv, liveLabels[lk], `metadata.labels${seg(lk)}`, new Set(), out);
+        if (!HELM_LABELS.has(lk)) walk(lv, liveLabels[lk], field(field(metadata, "labels"), lk), new Set(), out);
       }
       continue;
     }
-    walk(v, live[k], `metadata${seg(k)}`, new Set(), out);
+    walk(v, live[k], field(metadata, k), new Set(), out);
   }
 }
 
 const seg = (k: string) => (/^[A-Za-z_][A-Za-z0-9_]*$/.test(k) ? `.${k}` : `[${JSON.stringify(k)}]`);
 
-function walk(desired: unknown, live: unknown, path: string, skip: ReadonlySet<string>, out: FieldDrift[]): void {
-  if (skip.has(path) || desired === null || desired === undefined) return;
+function walk(desired: unknown, live: unknown, at: At, skip: ReadonlySet<string>, out: Found[]): void {
+  if (skip.has(at.path) || desired === null || desired === undefined) return;
+  const drifted = () => out.push({ path: at.path, steps: at.steps, expected: desired, live });
   if (Array.isArray(desired)) {
     if (desired.length === 0) {
-      if (Array.isArray(live) && live.length > 0) out.push({ path, expected: desired, live });
+      if (Array.isArray(live) && live.length > 0) drifted();
       return;
     }
     if (!Array.isArray(live)) {
-      out.push({ path, expected: desired, live });
+      drifted();
       return;
     }
     if (desired.every(isNamed) && new Set(desired.map((d) => d.name)).size === desired.length) {
       // Lists of uniquely named items (containers, ports, env) match by name: an injected sidecar is not drift.
       // (volumeMounts may repeat a name with different subPaths: those match by position.)
       desired.forEach((d, i) => {
-        const match = live.find((l) => isNamed(l) && l.name === d.name);
-        if (match === undefined) out.push({ path: `${path}[${i}]`, expected: d, live: undefined });
-        else walk(d, match, `${path}[${i}]`, skip, out);
+        const j = live.findIndex((l) => isNamed(l) && l.name === d.name);
+        if (j < 0) out.push({ path: `${at.path}[${i}]`, steps: [...at.steps, { item: undefined, index: -1 }], expected: d, live: undefined });
+        else walk(d, live[j], item(at, i, live[j], j), skip, out);
       });
       return;
     }
     if (desired.some((d) => d !== null && typeof d === "object")) {
-      desired.forEach((d, i) => walk(d, live[i], `${path}[${i}]`, skip, out));
+      desired.forEach((d, i) => walk(d, live[i], item(at, i, live[i], i), skip, out));
       return;
     }
-    if (desired.length !== live.length || desired.some((d, i) => !sameScalar(d, live[i]))) out.push({ path, expected: desired, live });
+    if (desired.length !== live.length || desired.some((d, i) => !sameScalar(d, live[i]))) drifted();
     return;
   }
   if (typeof desired === "object") {
     const entries = Object.entries(desired as Record<string, unknown>);
     if (entries.length === 0) return; // `{}` may be dropped or kept by the API server: never drift
     if (live === null || live === undefined || typeof live !== "object" || Array.isArray(live)) {
-      out.push({ path, expected: desired, live });
+      drifted();
       return;
     }
-    for (const [k, v] of entries) walk(v, (live as Record<string, unknown>)[k], `${path}${seg(k)}`, skip, out);
+    for (const [k, v] of entries) walk(v, (live as Record<string, unknown>)[k], field(at, k), skip, out);
     return;
   }
   // Go's omitempty drops false, 0 and "" from what the API server returns.
   if (live === undefined && (desired === false || desired === 0 || desired === "")) return;
-  if (!sameScalar(desired, live)) out.push({ path, expected: desired, live });
+  if (!sameScalar(desired, live)) drifted();
 }
 
 const isNamed = (x: unknown): x is { name: unknown } => x !== null && typeof x === "object" && !Array.isArray(x) && typeof (x as { name?: unknown }).name === "string";
@@ -219,13 +242,21 @@ function quantity(s: string): { value: number; unit: boolean } | undefined {
   return { value: Number(m[1]) * (m[2] ? SUFFIX[m[2]]! : 1), unit: m[2] !== undefined };
 }
 
-const redact = (f: FieldDrift): FieldDrift => ({ path: f.path, expected: "[redacted]", live: f.live === undefined ? undefined : "[redacted]" });
+// A Secret's values never leave; who changed them does (a manager's name, an operation, a time).
+const redact = (f: FieldDrift): FieldDrift => ({ path: f.path, expected: "[redacted]", live: f.live === undefined ? undefined : "[redacted]", ...(f.by ? { by: f.by } : {}) });
 
-/** `Deployment/shop-api: spec.template.spec.containers[0].image: "x:1" -> "x:2"` */
+/** `Deployment/shop-api: spec.template.spec.containers[0].image: "x:1" -> "x:2" (by kubectl-set Update at 2024-05-02T09:30:00Z)` */
 export function formatDrift(o: ObjectDrift): string[] {
   if (o.missing) return [`${o.kind}/${o.name}: missing (deleted from the cluster)`];
   const show = (v: unknown) => (v === undefined ? "<absent>" : JSON.stringify(v));
-  return o.fields.map((f) => `${o.kind}/${o.name}: ${f.path}: ${show(f.expected)} -> ${show(f.live)}`);
+  return o.fields.map((f) => `${o.kind}/${o.name}: ${f.path}: ${show(f.expected)} -> ${show(f.live)}${formatOwner(f.by)}`);
+}
+
+/** ` (by kubectl-set Update at <time>)`, or ` (last update of the object: kubectl-edit at <time>)` when nobody owns the field now; "" when unknown. */
+export function formatOwner(by: FieldOwner | undefined): string {
+  if (!by) return "";
+  const at = by.time ? ` at ${by.time}` : "";
+  return by.exact ? ` (by ${by.manager}${by.operation ? ` ${by.operation}` : ""}${at})` : ` (last update of the object: ${by.manager}${at})`;
 }
 
 /** Number of drifted fields (a missing object counts as one). */
