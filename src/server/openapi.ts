@@ -11,6 +11,27 @@ const noSnapshot = { "503": error("No status yet: the first reconcile has not fi
 
 const schemas = {
   Error: { type: "object", required: ["error"], properties: { error: { type: "string" } } },
+  FieldOwner: {
+    type: "object",
+    description: "The field manager that last wrote a field, from the live object's metadata.managedFields",
+    required: ["manager", "operation", "exact"],
+    properties: {
+      manager: { type: "string", description: "e.g. kubectl-set, kubectl-edit, helm" },
+      operation: { type: "string", description: "Apply (server-side apply) or Update" },
+      time: { type: "string", format: "date-time" },
+      exact: { type: "boolean", description: "false: no manager owns the field now (someone removed it); this is the object's most recent update" },
+    },
+  },
+  FieldDrift: {
+    type: "object",
+    required: ["path"],
+    properties: {
+      path: { type: "string", description: "e.g. spec.template.spec.containers[0].image" },
+      expected: { description: "what Helm applied (a Secret's values: [redacted])" },
+      live: { description: "what the live object holds; absent when the field is gone" },
+      by: ref("FieldOwner"),
+    },
+  },
   Readiness: {
     type: "object",
     required: ["ready", "firstReconcile", "sourceReachable", "leader", "reasons"],
@@ -81,7 +102,8 @@ const schemas = {
       drift: {
         type: "object",
         additionalProperties: { type: "array", items: { type: "string" } },
-        description: "`cluster/release` -> drifted fields left after the leader's last drift check (absent when none)",
+        description:
+          "`cluster/release` -> drifted fields left after the leader's last drift check (absent when none), as `Kind/name: path: expected -> live (by <manager> <operation> at <time>)`, or `(last update of the object: <manager> at <time>)` when no manager owns the field now",
       },
       observedAt: { type: "string", format: "date-time" },
       leader: { type: "boolean" },
@@ -132,7 +154,11 @@ const schemas = {
       error: { type: "string" },
       helmRevision: { type: "integer" },
       durationMs: { type: "integer" },
-      drifted: { type: "array", items: { type: "string" }, description: "correct-drift: the fields restored, as Kind/name: path" },
+      drifted: {
+        type: "array",
+        items: { type: "string" },
+        description: "correct-drift: the fields restored, as `Kind/name: path (by <manager> <operation> at <time>)` (or `(last update of the object: <manager> at <time>)`), never their values",
+      },
       reason: { type: "string", description: "Why, when the version alone does not say it (a chart re-pushed under the same version)" },
       chartDigest: { type: "string", description: "A third-party chart's content digest applied (sha256:...)" },
       adopted: { type: "object", description: "adopt: what was taken over and how" },
@@ -230,10 +256,7 @@ const schemas = {
                   namespace: { type: "string" },
                   name: { type: "string" },
                   missing: { type: "boolean" },
-                  fields: {
-                    type: "array",
-                    items: { type: "object", required: ["path"], properties: { path: { type: "string" }, expected: {}, live: {} } },
-                  },
+                  fields: { type: "array", items: ref("FieldDrift") },
                 },
               },
             },

@@ -160,7 +160,7 @@ describe("service", () => {
       policy: "report" as const,
       revision: 3,
       count,
-      drifted: count ? [{ apiVersion: "apps/v1", kind: "Deployment", namespace: "shop", name: "shop-api", fields: [{ path: "spec.template.spec.containers[0].image", expected: "api:1", live: "api:2" }] }] : [],
+      drifted: count ? [{ apiVersion: "apps/v1", kind: "Deployment", namespace: "shop", name: "shop-api", fields: [{ path: "spec.template.spec.containers[0].image", expected: "api:1", live: "api:2", by: { manager: "kubectl-set", operation: "Update", time: "2024-05-02T09:30:00Z", exact: true } }] }] : [],
     });
     svc!.state.drift = { run: { revision: SHA1, reports: [report("east", 1), report("west", 0)] }, at: new Date() };
     const res = await get("/api/v1/drift");
@@ -171,7 +171,7 @@ describe("service", () => {
     // the status answer lists the drifted fields too
     const st = await get("/api/v1/status");
     expect(documented("/api/v1/status")(st.body)).toBe(true);
-    expect(st.body.drift).toEqual({ "east/shop-api": ['Deployment/shop-api: spec.template.spec.containers[0].image: "api:1" -> "api:2"'] });
+    expect(st.body.drift).toEqual({ "east/shop-api": ['Deployment/shop-api: spec.template.spec.containers[0].image: "api:1" -> "api:2" (by kubectl-set Update at 2024-05-02T09:30:00Z)'] });
   });
 
   it("a verified webhook runs a pass at once; a bad one runs nothing", async () => {
