@@ -59,6 +59,7 @@ export const registerReleaseOps: RegisterCommand = (program, ctx) => {
             ctx.stdout.write(`    step ${s.kind} ${s.to}: ${s.succeeded ? "ok" : "failed"} (job ${s.job})\n`);
             if (s.logs) for (const line of s.logs.trimEnd().split("\n")) ctx.stdout.write(`      | ${line}\n`);
           }
+          for (const d of r.drifted ?? []) ctx.stdout.write(`    drifted ${d}\n`);
           if (r.error) ctx.stdout.write(`    error: ${r.error}\n`);
         }
       });
