@@ -64,6 +64,30 @@ describe("berth diff", () => {
     writeFileSync(file, before);
   });
 
+  it("names the file:line that moves the version and sets each changed value (or set it, when gone), in text and markdown", async () => {
+    const file = join(dir, "defs/overlays/store-staging.yaml");
+    const before = readFileSync(file, "utf8");
+    const app = join(dir, "defs/apps/store.yaml");
+    const appBefore = readFileSync(app, "utf8");
+    writeFileSync(file, before.replace('version: "~1.0.0"', 'version: "~1.1.0"'));
+    writeFileSync(app, appBefore.replace(", tls: { secretName: catalog-tls }", ""));
+    try {
+      const text = await berth(["diff", "--base", "HEAD", "--no-manifests", "defs"], dir);
+      expect(text.code).toBe(3);
+      const line = (re: RegExp) => text.out.split("\n").find((l) => re.test(l));
+      expect(line(/^ {6}version /)).toMatch(/^ {6}version moved by "~1\.1\.0" at overlays\/store-staging\.yaml:\d+:\d+ \(Overlay store-staging, was "~1\.0\.0"\)$/);
+      expect(line(/values ~ image\.tag/)).toMatch(/values ~ image\.tag: "1\.0\.0" -> "1\.1\.0" {2}<- components\/catalog-1\.1\.0\.yaml:\d+:\d+ spec\.version \(Component catalog@1\.1\.0\)$/);
+      const md = await berth(["diff", "--base", "HEAD", "--format", "markdown", "--no-manifests", "defs"], dir);
+      expect(md.out).toMatch(/- `version moved by "~1\.1\.0" at overlays\/store-staging\.yaml:\d+:\d+ \(Overlay store-staging, was "~1\.0\.0"\)`/);
+      expect(md.out).toMatch(/\n! values\.image\.tag: "1\.0\.0" -> "1\.1\.0" {2}<- components\/catalog-1\.1\.0\.yaml:\d+:\d+ spec\.version \(Component catalog@1\.1\.0\)\n/);
+      // a value only the base had is named where the base set it
+      expect(line(/values - traits\.ingress\.tls/)).toMatch(/values - traits\.ingress\.tls\.secretName: "catalog-tls" {2}<- was apps\/store\.yaml:\d+:\d+ spec\.components\[\d\]\.traits\.ingress\.tls\.secretName \(Application store\)$/);
+    } finally {
+      writeFileSync(file, before);
+      writeFileSync(app, appBefore);
+    }
+  });
+
   it("exits 3 on an edited upgrade step without a version move, and names the step and the field (no helm call: manifests cannot differ)", async () => {
     const file = join(dir, "defs/components/catalog-1.1.0.yaml");
     const before = readFileSync(file, "utf8");

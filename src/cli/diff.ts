@@ -10,6 +10,8 @@ import { createHelm } from "../adapters/helm.ts";
 import { UsageError } from "../errors.ts";
 import { loadRepo } from "../model/load.ts";
 import { diffRendered, hasChanges } from "../render/diff.ts";
+import { annotateSources } from "../render/diff-sources.ts";
+import type { Repo } from "../model/types.ts";
 import { formatMarkdown, formatText } from "../render/diff-format.ts";
 import { renderRepo, type Rendered } from "../render/output.ts";
 import type { CliContext } from "./context.ts";
@@ -18,11 +20,16 @@ import { EXIT } from "./exit.ts";
 import { cliChartSources, repositoryCredentialsFlag } from "./chart-sources.ts";
 import type { ChartSources } from "../adapters/charts/sources.ts";
 
-async function renderAt(dir: string, rev: string | undefined, flag: string, charts: ChartSources): Promise<Rendered> {
-  if (rev === undefined) return renderRepo(await loadRepo(dir, { charts }));
+/** A revision loaded and rendered; the Repo stays for naming where each change is set (diff-sources.ts). */
+async function renderAt(dir: string, rev: string | undefined, flag: string, charts: ChartSources): Promise<{ repo: Repo; rendered: Rendered }> {
+  const at = async (root: string) => {
+    const repo = await loadRepo(root, { charts });
+    return { repo, rendered: renderRepo(repo) };
+  };
+  if (rev === undefined) return at(dir);
   const snap = await snapshotRevision(dir, rev, flag);
   try {
-    return renderRepo(await loadRepo(snap.dir, { charts }));
+    return await at(snap.dir);
   } finally {
     await snap.dispose();
   }
@@ -48,9 +55,10 @@ export function registerDiff(program: Command, ctx: CliContext): void {
       }
       const root = resolve(ctx.cwd, dir);
       const sources = cliChartSources(opts, ctx.cwd, ctx.log);
-      const base = await renderAt(root, opts.base, "--base", sources);
-      const head = await renderAt(root, opts.head, "--head", sources);
-      let d = diffRendered(base, head);
+      const b = await renderAt(root, opts.base, "--base", sources);
+      const h = await renderAt(root, opts.head, "--head", sources);
+      const [base, head] = [b.rendered, h.rendered];
+      let d = annotateSources(diffRendered(base, head), { base: b.repo, head: h.repo });
       if (opts.manifests) {
         d = await diffManifests(d, { base, head }, { helm: createHelm({ binary: opts.helm, log: ctx.log }), sources });
         for (const r of d.releases) {

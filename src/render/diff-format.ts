@@ -1,5 +1,6 @@
 // Text and markdown (pull-request comment) views of a RenderDiff.
-import type { KeyChange, RenderDiff, ReleaseChange, StepChange, StepRun } from "./diff.ts";
+import type { KeyChange, RangeChange, RenderDiff, ReleaseChange, StepChange, StepRun } from "./diff.ts";
+import type { ValueSource } from "./explain.ts";
 import { objectCounts, type ObjectChange, type ReleaseObjects } from "./manifest-diff.ts";
 
 const SIGN = { added: "+", removed: "-", changed: "~" } as const;
@@ -9,6 +10,28 @@ function keyLine(k: KeyChange): string {
   if (k.change === "added") return `+ ${k.path}: ${show(k.to)}`;
   if (k.change === "removed") return `- ${k.path}: ${show(k.from)}`;
   return `~ ${k.path}: ${show(k.from)} -> ${show(k.to)}`;
+}
+
+/** `overlays/shop-dev.yaml:9:7 spec.components.api.replicas (Overlay shop-dev)`, or berth's own default. */
+function sourceText(s: ValueSource): string {
+  return s.kind === "berth" ? `berth: ${s.name}` : `${s.at} ${s.field} (${s.kind} ${s.name})`;
+}
+
+/** A changed value and, when known, where it is set now (or was set, when removed). */
+function valueLine(k: KeyChange): string {
+  if (!k.source) return keyLine(k);
+  return `${keyLine(k)}  <- ${k.change === "removed" ? "was " : ""}${sourceText(k.source)}`;
+}
+
+/** `version moved by "~1.1.0" at overlays/store-staging.yaml:9:16 (Overlay store-staging, was "~1.0.0")`, or the ranges a new version is the highest inside. */
+function versionLine(r: ReleaseChange): string | undefined {
+  const by = r.version.by;
+  if (!by?.length) return undefined;
+  const range = (x: RangeChange) => {
+    const note = x.change === "changed" ? `, was ${JSON.stringify(x.was)}` : x.change === "added" ? ", added" : x.change === "removed" ? ", removed" : "";
+    return `${JSON.stringify(x.range)} at ${x.source.at} (${x.source.kind} ${x.source.name}${note})`;
+  };
+  return `${by.some((x) => x.change) ? "version moved by" : "version: the highest inside"} ${by.map(range).join(" and ")}`;
 }
 
 function stepLine(s: StepRun): string {
@@ -87,10 +110,12 @@ export function formatText(d: RenderDiff): string {
     out.push("Releases:");
     for (const r of d.releases) {
       out.push(`  ${SIGN[r.change]} ${headline(r)}`);
+      const version = versionLine(r);
+      if (version) out.push(`      ${version}`);
       for (const s of r.steps) out.push(`      ${stepLine(s)}`);
       if (r.change === "changed") {
         for (const k of r.release) out.push(`      ${keyLine(k)}`);
-        for (const k of r.values) out.push(`      values ${keyLine(k)}`);
+        for (const k of r.values) out.push(`      values ${valueLine(k)}`);
         for (const u of r.upgrades) for (const l of stepChangeLines(u)) out.push(`      ${l}`);
       }
       out.push(...objectLines(r));
@@ -148,11 +173,13 @@ export function formatMarkdown(d: RenderDiff): string {
       const edited = r.upgrades.length ? `, ${r.upgrades.length} upgrade step(s) edited` : "";
       const files = r.chartFiles ? `, chart ${r.chart.to} files changed` : "";
       out.push(`<details><summary>${r.key}: ${r.values.length + r.release.length} change(s)${r.steps.length ? `, ${r.steps.length} step(s)` : ""}${edited}${files}</summary>`, "");
+      const version = versionLine(r);
+      if (version) out.push(`- ${code(version)}`);
       for (const s of r.steps) out.push(`- ${code(stepLine(s))}`);
-      if (r.steps.length) out.push("");
+      if (r.steps.length || version) out.push("");
       const lines = [
         ...r.release.map((k) => keyLine(k).replace(/^~/, "!")),
-        ...r.values.map((k) => keyLine(k).replace(/^~/, "!").replace(/^([-+!]) /, "$1 values.")),
+        ...r.values.map((k) => valueLine(k).replace(/^~/, "!").replace(/^([-+!]) /, "$1 values.")),
         ...r.upgrades.flatMap(stepChangeDiff),
       ];
       // a release whose chart files alone changed has no lines here: its objects say what that does

@@ -10,6 +10,7 @@ import { unifiedDiff } from "./line-diff.ts";
 import type { ReleaseObjects } from "./manifest-diff.ts";
 import { releaseMeta, type Rendered } from "./output.ts";
 import { isPlainObject } from "./merge.ts";
+import type { ExplainedRange, ValueSource } from "./explain.ts";
 
 export type Change = "added" | "removed" | "changed";
 
@@ -32,6 +33,14 @@ export interface KeyChange {
   change: Change;
   from?: unknown;
   to?: unknown;
+  /** Who sets the value now (who set it, when removed): added by annotateSources (diff-sources.ts). */
+  source?: ValueSource;
+}
+
+/** A version range that took part in a move: edited (`was` its old text), added or removed; none when a new version came inside it. */
+export interface RangeChange extends ExplainedRange {
+  change?: Change;
+  was?: string;
 }
 
 export interface StepRun {
@@ -56,7 +65,13 @@ export interface ReleaseChange {
   cluster: string;
   change: Change;
   chart: { from?: string; to?: string }; // "<name> <version>"
-  version: { from?: string; to?: string; move: "upgrade" | "downgrade" | "none" };
+  version: {
+    from?: string;
+    to?: string;
+    move: "upgrade" | "downgrade" | "none";
+    /** For a move: the ranges edited to make it, or the ranges the new pick is the highest inside (diff-sources.ts). */
+    by?: RangeChange[];
+  };
   steps: StepRun[];
   /** Declared upgrade steps edited, added or removed (not those a version move brings in or leaves behind). */
   upgrades: StepChange[];

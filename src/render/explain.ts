@@ -65,6 +65,12 @@ export interface ExplainTarget {
 
 /** The explanation of one release, or undefined when the repository has no such release on that cluster. */
 export function explainRelease(repo: Repo, t: ExplainTarget): ReleaseExplanation | undefined {
+  const x = explainLeaves(repo, t);
+  return x && { ...x.explanation, values: x.leaves.map((l) => l.explained) };
+}
+
+/** The explanation with each value's path as segments (`berth diff` matches its flattened keys by them). */
+export function explainLeaves(repo: Repo, t: ExplainTarget): { explanation: Omit<ReleaseExplanation, "values">; leaves: { key: Path; explained: ExplainedValue }[] } | undefined {
   for (const input of releaseInputs(repo)) {
     if (input.cluster.metadata.name !== t.cluster) continue;
     const name = releaseName(input.app.metadata.name, input.entry.name);
@@ -74,14 +80,16 @@ export function explainRelease(repo: Repo, t: ExplainTarget): ReleaseExplanation
     const r = resolveRelease({ ...input, repo, issues, writes });
     if (!r) return undefined;
     return {
-      release: r.name,
-      cluster: r.cluster,
-      application: r.application,
-      entry: r.entry,
-      chart: { name: r.chart.name, version: r.chart.version },
-      ...(r.unavailable ? { unavailable: r.unavailable } : {}),
-      version: explainVersion(repo, { ...input, repo, issues }, r),
-      values: explainValues(r, writes, repo),
+      explanation: {
+        release: r.name,
+        cluster: r.cluster,
+        application: r.application,
+        entry: r.entry,
+        chart: { name: r.chart.name, version: r.chart.version },
+        ...(r.unavailable ? { unavailable: r.unavailable } : {}),
+        version: explainVersion(repo, { ...input, repo, issues }, r),
+      },
+      leaves: explainValues(r, writes, repo),
     };
   }
   return undefined;
@@ -102,20 +110,23 @@ const sourceOf = (layer: ValueLayer | { kind: "TraitDefinition"; name: string },
 });
 
 /** Every leaf of the release's values with the write that set it and those it overrode. */
-export function explainValues(r: Pick<ReleaseSpec, "values" | "chart">, writes: readonly ValueWrite[], repo?: Pick<Repo, "traits">): ExplainedValue[] {
-  const out: ExplainedValue[] = [];
+export function explainValues(r: Pick<ReleaseSpec, "values" | "chart">, writes: readonly ValueWrite[], repo?: Pick<Repo, "traits">): { key: Path; explained: ExplainedValue }[] {
+  const out: { key: Path; explained: ExplainedValue }[] = [];
   for (const [path, value] of leaves(r.values, [])) {
     const setters = writes.filter((w) => sets(w, path, value));
     const top = setters[setters.length - 1];
     const fieldFor = (w: ValueWrite) => fieldAt(w, path);
     out.push({
-      path: formatPath(path),
-      value,
-      source: top ? sourceOf(top.layer, top.origin, fieldFor(top)) : berthsOwn(path, value, r, repo),
-      overrode: setters
-        .slice(0, -1)
-        .reverse()
-        .map((w) => ({ ...sourceOf(w.layer, w.origin, fieldFor(w)), value: valueIn(w, path) })),
+      key: path,
+      explained: {
+        path: formatPath(path),
+        value,
+        source: top ? sourceOf(top.layer, top.origin, fieldFor(top)) : berthsOwn(path, value, r, repo),
+        overrode: setters
+          .slice(0, -1)
+          .reverse()
+          .map((w) => ({ ...sourceOf(w.layer, w.origin, fieldFor(w)), value: valueIn(w, path) })),
+      },
     });
   }
   return out;
