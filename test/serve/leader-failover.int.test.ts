@@ -138,7 +138,9 @@ describe("two berth serve replicas with leader election", () => {
       },
       15_000,
     );
-    expect(drift.drifted[0]!.fields).toEqual([{ path: "spec.template.spec.containers[0].image", expected: `${IMAGE}:1.1.0`, live: `${IMAGE}:edited` }]);
+    // who wrote it: client-node's patch, under the field manager the API server takes from its User-Agent
+    const by = { manager: "node-fetch", operation: "Update", time: expect.any(String), exact: true };
+    expect(drift.drifted[0]!.fields).toEqual([{ path: "spec.template.spec.containers[0].image", expected: `${IMAGE}:1.1.0`, live: `${IMAGE}:edited`, by }]);
     const metrics = await (await fetch(`${leader.url}/metrics`)).text();
     expect(metrics).toMatch(/^berth_drift_fields\{cluster="east",release="shop-web"\} 1$/m);
   });
