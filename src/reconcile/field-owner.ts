@@ -11,7 +11,10 @@
 //
 // A field nobody owns was removed by someone (an Update that deleted it, such
 // as `kubectl edit`): the most recent Update of the object is the best guess,
-// and is said to be one (`exact: false`).
+// and is said to be one (`exact: false`). It can be wrong: a write that only
+// removed fields leaves its manager owning nothing, and the API server keeps
+// no entry for it (`kubectl label x-` shows up nowhere), so the guess names
+// the latest update managedFields still records.
 import { isDeepStrictEqual } from "node:util";
 
 /** One step of a path into an object: a field or map key, or a list item as found in the live object. */
@@ -23,7 +26,7 @@ export interface FieldOwner {
   operation: string;
   /** When the manager's entry last changed, as the API server gives it. */
   time?: string;
-  /** false: nobody owns the field now; this is the object's most recent update. */
+  /** false: nobody owns the field now; this is the latest update managedFields records (a guess: see above). */
   exact: boolean;
 }
 
