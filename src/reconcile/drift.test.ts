@@ -210,7 +210,7 @@ describe("who drifted it: each field names the manager that last wrote it", () =
         delete l.metadata.labels["app.kubernetes.io/version"];
         delete l.metadata.managedFields[0].fieldsV1["f:metadata"]["f:labels"]["f:app.kubernetes.io/version"];
       },
-      [`metadata.labels["app.kubernetes.io/version"]: "1.0.0" -> <absent> (last update of the object: kube-controller-manager at ${CONTROLLER_AT})`],
+      [`metadata.labels["app.kubernetes.io/version"]: "1.0.0" -> <absent> (owned by no manager now; last recorded write: kube-controller-manager at ${CONTROLLER_AT})`],
     ],
     [
       "a container removed from the list",
@@ -218,7 +218,7 @@ describe("who drifted it: each field names the manager that last wrote it", () =
         l.spec.template.spec.containers = [{ name: "other", image: "y" }];
         takeOver(l, { manager: "kubectl-edit", operation: "Update", time: SET_AT, fieldsV1: { "f:spec": { "f:template": { "f:spec": { "f:containers": { 'k:{"name":"other"}': { ".": {}, "f:name": {}, "f:image": {} } } } } } } }, (f) => delete f["f:spec"]["f:template"]["f:spec"]); // nothing left of helm's there (the API server keeps no empty nodes)
       },
-      [expect.stringMatching(/^spec\.template\.spec\.containers\[0\]: \{.*\} -> <absent> \(last update of the object: kubectl-edit at 2024-05-02T09:30:00Z\)$/) as unknown as string],
+      [expect.stringMatching(/^spec\.template\.spec\.containers\[0\]: \{.*\} -> <absent> \(owned by no manager now; last recorded write: kubectl-edit at 2024-05-02T09:30:00Z\)$/) as unknown as string],
     ],
     [
       "a value helm still owns (changed by an update that did not take the field) names helm",
@@ -260,8 +260,8 @@ describe("formatOwner", () => {
     [undefined, ""],
     [{ manager: "kubectl-set", operation: "Update", time: "T", exact: true }, " (by kubectl-set Update at T)"],
     [{ manager: "helm", operation: "Apply", exact: true }, " (by helm Apply)"],
-    [{ manager: "kubectl-edit", operation: "Update", time: "T", exact: false }, " (last update of the object: kubectl-edit at T)"],
-    [{ manager: "x", operation: "", exact: false }, " (last update of the object: x)"],
+    [{ manager: "kubectl-edit", operation: "Update", time: "T", exact: false }, " (owned by no manager now; last recorded write: kubectl-edit at T)"],
+    [{ manager: "x", operation: "", exact: false }, " (owned by no manager now; last recorded write: x)"],
   ])("%j -> %j", (by, text) => expect(formatOwner(by)).toBe(text));
 });
 

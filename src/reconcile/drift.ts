@@ -252,11 +252,11 @@ export function formatDrift(o: ObjectDrift): string[] {
   return o.fields.map((f) => `${o.kind}/${o.name}: ${f.path}: ${show(f.expected)} -> ${show(f.live)}${formatOwner(f.by)}`);
 }
 
-/** ` (by kubectl-set Update at <time>)`, or ` (last update of the object: kubectl-edit at <time>)` when nobody owns the field now; "" when unknown. */
+/** ` (by kubectl-set Update at <time>)`, or ` (owned by no manager now; last recorded write: kubectl-edit at <time>)` when nobody owns the field now; "" when unknown. */
 export function formatOwner(by: FieldOwner | undefined): string {
   if (!by) return "";
   const at = by.time ? ` at ${by.time}` : "";
-  return by.exact ? ` (by ${by.manager}${by.operation ? ` ${by.operation}` : ""}${at})` : ` (last update of the object: ${by.manager}${at})`;
+  return by.exact ? ` (by ${by.manager}${by.operation ? ` ${by.operation}` : ""}${at})` : ` (owned by no manager now; last recorded write: ${by.manager}${at})`;
 }
 
 /** Number of drifted fields (a missing object counts as one). */

@@ -127,7 +127,7 @@ describe("each drifted field names the field manager that last wrote it", () => 
     // the image still names its writer
     expect(fields.find((f) => f.path === IMAGE_PATH)!.by).toMatchObject({ manager: "kubectl-set", exact: true });
     const text = await berth(["drift", ...src()]);
-    expect(text.out).toMatch(/Deployment\/fmwatch-api: metadata\.labels\["app\.kubernetes\.io\/version"\]: "1\.0\.0" -> <absent> \(last update of the object: \S+ at \S+\)/);
+    expect(text.out).toMatch(/Deployment\/fmwatch-api: metadata\.labels\["app\.kubernetes\.io\/version"\]: "1\.0\.0" -> <absent> \(owned by no manager now; last recorded write: \S+ at \S+\)/);
   });
 
   it("drift: correct puts the image back and its history record names kubectl-set; then helm owns the image again", async () => {
