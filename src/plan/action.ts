@@ -1,6 +1,7 @@
 // What the reconciler does next for one release. Pure data.
 import type { StepSpec, UpgradeStep } from "../model/types.ts";
 import type { HelmStatus } from "./observed.ts";
+import { allOf } from "../enum.ts";
 
 /**
  * How berth takes over a release it does not own (the entry's `adopt`):
@@ -25,6 +26,9 @@ export type Action =
   | { kind: "blocked"; reason: string };
 
 export type ActionKind = Action["kind"];
+
+/** Every kind of action, for schemas (the API's plan); the compiler holds it to Action["kind"]. */
+export const ACTION_KINDS = allOf<ActionKind>()(["install", "adopt", "upgrade", "rollback", "remediate", "unlock", "uninstall", "none", "blocked"]);
 
 /** Actions that change the cluster. */
 export function changes(a: Action): boolean {

@@ -5,6 +5,8 @@
 import type { ReleaseMemo } from "../plan/observed.ts";
 import { emptyMemo } from "../plan/observed.ts";
 import type { ActionKind, AdoptMode } from "../plan/action.ts";
+import { allOf } from "../enum.ts";
+import type { Actor } from "./actor.ts";
 
 export interface StepRecord {
   kind: "run" | "rollback";
@@ -40,8 +42,11 @@ export interface CrdChanges {
   replaced: string[];
 }
 
-/** What a record names: a planned action, or a correction of drift found between loops. */
-export type RecordKind = ActionKind | "correct-drift";
+/** What a record names: a planned action that changes the cluster, or a correction of drift found between loops. */
+export type RecordKind = Exclude<ActionKind, "none" | "blocked"> | "correct-drift";
+
+/** Every kind a record can hold, for the API's schema; the compiler holds it to RecordKind. */
+export const RECORD_KINDS = allOf<RecordKind>()(["install", "adopt", "upgrade", "rollback", "remediate", "unlock", "uninstall", "correct-drift"]);
 
 /** One action berth took on one release. */
 export interface ActionRecord {
@@ -69,6 +74,8 @@ export interface ActionRecord {
   adopted?: AdoptedRecord;
   /** install/upgrade of a chart with crds/: the CRDs created or replaced (absent when none). */
   crds?: CrdChanges;
+  /** Who asked for it through the API (a token's name and role); absent for the reconcile loop's own actions. */
+  actor?: Actor;
 }
 
 export interface ReleaseBook {

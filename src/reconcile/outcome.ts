@@ -2,9 +2,8 @@
 import type { ReleaseMemo, RememberedStep } from "../plan/observed.ts";
 import type { UpgradeStep } from "../model/types.ts";
 import type { PlannedRelease } from "../plan/plan.ts";
-import type { ActionKind } from "../plan/action.ts";
 import type { ActionContext } from "./context.ts";
-import type { ActionRecord, StepRecord } from "./memo.ts";
+import type { ActionRecord, RecordKind, StepRecord } from "./memo.ts";
 
 export interface ActionOutcome {
   record: ActionRecord;
@@ -22,7 +21,7 @@ export interface ActInput {
   persist(memo: ReleaseMemo): Promise<void>;
 }
 
-export function startRecord(ctx: ActionContext, item: PlannedRelease, action: ActionKind, from?: string, to?: string): ActionRecord {
+export function startRecord(ctx: ActionContext, item: PlannedRelease, action: RecordKind, from?: string, to?: string): ActionRecord {
   return {
     at: new Date().toISOString(),
     commit: ctx.commit,
