@@ -7,6 +7,7 @@ import type { AppDeclaration, AppRecord } from "../plan/prune.ts";
 import { releaseDigest } from "../plan/digest.ts";
 import { spec } from "../plan/test-specs.ts";
 import { reconcileCluster, type ClusterTarget } from "./cluster.ts";
+import type { ProgressEvent, ProgressSink } from "./progress.ts";
 
 const log = pino({ level: "silent" });
 const desired = spec("pr-a", { namespace: "rt" });
@@ -83,7 +84,7 @@ const apps = (prune: boolean) =>
     ["pr", { prune, namespace: "rt" }],
     ["other", { prune: false, namespace: "other" }],
   ]);
-const run = (f: ReturnType<typeof fakeCluster>, prune: boolean, o: { paused?: boolean; dryRun?: boolean; applications?: Map<string, AppDeclaration> } = {}) =>
+const run = (f: ReturnType<typeof fakeCluster>, prune: boolean, o: { paused?: boolean; dryRun?: boolean; applications?: Map<string, AppDeclaration>; progress?: ProgressSink } = {}) =>
   reconcileCluster(target(f, o.paused), {
     commit: "c2",
     desired: o.applications && !o.applications.has("pr") ? [other] : [desired, other],
@@ -91,6 +92,7 @@ const run = (f: ReturnType<typeof fakeCluster>, prune: boolean, o: { paused?: bo
     chartDir: async () => "/nowhere",
     log,
     ...(o.dryRun ? { dryRun: true } : {}),
+    ...(o.progress ? { progress: o.progress } : {}),
   });
 
 describe("reconcileCluster: the application record", () => {
@@ -121,5 +123,25 @@ describe("reconcileCluster: the application record", () => {
     expect(g.uninstalled).toEqual(["pr-a"]);
     expect(r.releases.find((x) => x.name === "pr-a")).toMatchObject({ outcome: "applied" });
     expect(g.written).toEqual([]);
+  });
+});
+
+describe("reconcileCluster: progress", () => {
+  it("says what it planned, then each release as it starts and ends", async () => {
+    const seen: ProgressEvent[] = [];
+    await run(fakeCluster(false, [], true), true, { progress: (e) => seen.push(e) });
+    expect(seen[0]).toEqual({ kind: "cluster-planned", cluster: "east", total: 3, changing: 1 });
+    const of = (release: string) => seen.filter((e) => "release" in e && e.release === release).map((e) => e.kind);
+    expect(of("pr-b")).toEqual(["release-start", "release-done"]);
+    expect(seen.find((e) => e.kind === "release-start")).toEqual({ kind: "release-start", cluster: "east", release: "pr-b", action: "uninstall" });
+    expect(seen.find((e) => e.kind === "release-done" && e.release === "pr-b")).toMatchObject({ result: "applied", actions: ["uninstall"] });
+    expect(of("pr-a")).toEqual(["release-done"]);
+    expect(seen.find((e) => e.kind === "release-done" && e.release === "pr-a")).toMatchObject({ result: "unchanged", ms: 0 });
+  });
+
+  it("a dry run says only what it planned: what it would change", async () => {
+    const seen: ProgressEvent[] = [];
+    await run(fakeCluster(false, [], true), true, { dryRun: true, progress: (e) => seen.push(e) });
+    expect(seen).toEqual([{ kind: "cluster-planned", cluster: "east", total: 3, changing: 1 }]);
   });
 });

@@ -13,6 +13,7 @@ import { actingContext, type ActingAs, type ActionContext } from "./context.ts";
 import { readBook, type ReleaseBook } from "./memo.ts";
 import type { ObservedRelease } from "../plan/observed.ts";
 import { reconcileRelease, type ReleaseResult } from "./release.ts";
+import { releaseDone, waitingOn, type ProgressSink } from "./progress.ts";
 
 export interface ClusterTarget {
   name: string;
@@ -42,6 +43,8 @@ export interface ClusterRunInput {
   retry?: RetryPolicy;
   /** Plan only: observe and decide, change nothing. */
   dryRun?: boolean;
+  /** Told what was planned and each release's progress (reconcile/progress.ts). */
+  progress?: ProgressSink;
 }
 
 /** What one observation of a cluster saw: the releases in Helm's storage, berth's books and its application records. */
@@ -106,6 +109,8 @@ export async function reconcileCluster(target: ClusterTarget, input: ClusterRunI
     log.warn({ err: (err as Error).message }, "cluster unreachable");
     return { cluster: target.name, reachable: false, error: (err as Error).message, releases: [] };
   }
+  const emit = input.progress ?? (() => {});
+  emit({ kind: "cluster-planned", cluster: target.name, total: plan.releases.length, changing: plan.releases.filter((r) => changes(r.action)).length });
   // Before any action, and even when no release changes: a revision that only
   // switches `prune` must be remembered for when its application leaves git.
   // A paused cluster is never changed, records included.
@@ -148,7 +153,10 @@ export async function reconcileCluster(target: ClusterTarget, input: ClusterRunI
 
   const limit = pLimit(input.concurrency ?? 4);
   const running = new Map<string, Promise<ReleaseResult>>(); // by namespace/name
-  const run = async (r: PlannedRelease): Promise<ReleaseResult> => {
+  const finished = new Set<string>();
+  const run = async (r: PlannedRelease, began: { at?: number }): Promise<ReleaseResult> => {
+    const waiting = changes(r.action) ? waitingOn(target.name, r, (n) => finished.has(n)) : undefined;
+    if (waiting) emit(waiting);
     const needs = await Promise.all(r.needs.map((n) => running.get(key(desiredByName.get(n)!.namespace, n))!));
     if (changes(r.action)) {
       for (const need of needs) {
@@ -164,15 +172,27 @@ export async function reconcileCluster(target: ClusterTarget, input: ClusterRunI
         }
       }
     }
-    if (!changes(r.action)) return unchanged(r);
+    const action = r.action.kind;
+    if (action === "none" || action === "blocked") return unchanged(r);
     const book = books.get(key(r.namespace, r.name)) ?? readBook(undefined);
     const prune = r.application ? (input.applications.get(r.application)?.prune ?? false) : false;
     const acting = actingContext(ctx, r.desired?.project, target.as);
     if ("blocked" in acting) return { ...unchanged(r), outcome: "blocked", reason: acting.blocked };
-    return limit(() => reconcileRelease(acting.ctx, r, { book, prune, ...(input.retry ? { retry: input.retry } : {}) }));
+    return limit(() => {
+      began.at = Date.now();
+      emit({ kind: "release-start", cluster: target.name, release: r.name, action });
+      return reconcileRelease(acting.ctx, r, { book, prune, ...(input.retry ? { retry: input.retry } : {}) });
+    });
+  };
+  const tracked = async (r: PlannedRelease): Promise<ReleaseResult> => {
+    const began: { at?: number } = {};
+    const result = await run(r, began);
+    finished.add(r.name);
+    emit(releaseDone(target.name, result, began.at === undefined ? 0 : Date.now() - began.at));
+    return result;
   };
   // plan.releases lists dependencies before dependents, so every need is already running.
-  for (const r of plan.releases) running.set(key(r.namespace, r.name), run(r));
+  for (const r of plan.releases) running.set(key(r.namespace, r.name), tracked(r));
   const releases = await Promise.all(running.values());
   return { cluster: target.name, reachable: true, plan, releases };
 }

@@ -11,7 +11,8 @@ import type { Logger } from "../log.ts";
 import type { RetryPolicy } from "../plan/decide.ts";
 import type { GitSource, Revision } from "./source.ts";
 import { reconcileCluster, type ClusterResult, type ClusterTarget } from "./cluster.ts";
-import { canaries, heldByCanary, waves } from "../plan/rollout.ts";
+import { runWaves } from "./waves.ts";
+import { progressSink, trackCluster, trackDrift, type ProgressSink } from "./progress.ts";
 import { declaredApps, loadRevision, type DesiredRevision, type Renderer } from "./revision.ts";
 import { markCluster, readState, writeState, type RuntimeState } from "./runtime-state.ts";
 import { createTargetCache, type KubeconfigPolicy } from "./targets.ts";
@@ -43,6 +44,8 @@ export interface ReconcilerOptions {
   /** berth is stopping (SIGTERM): no helm action starts, running ones are told to stop. */
   signal?: AbortSignal;
   onHelmCall?: (cluster: string, verb: string, ms: number, ok: boolean) => void;
+  /** Told what each pass is doing while it runs (reconcile/progress.ts). */
+  progress?: ProgressSink;
 }
 
 export interface RunReport {
@@ -106,6 +109,7 @@ export function createReconciler(o: ReconcilerOptions): Reconciler {
       ...(o.repositoryUrls ? { allowedUrls: o.repositoryUrls } : {}),
       log: o.log,
     });
+  const emit = progressSink(o.progress);
   let lastGood: DesiredRevision | undefined;
   /** The same commit again, and no repository index due: what was loaded and rendered still holds. */
   const reusable = (d: DesiredRevision | undefined, sha: string): d is DesiredRevision =>
@@ -158,14 +162,9 @@ export function createReconciler(o: ReconcilerOptions): Reconciler {
     if (!opts.dryRun) lastGood = desired;
 
     const clusters = desired.repo.clusters.filter((c) => !o.cluster || c.metadata.name === o.cluster);
-    const all = targets.targets(clusters);
-    const canary = canaries(desired.repo);
-    const { first, rest } = waves(all, canary);
-
     const applications = declaredApps(desired.repo);
     const run = async (t: ClusterTarget, heldApps?: Map<string, string>): Promise<ClusterResult> => {
-      const t0 = Date.now();
-      const r = await reconcileCluster(t, {
+      const { result, ms } = await trackCluster(emit, t.name, () => reconcileCluster(t, {
         commit: desired.commit,
         desired: desired.byCluster.get(t.name) ?? [],
         applications,
@@ -178,14 +177,11 @@ export function createReconciler(o: ReconcilerOptions): Reconciler {
         ...(o.healthTimeoutMs ? { healthTimeoutMs: o.healthTimeoutMs } : {}),
         ...(o.retry ? { retry: o.retry } : {}),
         ...(opts.dryRun ? { dryRun: true } : {}),
-      });
-      return { ...r, durationMs: Date.now() - t0 };
+        progress: emit,
+      }), (r) => r);
+      return { ...result, durationMs: ms };
     };
-
-    const firstResults = await Promise.all(first.map((t) => run(t)));
-    const held = heldByCanary(canary, firstResults);
-    const restResults = await Promise.all(rest.map((t) => run(t, held)));
-    const results = [...firstResults, ...restResults];
+    const results = await runWaves(desired.repo, targets.targets(clusters), run, emit);
 
     if (!opts.dryRun) {
       const now = new Date();
@@ -249,13 +245,15 @@ export function createReconciler(o: ReconcilerOptions): Reconciler {
     const clusters = d.repo.clusters.filter((c) => !o.cluster || c.metadata.name === o.cluster);
     const per = await Promise.all(
       targets.targets(clusters).map((t) =>
-        checkDrift(t, d.byCluster.get(t.name) ?? [], policy, {
-          log: o.log.child({ revision: d.commit }),
-          commit: d.commit,
-          helmBinary: o.helmBinary,
-          ...(opts.onDrift ? { onDrift: opts.onDrift } : {}),
-          ...(o.concurrency ? { concurrency: o.concurrency } : {}),
-        }),
+        trackDrift(emit, t.name, d.byCluster.get(t.name) ?? [], opts.onDrift, (desired, onDrift) =>
+          checkDrift(t, desired, policy, {
+            log: o.log.child({ revision: d.commit }),
+            commit: d.commit,
+            helmBinary: o.helmBinary,
+            onDrift,
+            ...(o.concurrency ? { concurrency: o.concurrency } : {}),
+          }),
+        ),
       ),
     );
     return { revision: d.commit, reports: per.flat() };
