@@ -117,6 +117,8 @@ export interface AppComponentEntry {
   adopt?: true | "replace";
   /** What upgrades do with the chart's `crds/` (default create). */
   crds?: CrdPolicy;
+  /** Leave the release as it is (reported as stopped). */
+  suspended?: boolean;
 }
 
 export type CrdPolicy = "skip" | "create" | "createReplace";
@@ -136,6 +138,8 @@ export interface ApplicationSpec {
   /** Uninstall releases berth owns that git no longer declares (opt-in). */
   prune?: boolean;
   drift?: "report" | "correct";
+  /** Leave every release of the Application as it is (reported as stopped). */
+  suspended?: boolean;
 }
 
 export interface External {
@@ -341,6 +345,11 @@ export interface ReleaseSpec {
   adopt?: true | "replace";
   /** What upgrades do with a third-party chart's `crds/` (default create). */
   crds?: CrdPolicy;
+  /**
+   * `suspended: true` in git on the entry or its Application, as `file:line:col field`:
+   * berth leaves the release as it is. Not part of the digest (lifting it changes nothing).
+   */
+  suspended?: string;
   /** The chart source could not be read: the release is blocked with this reason and the deployed one stays. */
   unavailable?: string;
   external?: External;

@@ -114,3 +114,20 @@ describe("decide: a release berth does not own", () => {
     expect(next(desired, found("deployed"), later).action.kind).toBe("adopt");
   });
 });
+
+describe("decide: a release git suspends", () => {
+  const at = "apps/infra.yaml:9:7 spec.suspended";
+  it.each<[string, ObservedRelease | undefined]>([
+    ["not installed: left absent", undefined],
+    ["a new version in git: not upgraded", found("deployed", { managed: true }, "3.12.2")],
+    ["failed: not remediated", found("failed", { managed: true }, "3.13.1")],
+    ["not berth's: not adopted", found("deployed")],
+  ])("%s", (_name, observed) => {
+    const r = next(chart({ suspended: at, adopt: true }), observed);
+    expect(r.action).toEqual({ kind: "none", reason: `stopped: suspended: true in git (${at}); berth leaves the release as it is until that is removed` });
+  });
+
+  it("is not part of the digest: lifting it changes nothing that is deployed", () => {
+    expect(releaseDigest(chart({ suspended: at }))).toBe(releaseDigest(chart()));
+  });
+});

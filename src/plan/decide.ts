@@ -33,6 +33,8 @@ export function backoffMs(failures: number, p: RetryPolicy): number {
 
 export function decide(i: DecideInput): Action {
   const { state, desired, memo } = i;
+  // stopped in git: whatever its state, the release stays as it is (no remediation either)
+  if (desired?.suspended && state.name !== "Orphaned") return { kind: "none", reason: stoppedReason(desired.suspended) };
   switch (state.name) {
     case "Orphaned": {
       // Gone already (after an uninstall in this attempt): nothing left to prune.
@@ -86,6 +88,9 @@ export function decide(i: DecideInput): Action {
     steps: rollbackSteps([...desired.upgrades, ...memo.steps], from, target),
   };
 }
+
+/** Why a release git suspends is left alone; `at` is where git says so. */
+export const stoppedReason = (at: string): string => `stopped: suspended: true in git (${at}); berth leaves the release as it is until that is removed`;
 
 /**
  * A release of the desired name that berth does not own: taken over only when

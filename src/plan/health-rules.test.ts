@@ -46,7 +46,7 @@ describe("objectProblem", () => {
 describe("releaseHealth", () => {
   const ref = (kind: HealthKind, name: string): WorkloadRef => ({ kind, namespace: "shop", name });
   const ok = dep(1, { availableReplicas: 1, updatedReplicas: 1 });
-  it.each<[string, Array<{ ref: WorkloadRef; live: LiveWorkload | undefined }>, { healthy: boolean; message: string }]>([
+  it.each<[string, Array<{ ref: WorkloadRef; live: LiveWorkload | undefined }>, { healthy: boolean; message: string; scaledToZero?: boolean }]>([
     ["no workloads is healthy", [], { healthy: true, message: "no workloads" }],
     ["one healthy workload says its counts", [{ ref: ref("Deployment", "x"), live: ok }], { healthy: true, message: "Deployment shop/x: 1/1 available" }],
     ["several healthy workloads", [{ ref: ref("Deployment", "x"), live: ok }, { ref: ref("Deployment", "y"), live: ok }], { healthy: true, message: "2 workloads ready" }],
@@ -56,6 +56,12 @@ describe("releaseHealth", () => {
       { healthy: false, message: "Deployment shop/y: 1/2 available" },
     ],
     ["a missing one", [{ ref: ref("DaemonSet", "agent"), live: undefined }], { healthy: false, message: "DaemonSet shop/agent: not found" }],
+    [
+      "every Deployment and StatefulSet at 0 replicas: scaled to zero, not 0/0",
+      [{ ref: ref("Deployment", "x"), live: dep(0, {}) }, { ref: ref("StatefulSet", "db"), live: { spec: { replicas: 0 }, status: {} } }],
+      { healthy: true, scaledToZero: true, message: "scaled to zero (Deployment shop/x, StatefulSet shop/db)" },
+    ],
+    ["one of two at 0 replicas is not stopped", [{ ref: ref("Deployment", "x"), live: dep(0, {}) }, { ref: ref("Deployment", "y"), live: ok }], { healthy: true, message: "2 workloads ready" }],
   ])("%s", (_, objects, want) => {
     expect(releaseHealth(objects)).toEqual(want);
   });

@@ -6,6 +6,8 @@ import { parseAllDocuments } from "yaml";
 export interface Health {
   healthy: boolean;
   message: string;
+  /** Every Deployment and StatefulSet asks for 0 replicas: stopped, not "healthy 0/0". */
+  scaledToZero?: boolean;
 }
 
 export const WORKLOAD_KINDS = ["Deployment", "StatefulSet", "DaemonSet", "Job"] as const;
@@ -129,6 +131,10 @@ export function releaseHealth(objects: ReadonlyArray<{ ref: WorkloadRef; live: L
   for (const { ref, live } of objects) {
     const problem = objectProblem(ref.kind, live);
     if (problem) return { healthy: false, message: `${refName(ref)}: ${problem}` };
+  }
+  const scalable = objects.filter((o) => o.ref.kind === "Deployment" || o.ref.kind === "StatefulSet");
+  if (scalable.length > 0 && scalable.every((o) => o.live?.spec?.replicas === 0)) {
+    return { healthy: true, scaledToZero: true, message: `scaled to zero (${scalable.map((o) => refName(o.ref)).join(", ")})` };
   }
   if (objects.length === 1) return { healthy: true, message: `${refName(objects[0]!.ref)}: ${healthySummary(objects[0]!.ref.kind, objects[0]!.live!)}` };
   return { healthy: true, message: `${objects.length} workloads ready` };

@@ -104,7 +104,8 @@ async function checkRelease(target: DriftTarget, r: ReleaseSpec, policy: DriftPo
     const report: DriftReport = { ...base, revision: deployed.revision, drifted, count };
     if (count === 0) return report;
     log.warn({ release: r.name, namespace: r.namespace, count, policy }, "drift found");
-    if (policy !== "correct" || target.paused) return report;
+    // a release git suspends is left as it is: its drift is reported, never corrected
+    if (policy !== "correct" || target.paused || r.suspended) return report;
     // A Project that impersonates puts its objects back as that identity, or not at all.
     const who = r.project?.impersonate;
     if (who && !target.as) return { ...report, corrected: "failed", error: `Project ${r.project!.name} acts as ${who.user}, and berth's clients for cluster ${target.name} cannot impersonate; drift left as found` };

@@ -225,7 +225,7 @@ export function createReconciler(o: ReconcilerOptions): Reconciler {
           const run = report.clusters.find((c) => c.cluster === t.name);
           // the dry pass has just observed it (or waited out its timeout): not again
           const seen = run?.observation ?? (run && !run.reachable ? { unreachable: run.error ?? "unreachable" } : undefined);
-          return clusterStatus(t, desired?.byCluster.get(t.name) ?? [], state, seen);
+          return clusterStatus(t, desired?.byCluster.get(t.name) ?? [], { runtime: state, ...(seen ? { seen } : {}), blocked });
         }),
       ),
     };

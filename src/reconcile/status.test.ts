@@ -8,7 +8,7 @@ describe("clusterStatus", () => {
     let calls = 0;
     const kube = new Proxy({}, { get: () => () => (calls++, Promise.reject(new Error("should not be called"))) }) as unknown as KubeClient;
     const target = { name: "east", paused: false, allowEmpty: false, kube, helm: {} } as unknown as ClusterTarget;
-    const s = await clusterStatus(target, [], undefined, { unreachable: "cluster east: connect ETIMEDOUT" });
+    const s = await clusterStatus(target, [], { seen: { unreachable: "cluster east: connect ETIMEDOUT" } });
     expect(s).toEqual({ name: "east", paused: false, reachable: false, error: "cluster east: connect ETIMEDOUT", releases: [] });
     expect(calls).toBe(0);
   });

@@ -2,6 +2,7 @@
 // desired vs deployed version, health, last action, last error.
 import pLimit from "p-limit";
 import type { ReleaseSpec } from "../model/types.ts";
+import { deployState, type DeployState } from "../plan/deploy-state.ts";
 import { observe, type ClusterTarget, type Observation } from "./cluster.ts";
 import { readBook, type ActionRecord } from "./memo.ts";
 import type { RuntimeState } from "./runtime-state.ts";
@@ -16,6 +17,10 @@ export interface ReleaseStatus {
   helmStatus?: string;
   health: "healthy" | "unhealthy" | "absent" | "unknown";
   healthMessage?: string;
+  /** At a glance: deploying, succeeded, failed, blocked or stopped, and why (plan/deploy-state.ts). */
+  state: DeployState;
+  stateReason: string;
+  /** Suspended by `berth rollback` until git changes it or `berth resume` (git's own `suspended: true` is state stopped). */
   suspended: boolean;
   lastAction?: Pick<ActionRecord, "action" | "at" | "result" | "fromVersion" | "toVersion" | "commit">;
   lastError?: string;
@@ -43,7 +48,18 @@ export interface StatusSnapshot {
  * Status of one cluster; `seen` (a dry run's observation) spares listing its
  * releases again, and a dry run that found it unreachable spares a second wait.
  */
-export async function clusterStatus(target: ClusterTarget, desired: ReleaseSpec[], runtime?: RuntimeState, seen?: Observation | { unreachable: string }): Promise<ClusterStatus> {
+export interface ClusterStatusOptions {
+  runtime?: RuntimeState;
+  /** A dry run's observation (or that it found the cluster unreachable). */
+  seen?: Observation | { unreachable: string };
+  /** Why releases cannot act now, by `cluster/release` (the dry run's plan). */
+  blocked?: ReadonlyMap<string, string>;
+  now?: () => number;
+}
+
+export async function clusterStatus(target: ClusterTarget, desired: ReleaseSpec[], o: ClusterStatusOptions = {}): Promise<ClusterStatus> {
+  const { runtime, seen } = o;
+  const now = (o.now ?? Date.now)();
   const rt = runtime?.clusters[target.name];
   const base = { name: target.name, paused: target.paused, ...(rt?.since ? { since: rt.since } : {}) };
   if (seen && "unreachable" in seen) return { ...base, reachable: false, error: seen.unreachable, releases: [] };
@@ -67,13 +83,32 @@ export async function clusterStatus(target: ClusterTarget, desired: ReleaseSpec[
           const lastFailure = [...book.records].reverse().find((r) => r.result === "failed");
           let health: ReleaseStatus["health"] = "absent";
           let healthMessage: string | undefined;
+          let scaledToZero = false;
           if (deployed && spec) {
             const h = await target.kube.healthy({ namespace, name, workloadKind: spec.workloadKind, revision: deployed.revision, ...(deployed.digest ? { digest: deployed.digest } : {}) });
             health = h.healthy ? "healthy" : "unhealthy";
             healthMessage = h.message;
+            scaledToZero = h.scaledToZero === true;
           } else if (deployed) {
             health = "unknown";
           }
+          const lastError = last?.result === "failed" ? lastFailure?.error : undefined;
+          const { state, reason } = deployState(
+            {
+              declared: spec !== undefined,
+              ...(spec?.suspended ? { suspendedInGit: spec.suspended } : {}),
+              ...(spec ? { desiredVersion: spec.component.version } : {}),
+              ...(deployed?.version ? { deployedVersion: deployed.version } : {}),
+              ...(latest ? { helmStatus: latest.status } : {}),
+              health,
+              ...(healthMessage ? { healthMessage } : {}),
+              scaledToZero,
+              ...(o.blocked?.get(`${target.name}/${name}`) ? { blocked: o.blocked.get(`${target.name}/${name}`)! } : {}),
+              ...(last ? { lastAction: { result: last.result, at: last.at } } : {}),
+              ...(lastError ? { lastError } : {}),
+            },
+            now,
+          );
           return {
             name,
             namespace,
@@ -83,9 +118,11 @@ export async function clusterStatus(target: ClusterTarget, desired: ReleaseSpec[
             ...(latest ? { helmRevision: latest.revision, helmStatus: latest.status } : {}),
             health,
             ...(healthMessage ? { healthMessage } : {}),
+            state,
+            stateReason: reason,
             suspended: Boolean(book.memo.suspendedDigest),
             ...(last ? { lastAction: { action: last.action, at: last.at, result: last.result, commit: last.commit, ...(last.fromVersion ? { fromVersion: last.fromVersion } : {}), ...(last.toVersion ? { toVersion: last.toVersion } : {}) } } : {}),
-            ...(last?.result === "failed" && lastFailure?.error ? { lastError: lastFailure.error } : {}),
+            ...(lastError ? { lastError } : {}),
           };
         }),
       ),
@@ -110,14 +147,15 @@ export function formatStatus(s: StatusSnapshot, blocked: Map<string, string> = n
     const state = c.reachable ? "reachable" : `UNREACHABLE${c.since ? ` since ${c.since}` : ""}: ${c.error}`;
     lines.push(`cluster ${c.name}${c.paused ? " (paused)" : ""}: ${state}`);
     if (!c.reachable) continue;
-    const rows = [["RELEASE", "NAMESPACE", "DESIRED", "DEPLOYED", "REV", "HEALTH", "LAST ACTION"]];
+    const rows = [["RELEASE", "NAMESPACE", "STATE", "DESIRED", "DEPLOYED", "REV", "HEALTH", "LAST ACTION"]];
     for (const r of c.releases) {
       const last = r.lastAction ? `${r.lastAction.action} ${r.lastAction.result}` : "-";
-      rows.push([r.name, r.namespace, r.desiredVersion ?? "-", r.deployedVersion ?? "-", String(r.helmRevision ?? "-"), r.suspended ? `${r.health} (suspended)` : r.health, last]);
+      rows.push([r.name, r.namespace, r.state, r.desiredVersion ?? "-", r.deployedVersion ?? "-", String(r.helmRevision ?? "-"), r.suspended ? `${r.health} (suspended)` : r.health, last]);
     }
     const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)));
     for (const row of rows) lines.push(`  ${row.map((cell, i) => cell.padEnd(widths[i]!)).join("  ").trimEnd()}`);
     for (const r of c.releases) {
+      if (r.state === "stopped") lines.push(`  ${r.name}: stopped: ${r.stateReason}`);
       if (r.health === "unhealthy" && r.healthMessage) lines.push(`  ${r.name}: unhealthy: ${r.healthMessage}`);
       const why = blocked.get(`${c.name}/${r.name}`);
       if (why) lines.push(`  ${r.name}: blocked: ${why}`);

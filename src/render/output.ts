@@ -34,8 +34,9 @@ export function releaseValuesFile(r: ReleaseSpec): string {
 export function releaseMeta(r: ReleaseSpec): Record<string, unknown> {
   // where things are declared is for messages: moving a line changes no release;
   // the Project is a limit on the release, checked before helm runs, not part of it
-  const { values: _values, declared: _declared, project: _project, ...meta } = r;
-  return meta;
+  const { values: _values, declared: _declared, project: _project, suspended, ...meta } = r;
+  // suspended carries where git says so, for messages; the file says only that it is
+  return suspended ? { ...meta, suspended: true } : meta;
 }
 
 export function releaseMetaFile(r: ReleaseSpec): string {

@@ -303,3 +303,32 @@ describe("resolveReleases: the release's Project", () => {
     expect(files([b])).toEqual(files([a]));
   });
 });
+
+describe("resolveReleases: suspended in git", () => {
+  const withApp = (appSuspended: boolean | undefined, entries: AppComponentEntry[]): Repo => {
+    const r = repo({ components: [component("api", "1.0.0"), component("web", "1.0.0")], entries });
+    const app = r.applications[0]!;
+    r.applications = [{ ...app, spec: { ...app.spec, ...(appSuspended !== undefined ? { suspended: appSuspended } : {}) } }];
+    return r;
+  };
+  const api = { name: "api", component: "api", version: "^1.0.0" };
+  const web = { name: "web", component: "web", version: "^1.0.0" };
+
+  it.each([
+    { name: "the Application suspends every entry", app: true, entries: [api, web], want: { "app-api": "spec.suspended", "app-web": "spec.suspended" } },
+    { name: "an entry suspends itself alone", app: undefined, entries: [api, { ...web, suspended: true }], want: { "app-api": undefined, "app-web": "spec.components[1].suspended" } },
+    { name: "an entry's false wins over its Application's true", app: true, entries: [{ ...api, suspended: false }, web], want: { "app-api": undefined, "app-web": "spec.suspended" } },
+  ])("$name", ({ app, entries, want }) => {
+    const rs = resolveReleases(withApp(app, entries));
+    expect(Object.fromEntries(rs.map((r) => [r.name, r.suspended?.replace(/^\S+ /, "")]))).toEqual(want);
+  });
+
+  it("says where git suspends it, stays out of the digest, and the metadata file says only that it is", () => {
+    const off = resolveReleases(withApp(undefined, [api]))[0]!;
+    const on = resolveReleases(withApp(true, [api]))[0]!;
+    expect(on.suspended).toMatch(/^applications\/app\.yaml:\d+:\d+ spec\.suspended$/);
+    expect(releaseDigest(on)).toBe(releaseDigest(off));
+    expect(releaseMeta(on).suspended).toBe(true);
+    expect(releaseMeta(off)).not.toHaveProperty("suspended");
+  });
+});

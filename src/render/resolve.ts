@@ -168,6 +168,12 @@ function releaseBase(o: ResolveOptions): Omit<ReleaseSpec, "chart" | "values" | 
     ...(entry.adopt !== undefined ? { adopt: entry.adopt } : {}),
     ...(entry.crds !== undefined ? { crds: entry.crds } : {}),
   };
+  // the entry's own word wins over its Application's (`suspended: false` on one entry of a suspended Application)
+  const suspended = entry.suspended ?? app.spec.suspended;
+  if (suspended) {
+    const field = entry.suspended !== undefined ? ["spec", "components", o.index, "suspended"] : ["spec", "suspended"];
+    base.suspended = `${where(app.origin, field)} ${formatPath(field)}`;
+  }
   // validation has already refused an unknown project; a release without one keeps today's shape
   const project = repo.projects.find((p) => p.metadata.name === app.spec.project);
   if (app.spec.project !== undefined && project) base.project = releaseProject(project);

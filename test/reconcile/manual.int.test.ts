@@ -42,7 +42,7 @@ describe("berth rollback and resume", () => {
     expect(helmCalls(held.out)).toBe(0);
     expect(await deploymentImage(east, NS, "man-api")).toBe("registry.example.com/test/man-api:1.0.0");
     const status = await berth(["status", ...flags()]);
-    expect(status.out).toMatch(/man-api\s+rt-manual\s+1\.1\.0\s+1\.0\.0\s+3\s+healthy \(suspended\)/);
+    expect(status.out).toMatch(/man-api\s+rt-manual\s+blocked\s+1\.1\.0\s+1\.0\.0\s+3\s+healthy \(suspended\)/);
 
     const res = await berth(["resume", "man-api", "--cluster", "east", ...flags()]);
     expect(res.code).toBe(0);

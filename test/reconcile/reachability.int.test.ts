@@ -71,7 +71,7 @@ describe("reachability", () => {
       expect(await revisions(east, "rt-reach", "reach-worker")).toEqual(before);
       const status = await berth(["status", ...args()]);
       expect(status.out).toMatch(/source is stale since \d{4}-/);
-      expect(status.out).toMatch(/reach-worker\s+rt-reach\s+1\.0\.0\s+1\.0\.0/);
+      expect(status.out).toMatch(/reach-worker\s+rt-reach\s+succeeded\s+1\.0\.0\s+1\.0\.0/);
     } finally {
       await rename(moved, repo.bareDir);
     }

@@ -39,6 +39,8 @@ export function status(revision = SHA1): StatusSnapshot {
     helmRevision: 1,
     helmStatus: "deployed",
     health,
+    state: health === "healthy" ? ("succeeded" as const) : ("failed" as const),
+    stateReason: health === "healthy" ? "Deployment shop/x: 1/1 available" : "upgrade failed: timed out waiting for the condition",
     suspended: false,
     lastAction: { action: "install" as const, at: "2025-01-01T00:00:00.000Z", result: "succeeded" as const, commit: revision, toVersion: version },
   });
