@@ -164,7 +164,7 @@ export function createReconciler(o: ReconcilerOptions): Reconciler {
     const clusters = desired.repo.clusters.filter((c) => !o.cluster || c.metadata.name === o.cluster);
     const applications = declaredApps(desired.repo);
     const run = async (t: ClusterTarget, heldApps?: Map<string, string>): Promise<ClusterResult> => {
-      const { result, ms } = await trackCluster(emit, t.name, () => reconcileCluster(t, {
+      const { result, ms } = await trackCluster(emit, t.name, opts.dryRun ? "read" : "reconcile", () => reconcileCluster(t, {
         commit: desired.commit,
         desired: desired.byCluster.get(t.name) ?? [],
         applications,

@@ -25,13 +25,13 @@ const result = (outcome: ReleaseResult["outcome"], records: ActionRecord[], reas
 
 describe("progressSink", () => {
   it("is a no-op without a sink, and a sink that throws does not reach the pass", () => {
-    expect(() => progressSink(undefined)({ kind: "cluster-start", cluster: "east" })).not.toThrow();
+    expect(() => progressSink(undefined)({ kind: "cluster-start", cluster: "east", work: "reconcile" })).not.toThrow();
     const seen: ProgressEvent[] = [];
     const sink = progressSink((e) => {
       seen.push(e);
       throw new Error("terminal gone");
     });
-    expect(() => sink({ kind: "cluster-start", cluster: "east" })).not.toThrow();
+    expect(() => sink({ kind: "cluster-start", cluster: "east", work: "reconcile" })).not.toThrow();
     expect(seen).toHaveLength(1);
   });
 });
@@ -64,10 +64,10 @@ describe("waitingOn", () => {
 describe("trackCluster and trackDrift", () => {
   it("brackets the work with cluster-start and cluster-done, with how it ended", async () => {
     const seen: ProgressEvent[] = [];
-    const { result: r } = await trackCluster((e) => seen.push(e), "east", async () => 7, () => ({ reachable: false, error: "connection refused" }));
+    const { result: r } = await trackCluster((e) => seen.push(e), "east", "read", async () => 7, () => ({ reachable: false, error: "connection refused" }));
     expect(r).toBe(7);
     expect(seen.map((e) => e.kind)).toEqual(["cluster-start", "cluster-done"]);
-    expect(seen[1]).toMatchObject({ cluster: "east", reachable: false, error: "connection refused" });
+    expect(seen).toMatchObject([{ cluster: "east", work: "read" }, { cluster: "east", reachable: false, error: "connection refused" }]);
   });
 
   const report = (release: string, over: Partial<DriftReport> = {}): DriftReport => ({ cluster: "east", application: "shop", release, namespace: "shop", policy: "report", drifted: [], count: 0, ...over });
@@ -83,7 +83,7 @@ describe("trackCluster and trackDrift", () => {
     expect(out.map((r) => r.release)).toEqual(["shop-api"]);
     expect(metrics).toEqual(["shop-api=2"]);
     expect(seen).toMatchObject([
-      { kind: "cluster-start", cluster: "east" },
+      { kind: "cluster-start", cluster: "east", work: "drift" },
       { kind: "cluster-planned", cluster: "east", total: 1, changing: 0 },
       { kind: "release-checked", cluster: "east", release: "shop-api", drifted: 2 },
       { kind: "cluster-done", cluster: "east", reachable: true },

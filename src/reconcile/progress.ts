@@ -7,12 +7,15 @@ import type { CheckDriftOptions, DriftReport } from "./drift-check.ts";
 import type { RecordKind } from "./memo.ts";
 import type { ReleaseOutcome, ReleaseResult } from "./release.ts";
 
+/** What a pass does on a cluster: act on its releases, only read them (plan, status, and drift's first load), or check their drift. */
+export type ClusterWork = "reconcile" | "read" | "drift";
+
 /** Why something waits: a release's `dependsOn` or `requires`, or a cluster behind its applications' canary clusters. */
 export type WaitVia = "dependsOn" | "requires" | "canary";
 
 export type ProgressEvent =
-  /** Work on a cluster began: its releases are being read (reconcile, plan, status) or checked (drift). */
-  | { kind: "cluster-start"; cluster: string }
+  /** Work on a cluster began (its releases are read first, except for drift). */
+  | { kind: "cluster-start"; cluster: string; work: ClusterWork }
   /** What was read: how many releases the cluster has in this pass, and how many the plan acts on (would act on, in a dry run). */
   | { kind: "cluster-planned"; cluster: string; total: number; changing: number }
   /** A release (or, without one, the whole cluster) waits on others before it can start. */
@@ -67,10 +70,16 @@ export function waitingOn(cluster: string, r: PlannedRelease, finished: (name: s
  * Runs one cluster's part of a pass between cluster-start and cluster-done.
  * `ended` says how it went, from what the work returned.
  */
-export async function trackCluster<T>(emit: ProgressSink, cluster: string, work: () => Promise<T>, ended: (result: T) => { reachable: boolean; error?: string }): Promise<{ result: T; ms: number }> {
+export async function trackCluster<T>(
+  emit: ProgressSink,
+  cluster: string,
+  work: ClusterWork,
+  run: () => Promise<T>,
+  ended: (result: T) => { reachable: boolean; error?: string },
+): Promise<{ result: T; ms: number }> {
   const t0 = Date.now();
-  emit({ kind: "cluster-start", cluster });
-  const result = await work();
+  emit({ kind: "cluster-start", cluster, work });
+  const result = await run();
   const ms = Date.now() - t0;
   const e = ended(result);
   emit({ kind: "cluster-done", cluster, reachable: e.reachable, ...(e.error ? { error: e.error } : {}), ms });
@@ -98,6 +107,7 @@ export async function trackDrift(
   const { result } = await trackCluster(
     emit,
     cluster,
+    "drift",
     () => {
       emit({ kind: "cluster-planned", cluster, total: desired.filter((r) => r.workloadKind !== "External").length, changing: 0 });
       return check(desired, hook);
