@@ -5,23 +5,28 @@ import { BerthError } from "../errors.ts";
 import { formatDrift } from "../reconcile/drift.ts";
 import type { DriftRun } from "../reconcile/loop.ts";
 import { EXIT } from "./exit.ts";
+import { addProgressFlags, progressFor, type ProgressFlags } from "./progress.ts";
 import { addSourceFlags, openFromFlags, reconcilerFromFlags, type SourceFlags } from "./reconciler-flags.ts";
+import { outputOption } from "./report.ts";
 
 export const registerDrift: RegisterCommand = (program, ctx) => {
-  addSourceFlags(program.command("drift"))
+  addProgressFlags(addSourceFlags(program.command("drift")), ctx.env)
     .description("list fields of live objects that differ from what Helm applied; --correct re-applies them")
     .option("--cluster <NAME>", "only this cluster")
     .option("--correct", "re-apply drifted objects (server-side apply) whatever each application's drift policy says")
-    .option("--output <FORMAT>", "text or json", "text")
-    .action(async (f: SourceFlags & { correct?: boolean; output: string }) => {
+    .addOption(outputOption())
+    .action(async (f: SourceFlags & ProgressFlags & { correct?: boolean; output: string }) => {
+      const progress = progressFor(f, ctx, "drift");
       const source = await openFromFlags(f, ctx.cwd);
       try {
-        const run = await reconcilerFromFlags(f, source, ctx.log).checkDrift({ policy: f.correct ? "correct" : "report" });
+        const run = await reconcilerFromFlags(f, source, ctx.log, progress.sink ? { progress: progress.sink } : {}).checkDrift({ policy: f.correct ? "correct" : "report" });
+        progress.end();
         if (run.error) throw new BerthError("GIT_FAILED", `${run.error}; nothing was checked`);
         ctx.stdout.write(f.output === "json" ? `${JSON.stringify(run, null, 2)}\n` : formatDriftRun(run));
         if (run.reports.some((r) => r.error && r.corrected === undefined) || run.reports.some((r) => r.corrected === "failed")) ctx.setExitCode(EXIT.invalid);
         else if (run.reports.some((r) => r.count > 0)) ctx.setExitCode(EXIT.changes);
       } finally {
+        progress.end();
         await source.close();
       }
     });

@@ -19,6 +19,7 @@ export interface RunOptions {
   stdout?: Writable;
   stderr?: Writable;
   cwd?: string;
+  env?: NodeJS.ProcessEnv;
 }
 
 // Each command lives in its own file and registers itself here.
@@ -45,6 +46,7 @@ export async function run(argv: string[], opts: RunOptions = {}): Promise<number
     stdout,
     stderr,
     cwd: opts.cwd ?? process.cwd(),
+    env: opts.env ?? process.env,
     log: createLogger({ level: process.env.BERTH_LOG_LEVEL ?? "error" }),
     setExitCode: (c) => (exitCode = c),
   };

@@ -3,17 +3,20 @@ import { describeAction } from "../plan/action.ts";
 import { planView } from "../reconcile/views.ts";
 import { EXIT } from "./exit.ts";
 import { addSourceFlags, openFromFlags, reconcilerFromFlags, type SourceFlags } from "./reconciler-flags.ts";
-import { failIfNoRevision } from "./report.ts";
+import { addProgressFlags, progressFor, type ProgressFlags } from "./progress.ts";
+import { failIfNoRevision, outputOption } from "./report.ts";
 
 export const registerPlan: RegisterCommand = (program, ctx) => {
-  addSourceFlags(program.command("plan"))
+  addProgressFlags(addSourceFlags(program.command("plan")), ctx.env)
     .description("show what reconcile would do on each cluster; changes nothing")
     .option("--cluster <NAME>", "only this cluster")
-    .option("--output <FORMAT>", "text or json", "text")
-    .action(async (f: SourceFlags & { output: string }) => {
+    .addOption(outputOption())
+    .action(async (f: SourceFlags & ProgressFlags & { output: string }) => {
+      const progress = progressFor(f, ctx, "plan");
       const source = await openFromFlags(f, ctx.cwd);
       try {
-        const report = await reconcilerFromFlags(f, source, ctx.log).runOnce({ dryRun: true });
+        const report = await reconcilerFromFlags(f, source, ctx.log, progress.sink ? { progress: progress.sink } : {}).runOnce({ dryRun: true });
+        progress.end();
         failIfNoRevision(report);
         if (f.output === "json") {
           ctx.stdout.write(`${JSON.stringify(planView(report), null, 2)}\n`);
@@ -29,6 +32,7 @@ export const registerPlan: RegisterCommand = (program, ctx) => {
         }
         if (report.clusters.some((c) => !c.reachable)) ctx.setExitCode(EXIT.invalid);
       } finally {
+        progress.end();
         await source.close();
       }
     });

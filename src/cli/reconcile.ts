@@ -2,22 +2,25 @@ import type { RegisterCommand } from "./index.ts";
 import { UsageError } from "../errors.ts";
 import { runWatch } from "../reconcile/watch.ts";
 import { EXIT } from "./exit.ts";
+import { addProgressFlags, progressFor, type ProgressFlags } from "./progress.ts";
 import { addSourceFlags, openFromFlags, positiveInt, reconcilerFromFlags, type SourceFlags } from "./reconciler-flags.ts";
-import { failIfNoRevision, formatReport, reportFailed } from "./report.ts";
+import { failIfNoRevision, formatReport, outputOption, reportFailed } from "./report.ts";
 import { runView } from "../reconcile/views.ts";
 
 export const registerReconcile: RegisterCommand = (program, ctx) => {
-  addSourceFlags(program.command("reconcile"))
+  addProgressFlags(addSourceFlags(program.command("reconcile")), ctx.env)
     .description("apply the definitions to every cluster, once or continuously")
     .option("--once", "one pass, then exit (1 if anything failed)")
     .option("--watch", "keep reconciling: poll the source and watch a local directory")
     .option("--interval <SECONDS>", "poll interval with --watch", "30")
-    .option("--output <FORMAT>", "text or json", "text")
-    .action(async (f: SourceFlags & { once?: boolean; watch?: boolean; interval: string; output: string }) => {
+    .addOption(outputOption())
+    .action(async (f: SourceFlags & ProgressFlags & { once?: boolean; watch?: boolean; interval: string; output: string }) => {
       if (Boolean(f.once) === Boolean(f.watch)) throw new UsageError("give exactly one of --once or --watch");
+      const progress = progressFor(f, ctx, "reconcile");
       const source = await openFromFlags(f, ctx.cwd);
-      const rec = reconcilerFromFlags(f, source, ctx.log);
+      const rec = reconcilerFromFlags(f, source, ctx.log, progress.sink ? { progress: progress.sink } : {});
       const print = (r: Awaited<ReturnType<typeof rec.runOnce>>) => {
+        progress.end(); // the pass's last frame stays above its report
         if (f.output === "json") {
           ctx.stdout.write(`${JSON.stringify(runView(r))}\n`);
         } else ctx.stdout.write(formatReport(r));
@@ -38,10 +41,14 @@ export const registerReconcile: RegisterCommand = (program, ctx) => {
           intervalMs: positiveInt("--interval", f.interval, 30) * 1000,
           signal: stop.signal,
           onReport: print,
-          onError: (err) => ctx.log.error({ err: (err as Error).message }, "reconcile loop error"),
+          onError: (err) => {
+            progress.end();
+            ctx.log.error({ err: (err as Error).message }, "reconcile loop error");
+          },
         });
         await loop.done;
       } finally {
+        progress.end();
         await source.close();
       }
     });

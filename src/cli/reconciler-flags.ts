@@ -8,6 +8,7 @@ import type { Logger } from "../log.ts";
 import { loadRepo } from "../model/load.ts";
 import { renderRepo } from "../render/output.ts";
 import { createReconciler, type Reconciler } from "../reconcile/loop.ts";
+import type { ProgressSink } from "../reconcile/progress.ts";
 import type { Renderer } from "../reconcile/revision.ts";
 import { checkSourceArgs, openSource, type GitSource } from "../reconcile/source.ts";
 import { defaultKubeconfigDirs, type KubeconfigPolicy } from "../reconcile/targets.ts";
@@ -149,7 +150,8 @@ export async function openFromFlags(f: SourceFlags, cwd: string): Promise<GitSou
   });
 }
 
-export function reconcilerFromFlags(f: SourceFlags, source: GitSource, log: Logger, cwd = process.cwd()): Reconciler {
+export function reconcilerFromFlags(f: SourceFlags, source: GitSource, log: Logger, o: { cwd?: string; progress?: ProgressSink } = {}): Reconciler {
+  const cwd = o.cwd ?? process.cwd();
   return createReconciler({
     kubeconfig: kubeconfigPolicy(f, source, cwd),
     signal: stopSignal(positiveInt("--shutdown-grace", f.shutdownGrace, 30) * 1000, log),
@@ -163,5 +165,6 @@ export function reconcilerFromFlags(f: SourceFlags, source: GitSource, log: Logg
     ...(f.cluster ? { cluster: f.cluster } : {}),
     concurrency: positiveInt("--concurrency", f.concurrency, 4),
     helmTimeoutMs: positiveInt("--helm-timeout", f.helmTimeout, 300) * 1000,
+    ...(o.progress ? { progress: o.progress } : {}),
   });
 }

@@ -1,6 +1,10 @@
 // Printing a run report, shared by reconcile and plan.
+import { Option } from "commander";
 import { BerthError, ValidationError } from "../errors.ts";
 import type { RunReport } from "../reconcile/loop.ts";
+
+/** `--output text|json` (the choices are what `berth completion` offers). */
+export const outputOption = () => new Option("--output <FORMAT>", "text or json").choices(["text", "json"]).default("text");
 
 /** No revision could be fetched or it is invalid: the command fails with that reason (nothing was applied). */
 export function failIfNoRevision(report: RunReport): void {

@@ -1,4 +1,6 @@
-// Runs the berth CLI in-process and captures what it prints.
+// Runs the berth CLI in-process and captures what it prints. Progress is off
+// unless a test asks for it (--progress, or BERTH_PROGRESS in the environment):
+// many tests hold stderr to be empty.
 import { PassThrough } from "node:stream";
 import { run } from "../../src/cli/index.ts";
 
@@ -15,6 +17,7 @@ export async function runBerth(args: string[], cwd?: string): Promise<CliResult>
   let e = "";
   out.on("data", (d) => (o += d));
   err.on("data", (d) => (e += d));
-  const code = await run(args, { stdout: out, stderr: err, ...(cwd ? { cwd } : {}) });
+  const env = { ...process.env, BERTH_PROGRESS: process.env.BERTH_PROGRESS ?? "none" };
+  const code = await run(args, { stdout: out, stderr: err, env, ...(cwd ? { cwd } : {}) });
   return { code, out: o, err: e };
 }
