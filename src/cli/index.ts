@@ -14,6 +14,7 @@ import { registerReleaseOps } from "./release-ops.ts";
 import { registerDrift } from "./drift.ts";
 import { registerServe } from "./serve.ts";
 import { registerExplain } from "./explain.ts";
+import { registerCompletion } from "./completion.ts";
 
 export interface RunOptions {
   stdout?: Writable;
@@ -35,7 +36,18 @@ const commands: RegisterCommand[] = [
   registerDrift,
   registerServe,
   registerExplain,
+  registerCompletion,
 ];
+
+/** The berth program with every command registered on it. */
+export function createProgram(ctx: CliContext): Command {
+  const program = new Command("berth")
+    .description("GitOps reconciler with a Helm chart generator")
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => ctx.stdout.write(s), writeErr: (s) => ctx.stderr.write(s) });
+  for (const register of commands) register(program, ctx);
+  return program;
+}
 
 /** Runs the CLI and returns the exit code (never calls process.exit). */
 export async function run(argv: string[], opts: RunOptions = {}): Promise<number> {
@@ -50,11 +62,7 @@ export async function run(argv: string[], opts: RunOptions = {}): Promise<number
     log: createLogger({ level: process.env.BERTH_LOG_LEVEL ?? "error" }),
     setExitCode: (c) => (exitCode = c),
   };
-  const program = new Command("berth")
-    .description("GitOps reconciler with a Helm chart generator")
-    .exitOverride()
-    .configureOutput({ writeOut: (s) => stdout.write(s), writeErr: (s) => stderr.write(s) });
-  for (const register of commands) register(program, ctx);
+  const program = createProgram(ctx);
   try {
     await program.parseAsync(argv, { from: "user" });
     return exitCode;
