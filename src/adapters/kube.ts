@@ -14,6 +14,11 @@ import { helmStorage, type HelmStorage } from "./kube/helm-storage.ts";
 import { jobRunner, type JobRunner } from "./kube/jobs.ts";
 import { memoStore, type MemoStore } from "./kube/memos.ts";
 import { podRefusals, type PodRefusals } from "./kube/pod-refusals.ts";
+import { podLogReader, type PodLogReader } from "./kube/pod-logs.ts";
+import { objectEvents, type ObjectEvents } from "./kube/release-events.ts";
+import { objectStatusReader, type ObjectStatusReader } from "./kube/release-objects.ts";
+import { releasePods, type ReleasePods } from "./kube/release-pods.ts";
+import { workloadRestarter, type WorkloadRestarter } from "./kube/restart.ts";
 import { stepLogStore, type StepLogStore } from "./kube/step-logs.ts";
 import { storageAdoption, type StorageAdoption } from "./kube/storage-adoption.ts";
 import { LABELS } from "../model/labels.ts";
@@ -26,10 +31,30 @@ export type { StoredRevision } from "./kube/storage-adoption.ts";
 export type { AdoptedRelease, KeptRelease } from "./kube/adopted-store.ts";
 export type { CrdState } from "./kube/crds.ts";
 export type { Impersonation } from "./kube/impersonate.ts";
+export type { LiveObject, ObjectRef, ObjectState } from "./kube/release-objects.ts";
+export type { PodOwnerRef, PodSummary, ContainerSummary, WorkloadPods } from "./kube/release-pods.ts";
+export type { EventPage, EventSummary, InvolvedRef } from "./kube/release-events.ts";
+export type { FollowRequest, LogRequest } from "./kube/pod-logs.ts";
+export type { RestartTarget } from "./kube/restart.ts";
 export { decodeRelease, encodeRelease, groupReleases } from "./kube/helm-storage.ts";
 
 export interface KubeClient
-  extends HelmStorage, StorageAdoption, MemoStore, StepLogStore, AdoptedStore, AppRecordStore, JobRunner, HealthReader, KindScopes, CrdReader, PodRefusals {
+  extends HelmStorage,
+    StorageAdoption,
+    MemoStore,
+    StepLogStore,
+    AdoptedStore,
+    AppRecordStore,
+    JobRunner,
+    HealthReader,
+    KindScopes,
+    CrdReader,
+    PodRefusals,
+    ObjectStatusReader,
+    ReleasePods,
+    ObjectEvents,
+    PodLogReader,
+    WorkloadRestarter {
   readonly cluster: string;
   /** Fails fast (timeout) when the API server cannot be reached. */
   ping(timeoutMs?: number): Promise<void>;
@@ -125,6 +150,11 @@ export function createKube(o: KubeOptions): KubeClient {
     ...kindScopes(kc, call),
     ...healthReader({ apps, batch, call, storage }),
     ...podRefusals(core, call),
+    ...objectStatusReader({ core, objects, call }),
+    ...releasePods({ core, apps, batch, call }),
+    ...objectEvents({ core, call }),
+    ...podLogReader({ cluster: o.cluster, core, log: new k8s.Log(kc), call }),
+    ...workloadRestarter(o.cluster, apps, call),
     async ping(ms = 5_000) {
       await call("reach the API server", () => version.getCode(), ms);
     },
@@ -207,5 +237,11 @@ export function unreachableKube(cluster: string, message: string): KubeClient {
     applyObject: fail,
     kindScope: fail,
     podRefusals: async () => [],
+    objectStatuses: fail,
+    workloadPods: fail,
+    objectEvents: fail,
+    readPodLog: fail,
+    followPodLog: fail,
+    restartWorkload: fail,
   };
 }

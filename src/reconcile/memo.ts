@@ -42,11 +42,14 @@ export interface CrdChanges {
   replaced: string[];
 }
 
-/** What a record names: a planned action that changes the cluster, or a correction of drift found between loops. */
-export type RecordKind = Exclude<ActionKind, "none" | "blocked"> | "correct-drift";
+/**
+ * What a record names: a planned action that changes the cluster, a correction of drift found between loops,
+ * or a rollout restart someone asked for (reconcile/inspect.ts).
+ */
+export type RecordKind = Exclude<ActionKind, "none" | "blocked"> | "correct-drift" | "restart";
 
 /** Every kind a record can hold, for the API's schema; the compiler holds it to RecordKind. */
-export const RECORD_KINDS = allOf<RecordKind>()(["install", "adopt", "upgrade", "rollback", "remediate", "unlock", "uninstall", "correct-drift"]);
+export const RECORD_KINDS = allOf<RecordKind>()(["install", "adopt", "upgrade", "rollback", "remediate", "unlock", "uninstall", "correct-drift", "restart"]);
 
 /** One action berth took on one release. */
 export interface ActionRecord {
@@ -66,6 +69,8 @@ export interface ActionRecord {
   durationMs: number;
   /** correct-drift: the drifted fields it restored, as `Kind/name: path`. */
   drifted?: string[];
+  /** restart: the workloads whose pod template it stamped, as `Kind/name` (the failed ones in `error`). */
+  restarted?: string[];
   /** Why, when the version alone does not say it: a chart re-pushed under the same version. */
   reason?: string;
   /** install/upgrade of a third-party chart: the content digest applied. */
