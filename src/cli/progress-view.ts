@@ -2,6 +2,7 @@
 // build up, the live block a terminal redraws (frame) and the one-line-per-event
 // form for logs (lineFor). Pure: the clock is passed in.
 import type { ClusterWork, ProgressEvent, WaitVia } from "../reconcile/progress.ts";
+import type { RecordKind } from "../reconcile/memo.ts";
 import type { ReleaseOutcome } from "../reconcile/release.ts";
 
 export interface ClusterProgress {
@@ -83,7 +84,8 @@ export function seconds(ms: number): string {
 
 const firstLine = (s: string) => s.split("\n")[0]!.trim();
 
-const PAST: Record<string, string> = {
+/** Past tense of every kind a record can hold (the compiler asks for a new one). */
+const PAST: Record<RecordKind, string> = {
   install: "installed",
   adopt: "adopted",
   upgrade: "upgraded",
@@ -92,6 +94,7 @@ const PAST: Record<string, string> = {
   unlock: "unlocked",
   uninstall: "uninstalled",
   "correct-drift": "corrected drift",
+  restart: "restarted",
 };
 
 const versions = (from?: string, to?: string) => (from && to ? ` ${from} -> ${to}` : to ? ` ${to}` : "");
@@ -105,7 +108,7 @@ export function releaseLine(e: Extract<ProgressEvent, { kind: "release-done" }>)
   const acts = e.actions.join(", ");
   if (e.result === "failed") return `${head} failed${acts ? ` to ${acts}` : ""}${versions(e.from, e.to)}${took}: ${firstLine(e.reason ?? "")}`;
   if (e.result === "unchanged") return `${head} unchanged`;
-  return `${head} ${e.actions.map((a) => PAST[a] ?? a).join(", ")}${versions(e.from, e.to)}${took}`;
+  return `${head} ${e.actions.map((a) => PAST[a]).join(", ")}${versions(e.from, e.to)}${took}`;
 }
 
 /** How a cluster's part ended, or how far it is, as the tail of its line. */
