@@ -15,6 +15,9 @@ import { createMetrics, type Metrics } from "../server/metrics.ts";
 import { HttpError } from "../server/router.ts";
 import { driftSchedule } from "../reconcile/drift-schedule.ts";
 import { startService, type LeaderHook, type ServiceOptions } from "../server/service.ts";
+import { watchAuthFile } from "../server/auth-file.ts";
+import type { TokenEntry } from "../server/auth.ts";
+import { apiHost } from "../server/server.ts";
 import type { ServeState } from "../server/state.ts";
 import { addLeaderFlags, leaderFromFlags, type LeaderFlags } from "./leader-flags.ts";
 import { addSourceFlags, defaultRenderer, kubeconfigPolicy, repositoryCredentialDirs, repositoryUrls, openFromFlags, positiveInt, rendererFromFlags, stopSignal, type SourceFlags } from "./reconciler-flags.ts";
@@ -29,7 +32,14 @@ export interface ServeOptions {
   helmBinary: string;
   log: Logger;
   port?: number;
+  /** Where the API and page listen; default 0.0.0.0 with tokens, 127.0.0.1 without (off loopback is refused without tokens). */
   host?: string;
+  /** --auth-file's tokens (read per request); absent: the API is on loopback only, and nobody acts. */
+  tokens?: () => readonly TokenEntry[];
+  /** --probe-port/--probe-host: a second listener for /healthz, /readyz, /metrics and /hooks/git only. */
+  probe?: { port: number; host?: string };
+  /** More routes (per-release reads, actions); see Route.access. */
+  routes?: ServiceOptions["routes"];
   intervalMs?: number;
   /** The shared webhook secret, or how to read it per request (a mounted file that rotates); none: every webhook call gets 401. */
   webhookSecret?: string | (() => string | undefined);
@@ -59,6 +69,7 @@ export interface ServeOptions {
 
 export interface ServeHandle {
   url: string;
+  probeUrl?: string;
   state: ServeState;
   metrics: Metrics;
   reconciler: Reconciler;
@@ -126,6 +137,9 @@ export async function startServe(o: ServeOptions): Promise<ServeHandle> {
     history,
     port: o.port ?? 8080,
     ...(o.host ? { host: o.host } : {}),
+    ...(o.tokens ? { tokens: o.tokens } : {}),
+    ...(o.probe ? { probe: o.probe } : {}),
+    ...(o.routes ? { routes: o.routes } : {}),
     intervalMs: o.intervalMs ?? 30_000,
     webhookSecret: typeof o.webhookSecret === "function" ? o.webhookSecret : () => o.webhookSecret as string | undefined,
     ...(o.leader ? { leader: o.leader } : {}),
@@ -165,19 +179,31 @@ function rereadSecret(file: string, log: Logger): string | undefined {
   }
 }
 
-type ServeFlags = SourceFlags & LeaderFlags & { port: string; host: string; interval: string; webhookSecretFile?: string; driftInterval: string };
+type ServeFlags = SourceFlags & LeaderFlags & { port: string; host?: string; authFile?: string; probePort?: string; probeHost: string; interval: string; webhookSecretFile?: string; driftInterval: string };
+
+function portNumber(flag: string, v: string): number {
+  const port = Number(v);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`${flag} must be a port number (0-65535), got "${v}"`);
+  return port;
+}
 
 export const registerServe: RegisterCommand = (program, ctx) => {
   addLeaderFlags(addSourceFlags(program.command("serve")))
     .description("reconcile continuously and serve /healthz, /readyz, /metrics, /api/v1, /hooks/git and a status page at /")
-    .option("--port <PORT>", "HTTP port", "8080")
-    .option("--host <ADDR>", "address to listen on", "0.0.0.0")
+    .option("--port <PORT>", "HTTP port of the API, the page and everything else", "8080")
+    .option("--host <ADDR>", "address of that port (default: 0.0.0.0 with --auth-file; 127.0.0.1 without, where only a loopback address is allowed)")
+    .option("--auth-file <FILE>", "YAML of the API's tokens: tokens: [{ name, sha256, role: viewer|operator|admin, applications }]; with it every route but /healthz, /readyz, /metrics and /hooks/git needs Authorization: Bearer <token>; without it the API and page stay on loopback and nobody acts")
+    .option("--probe-port <PORT>", "a second listener serving only /healthz, /readyz, /metrics and /hooks/git (no token), for kubelet, Prometheus and the forge when the API stays on loopback")
+    .option("--probe-host <ADDR>", "address of --probe-port", "0.0.0.0")
     .option("--interval <SECONDS>", "poll interval of the source", "30")
     .option("--webhook-secret-file <FILE>", "file holding the push webhook's shared secret (else $BERTH_WEBHOOK_SECRET)")
     .option("--drift-interval <SECONDS>", "how often the leader looks for drift (0: never)", "300")
     .action(async (f: ServeFlags) => {
-      const port = Number(f.port);
-      if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a port number (0-65535), got "${f.port}"`);
+      const port = portNumber("--port", f.port);
+      const probe = f.probePort !== undefined ? { port: portNumber("--probe-port", f.probePort), host: f.probeHost } : undefined;
+      // A bad auth file or a host off loopback without one is refused before anything starts.
+      const tokens = f.authFile ? watchAuthFile(f.authFile, { log: ctx.log }) : undefined;
+      const host = apiHost(f.host, tokens !== undefined);
       // Read once now so a wrong path fails at start; a file is read again per request (rotation).
       const first = webhookSecretFrom(f.webhookSecretFile, process.env);
       const file = f.webhookSecretFile;
@@ -198,7 +224,9 @@ export const registerServe: RegisterCommand = (program, ctx) => {
           ...repositoryUrls(f),
           renderer: rendererFromFlags(f),
           port,
-          host: f.host,
+          host,
+          ...(tokens ? { tokens } : {}),
+          ...(probe ? { probe } : {}),
           intervalMs: positiveInt("--interval", f.interval, 30) * 1000,
           concurrency: positiveInt("--concurrency", f.concurrency, 4),
           helmTimeoutMs: positiveInt("--helm-timeout", f.helmTimeout, 300) * 1000,
@@ -208,7 +236,8 @@ export const registerServe: RegisterCommand = (program, ctx) => {
           // The running pass is told to stop too, so SIGTERM ends serve within --shutdown-grace.
           signal: stopSignal(positiveInt("--shutdown-grace", f.shutdownGrace, 30) * 1000, ctx.log),
         });
-        ctx.stdout.write(`berth serving on ${handle.url}\n`);
+        const also = handle.probeUrl ? `; /healthz, /readyz, /metrics and /hooks/git also on ${handle.probeUrl}` : "";
+        ctx.stdout.write(`berth serving on ${handle.url}${tokens ? " (tokens from --auth-file)" : " (no --auth-file: the API and page on loopback only, and nobody may act through them)"}${also}\n`);
         await new Promise<void>((resolve) => {
           const onSignal = (sig: string) => {
             ctx.log.info({ signal: sig }, "stopping: finishing the running pass");

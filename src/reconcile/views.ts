@@ -1,10 +1,24 @@
 // The JSON shapes of a plan and a run, shared by the CLI (--output json) and
 // the HTTP API: what each release does and why, never rendered values or step specs.
-import { describeAction, type Action } from "../plan/action.ts";
+import { describeAction, type Action, type ActionKind } from "../plan/action.ts";
+import type { HelmStatus } from "../plan/observed.ts";
 import type { RunReport } from "./loop.ts";
 
+/** An action as the API and --output json show it. */
+export interface PublicAction {
+  kind: ActionKind;
+  description: string;
+  from?: string;
+  to?: string;
+  toRevision?: number;
+  /** The versions of the steps it runs. */
+  steps?: string[];
+  status?: HelmStatus;
+  reason?: string;
+}
+
 /** The action as the API shows it: what and why, never step specs (their env may carry values). */
-export function publicAction(a: Action): Record<string, unknown> {
+export function publicAction(a: Action): PublicAction {
   const base = { kind: a.kind, description: describeAction(a) };
   switch (a.kind) {
     case "install":

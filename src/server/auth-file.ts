@@ -125,8 +125,8 @@ export function watchAuthFile(path: string, o: AuthFileOptions): () => readonly 
     const s = statSync(path);
     return `${s.ino}:${s.size}:${s.mtimeMs}`;
   };
-  let seen = stamp();
   let tokens: readonly TokenEntry[] = readAuthFile(path);
+  let seen = stamp();
   let checked = now();
   return () => {
     if (now() - checked < every) return tokens;

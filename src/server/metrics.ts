@@ -4,7 +4,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import type { RunReport } from "../reconcile/loop.ts";
 import type { StatusSnapshot } from "../reconcile/status.ts";
-import { sendText, type Route } from "./router.ts";
+import { defineRoute, sendText, type Route } from "./router.ts";
 
 export interface Metrics {
   readonly registry: Registry;
@@ -173,12 +173,16 @@ export function createMetrics(o: MetricsOptions = {}): Metrics {
 }
 
 export function metricsRoute(m: Metrics): Route {
-  return {
+  return defineRoute({
     method: "GET",
     path: "/metrics",
+    summary: "Prometheus metrics",
+    // Prometheus scrapes it over the pod IP; it names releases and clusters, never values or secrets.
+    access: "public",
+    responses: { 200: { description: "OK", contentType: "text/plain" } },
     async handle({ res }) {
       const { body, contentType } = await m.render();
       sendText(res, 200, body, contentType);
     },
-  };
+  });
 }

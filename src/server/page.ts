@@ -2,7 +2,7 @@
 // /api/v1/status every few seconds and draws releases x clusters; a click on
 // a cell loads that release's history. Data is only ever set as textContent.
 import { createHash } from "node:crypto";
-import type { Route } from "./router.ts";
+import { defineRoute, type Route } from "./router.ts";
 
 const CSS = `
 body{font:14px/1.4 system-ui,sans-serif;margin:0;color:#1d2330;background:#f6f7f9}
@@ -131,12 +131,15 @@ const hash = (s: string) => `'sha256-${createHash("sha256").update(s).digest("ba
 export const CSP = `default-src 'none'; connect-src 'self'; img-src 'self' data:; style-src ${hash(CSS)}; script-src ${hash(JS)}; base-uri 'none'; frame-ancestors 'none'; form-action 'none'`;
 
 export function pageRoute(): Route {
-  return {
+  return defineRoute({
     method: "GET",
     path: "/",
+    summary: "Status page (HTML)",
+    access: "read",
+    responses: { 200: { description: "OK", contentType: "text/html" } },
     handle: ({ res }) => {
       res.writeHead(200, { "content-type": "text/html; charset=utf-8", "cache-control": "no-store", "content-security-policy": CSP });
       res.end(PAGE);
     },
-  };
+  });
 }

@@ -1,33 +1,65 @@
 // Assembles every route into one node:http server and starts it listening.
 import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { isIP, type AddressInfo } from "node:net";
+import { UsageError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { apiRoutes, type ApiOptions } from "./api.ts";
+import type { TokenEntry } from "./auth.ts";
 import { healthRoutes } from "./health.ts";
 import { metricsRoute, type Metrics } from "./metrics.ts";
 import { openapiRoute } from "./openapi.ts";
 import { pageRoute } from "./page.ts";
-import { createRouter, type Router } from "./router.ts";
+import { createRouter, type Route, type Router } from "./router.ts";
 import { webhookRoute, type WebhookOptions } from "./webhook.ts";
 
 export interface AppOptions extends ApiOptions {
   metrics: Metrics;
   webhook: Omit<WebhookOptions, "log">;
   log: Logger;
+  /** --auth-file's tokens, read per request; absent: no --auth-file (reads open, no actions). */
+  tokens?: () => readonly TokenEntry[];
+  /** More routes (per-release reads, actions), each declaring its access like the others. */
+  routes?: Route[];
 }
 
 export function createApp(o: AppOptions): Router {
+  const routes: Route[] = [
+    pageRoute(),
+    ...healthRoutes(o.state),
+    metricsRoute(o.metrics),
+    ...apiRoutes(o),
+    ...(o.routes ?? []),
+    webhookRoute({ ...o.webhook, log: o.log }),
+  ];
+  routes.push(openapiRoute(() => routes));
+  return createRouter(routes, o.log, o.tokens ? { tokens: o.tokens } : {});
+}
+
+/** The public routes of `app` only (probes, metrics, webhook): what a second listener off loopback serves. */
+export function publicRouter(app: Router, log: Logger): Router {
   return createRouter(
-    [
-      pageRoute(),
-      ...healthRoutes(o.state),
-      metricsRoute(o.metrics),
-      openapiRoute(),
-      ...apiRoutes(o),
-      webhookRoute({ ...o.webhook, log: o.log }),
-    ],
-    o.log,
+    app.routes.filter((r) => r.access === "public"),
+    log,
   );
+}
+
+/**
+ * Where the API and page listen: `host`, by default 0.0.0.0 with tokens and
+ * 127.0.0.1 without; without tokens, an address off loopback is refused.
+ */
+export function apiHost(host: string | undefined, withTokens: boolean): string {
+  const h = host ?? (withTokens ? "0.0.0.0" : "127.0.0.1");
+  if (!withTokens && !isLoopback(h)) {
+    throw new UsageError(`--host ${h} would serve the API and page to the network without tokens: give --auth-file, or keep --host on loopback (127.0.0.1) and use --probe-port for /healthz, /readyz, /metrics and /hooks/git`);
+  }
+  return h;
+}
+
+/** 127.0.0.0/8, ::1 and localhost: the addresses only this host reaches. */
+export function isLoopback(host: string): boolean {
+  if (host === "localhost") return true;
+  if (isIP(host) === 4) return host.startsWith("127.");
+  return host === "::1" || host.startsWith("::ffff:127.");
 }
 
 export interface Listening {
@@ -37,7 +69,7 @@ export interface Listening {
 }
 
 /** Listens on host:port (port 0 picks a free one); close() ends open connections too. */
-export async function listen(router: Router, port: number, host = "0.0.0.0"): Promise<Listening> {
+export async function listen(router: Router, port: number, host = "127.0.0.1"): Promise<Listening> {
   const server = createServer((req, res) => void router.handle(req, res));
   // Slow clients must not hold a socket forever.
   server.requestTimeout = 30_000;

@@ -4,26 +4,48 @@ import { createHmac } from "node:crypto";
 import { Writable } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
 import { fakeReconciler, fakeSource, record, SHA1, SHA2, status, type FakeReconciler } from "../../test/unit/helpers/serve-fixtures.ts";
-import { Ajv } from "ajv";
-import formatsModule from "ajv-formats";
+import { answerChecker, type OpenApiDoc } from "../../test/unit/helpers/openapi-check.ts";
+import { UsageError } from "../errors.ts";
 import { createLogger } from "../log.ts";
-import { OPENAPI } from "./openapi.ts";
-import { HttpError } from "./router.ts";
+import { RECORD_KINDS } from "../reconcile/memo.ts";
+import { releaseApplication } from "./api.ts";
+import { ErrorBody } from "./api-schemas.ts";
+import { sha256, type TokenEntry } from "./auth.ts";
 import { createMetrics } from "./metrics.ts";
+import { createApp } from "./server.ts";
+import { createServeState } from "./state.ts";
+import { defineRoute, HttpError } from "./router.ts";
+import { openapiDocument } from "./openapi.ts";
+import { Type } from "@sinclair/typebox";
 import { startService, type LeaderHook, type Service, type ServiceOptions } from "./service.ts";
 
 const SECRET = "hook-secret-d0-not-leak";
 
-// The documented answer of `GET path`, as a validator over the OpenAPI document's own schemas.
-const addFormats = formatsModule.default ?? (formatsModule as unknown as typeof formatsModule.default);
-const ajv = new Ajv({ allErrors: true, strict: false });
-addFormats(ajv);
-ajv.addSchema({ ...OPENAPI, $id: "openapi.json" });
-const documented = (path: string) => {
-  const op = (OPENAPI.paths as Record<string, { get?: { responses: Record<string, { content?: Record<string, { schema: object }> }> } }>)[path]!.get!;
-  const schema = JSON.parse(JSON.stringify(op.responses["200"]!.content!["application/json"]!.schema).replaceAll('"#/components', '"openapi.json#/components')) as object;
-  return ajv.compile(schema);
-};
+const TOKENS: TokenEntry[] = [
+  { name: "ci-bot", digest: sha256("viewer-t0ken"), role: "viewer" },
+  { name: "shop-oncall", digest: sha256("operator-t0ken"), role: "operator", applications: ["shop"] },
+  { name: "platform", digest: sha256("admin-t0ken"), role: "admin" },
+];
+
+/** An action route as the actions to come will declare one: an operator acts on the release's application only. */
+const restartRoute: NonNullable<ServiceOptions["routes"]> = (state) => [
+  defineRoute({
+    method: "POST",
+    path: "/api/v1/clusters/{cluster}/releases/{release}/restart",
+    summary: "test action",
+    access: { action: releaseApplication(state) },
+    params: Type.Object({ cluster: Type.String(), release: Type.String() }),
+    responses: { 202: { description: "accepted", schema: Type.Object({ by: Type.String(), role: Type.String() }) }, 404: { description: "unknown", schema: ErrorBody } },
+    handle: ({ send, identity }) => send(202, { by: identity!.name, role: identity!.role }),
+  }),
+];
+
+// The documented answers, as validators over the document the server generates (with the test action).
+const DOC = openapiDocument(
+  createApp({ state: createServeState(), metrics: createMetrics(), log: createLogger({ level: "silent" }), history: () => Promise.reject(new Error("unused")), webhook: { secret: () => undefined, trigger: () => undefined }, routes: restartRoute(createServeState()) }).routes,
+) as unknown as OpenApiDoc;
+const check = answerChecker(DOC);
+const documented = (path: string, status = 200) => check("get", path, status);
 
 function fakeLeader(initial: boolean) {
   let leading = initial;
@@ -113,7 +135,7 @@ describe("service", () => {
     expect(page.body).toContain("api/v1/status");
   });
 
-  it("serves step logs in history only to a request with a token", async () => {
+  it("serves step logs in history only to a request with a known token", async () => {
     const asked: boolean[] = [];
     const withLogs = record({ action: "upgrade", steps: [{ kind: "run", to: "3.0.7", job: "shop-api-up-3-0-7-aaaa0000-123456", succeeded: true, message: "Complete", logs: "password=hunter2" }] });
     const history: ServiceOptions["history"] = async (cluster, release, namespace, o) => {
@@ -130,23 +152,178 @@ describe("service", () => {
     expect(asked).toEqual([false, false]);
     await svc!.close();
 
-    await start(undefined, { history, authenticated: (req) => req.headers.authorization === "Bearer t0ken" });
+    await start(undefined, { history, tokens: () => TOKENS });
     expect(JSON.stringify(await fetchHistory())).not.toContain("hunter2");
-    expect((await fetchHistory("t0ken")).records[0]!.steps[0]!.logs).toBe("password=hunter2");
-    expect(asked.slice(2)).toEqual([false, true]);
+    expect(JSON.stringify(await fetchHistory("t0ken"))).not.toContain("hunter2");
+    expect((await fetchHistory("viewer-t0ken")).records[0]!.steps[0]!.logs).toBe("password=hunter2");
+    expect(asked.slice(2)).toEqual([true]);
   });
 
-  it.each(["/api/v1/status", "/api/v1/clusters", "/api/v1/applications", "/api/v1/releases", "/api/v1/plan", "/api/v1/runs/latest", "/api/v1/clusters/{cluster}/releases/{release}/history", "/readyz", "/healthz"])(
-    "GET %s answers what the OpenAPI document says",
-    async (path) => {
-      await start();
+  const GETS = Object.entries(DOC.paths)
+    .filter(([, ops]) => ops.get?.responses["200"]?.content?.["application/json"])
+    .map(([path]) => path);
+
+  it("documents a JSON answer for every GET route but the page and metrics", () => {
+    expect(GETS.sort()).toEqual(["/api/v1/applications", "/api/v1/clusters", "/api/v1/clusters/{cluster}/releases/{release}/history", "/api/v1/drift", "/api/v1/openapi.json", "/api/v1/plan", "/api/v1/releases", "/api/v1/runs/latest", "/api/v1/status", "/healthz", "/readyz"]);
+  });
+
+  it.each(GETS)("GET %s answers what the generated OpenAPI document says", async (path) => {
+    await start();
+    await waitFor(() => svc!.state.snapshot !== undefined && svc!.state.lastRun !== undefined);
+    svc!.state.drift = { run: { revision: SHA1, reports: [] }, at: new Date() };
+    const res = await get(path.replace("{cluster}", "east").replace("{release}", "shop-api"));
+    expect(res.status).toBe(200);
+    const validate = documented(path);
+    expect(validate(res.body), JSON.stringify(validate.errors)).toBe(true);
+  });
+
+  it("answers 503 before the first snapshot, and 400/404 with the documented error shape", async () => {
+    const slow = fakeReconciler();
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const snapshot = slow.snapshot.bind(slow);
+    await start(undefined, { reconciler: { ...slow, snapshot: async () => (await gate, snapshot()) } });
+    for (const path of ["/api/v1/status", "/api/v1/clusters", "/api/v1/applications", "/api/v1/releases", "/api/v1/plan"]) {
+      const res = await get(path);
+      expect(res.status, path).toBe(503);
+      expect(documented(path, 503)(res.body), path).toBe(true);
+    }
+    release();
+    const missing = await get("/api/v1/clusters/east/releases/nope/history");
+    expect(missing.status).toBe(404);
+    expect(documented("/api/v1/clusters/{cluster}/releases/{release}/history", 404)(missing.body)).toBe(true);
+  });
+
+  it("a history holding a record of every action kind, with every field, is what the document says", async () => {
+    const records = RECORD_KINDS.map((action) =>
+      record({
+        action,
+        steps: [{ kind: "run", to: "3.0.7", job: `shop-api-${action}`, succeeded: true, message: "Complete", logs: "ok" }],
+        ...(action === "correct-drift" ? { drifted: ["Deployment/shop-api: spec.replicas (by kubectl-scale Update at 2025-01-01T00:00:00Z)"] } : {}),
+        ...(action === "adopt" ? { adopted: { mode: "label" as const, revision: 2, status: "deployed", labelled: [1, 2] } } : {}),
+        ...(action === "install" ? { crds: { created: ["widgets.example.com"], replaced: [] }, chartDigest: "sha256:abc" } : {}),
+        ...(action === "rollback" ? { actor: { name: "shop-oncall", role: "operator" as const }, result: "failed" as const, error: "boom" } : {}),
+      }),
+    );
+    await start(undefined, { tokens: () => TOKENS, history: async (cluster, release) => ({ cluster, release, namespace: "shop", suspended: true, records }) });
+    for (const token of [undefined, "viewer-t0ken"]) {
+      const res = await fetch(`${svc!.url}/api/v1/clusters/east/releases/shop-api/history`, token ? { headers: { authorization: `Bearer ${token}` } } : {});
+      if (!token) {
+        expect(res.status).toBe(401);
+        continue;
+      }
+      const body = (await res.json()) as { records: Array<{ action: string }> };
+      expect(body.records.map((r) => r.action)).toEqual([...RECORD_KINDS]);
+      const validate = documented("/api/v1/clusters/{cluster}/releases/{release}/history");
+      expect(validate(body), JSON.stringify(validate.errors)).toBe(true);
+    }
+  });
+
+  describe("with --auth-file (tokens)", () => {
+    // who -> [GET read route, restart shop-api (app shop), restart blog-web (app blog)]
+    it.each<[string, string | undefined, number, number, number]>([
+      ["no token", undefined, 401, 401, 401],
+      ["an unknown token", "guess", 401, 401, 401],
+      ["a viewer", "viewer-t0ken", 200, 403, 403],
+      ["an operator of shop", "operator-t0ken", 200, 202, 403],
+      ["an admin", "admin-t0ken", 200, 202, 202],
+    ])("%s (%s): reads %i, acts on shop %i, on blog %i", async (_who, token, read, actShop, actBlog) => {
+      await start(undefined, { tokens: () => TOKENS, routes: restartRoute });
       await waitFor(() => svc!.state.snapshot !== undefined && svc!.state.lastRun !== undefined);
-      const res = await get(path.replace("{cluster}", "east").replace("{release}", "shop-api"));
-      expect(res.status).toBe(200);
-      const validate = documented(path);
-      expect(validate(res.body), JSON.stringify(validate.errors)).toBe(true);
-    },
-  );
+      // a second application on east, whose operator the shop token is not
+      svc!.state.snapshot!.status.clusters[0]!.releases.push({ name: "blog-web", namespace: "blog", application: "blog", health: "healthy", state: "succeeded", stateReason: "deployed and healthy", suspended: false });
+      const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
+      for (const path of ["/", "/api/v1/status", "/api/v1/openapi.json", "/api/v1/clusters", "/api/v1/applications", "/api/v1/releases", "/api/v1/plan", "/api/v1/runs/latest", "/api/v1/clusters/east/releases/shop-api/history"]) {
+        const res = await fetch(`${svc!.url}${path}`, { headers });
+        expect(res.status, path).toBe(read);
+        if (read === 401) expect(res.headers.get("www-authenticate"), path).toBe('Bearer realm="berth"');
+      }
+      const act = async (release: string) => {
+        const res = await fetch(`${svc!.url}/api/v1/clusters/east/releases/${release}/restart`, { method: "POST", headers });
+        const body = (await res.json()) as Record<string, unknown>;
+        const validate = check("post", "/api/v1/clusters/{cluster}/releases/{release}/restart", res.status);
+        expect(validate(body), JSON.stringify(validate.errors)).toBe(true);
+        return { status: res.status, body };
+      };
+      const shop = await act("shop-api");
+      expect(shop.status).toBe(actShop);
+      const blog = await act("blog-web");
+      expect(blog.status).toBe(actBlog);
+      if (actShop === 202) expect(shop.body).toEqual({ by: token === "admin-t0ken" ? "platform" : "shop-oncall", role: token === "admin-t0ken" ? "admin" : "operator" });
+      // the probes, metrics and the signed webhook never need a token
+      expect((await fetch(`${svc!.url}/healthz`, { headers })).status).toBe(200);
+      expect((await fetch(`${svc!.url}/readyz`, { headers })).status).toBe(200);
+      expect((await fetch(`${svc!.url}/metrics`, { headers })).status).toBe(200);
+      const body = "{}";
+      expect((await fetch(`${svc!.url}/hooks/git`, { method: "POST", headers: { ...headers, "x-gitlab-token": SECRET }, body })).status).toBe(202);
+    });
+
+    it("documents the test action with 401 and 403, and every refusal matches the Error schema", async () => {
+      const app = createApp({ state: createServeState(), metrics: createMetrics(), log: createLogger({ level: "silent" }), history: () => Promise.reject(new Error("unused")), webhook: { secret: () => undefined, trigger: () => undefined }, routes: restartRoute(createServeState()) });
+      const doc = openapiDocument(app.routes) as unknown as OpenApiDoc;
+      const op = doc.paths["/api/v1/clusters/{cluster}/releases/{release}/restart"]!.post!;
+      expect(Object.keys(op.responses).sort()).toEqual(["202", "400", "401", "403", "404"]);
+      expect(op["x-berth-access"]).toBe("action");
+      await start(undefined, { tokens: () => TOKENS, routes: restartRoute });
+      await waitFor(() => svc!.state.snapshot !== undefined);
+      const refused = await fetch(`${svc!.url}/api/v1/clusters/east/releases/shop-api/restart`, { method: "POST", headers: { authorization: "Bearer viewer-t0ken" } });
+      expect(answerChecker(doc)("post", "/api/v1/clusters/{cluster}/releases/{release}/restart", 403)(await refused.json())).toBe(true);
+    });
+
+    it("never logs a token or its sha256", async () => {
+      await start(undefined, { tokens: () => TOKENS, routes: restartRoute });
+      await waitFor(() => svc!.state.snapshot !== undefined);
+      for (const t of ["viewer-t0ken", "operator-t0ken", "admin-t0ken", "wrong-t0ken"]) {
+        await fetch(`${svc!.url}/api/v1/status`, { headers: { authorization: `Bearer ${t}` } });
+        await fetch(`${svc!.url}/api/v1/clusters/west/releases/shop-api/restart`, { method: "POST", headers: { authorization: `Bearer ${t}` } });
+      }
+      expect(logs).toContain('"who":"ci-bot"');
+      expect(logs).toContain("request refused");
+      for (const t of ["viewer-t0ken", "operator-t0ken", "admin-t0ken", "wrong-t0ken"]) {
+        expect(logs).not.toContain(t);
+        expect(logs).not.toContain(sha256(t).toString("hex"));
+      }
+    });
+  });
+
+  describe("without --auth-file", () => {
+    it("reads are open on loopback, nobody acts, and it says so at start", async () => {
+      await start(undefined, { routes: restartRoute });
+      await waitFor(() => svc!.state.snapshot !== undefined);
+      expect(svc!.url).toMatch(/^http:\/\/127\.0\.0\.1:/);
+      expect((await get("/api/v1/status")).status).toBe(200);
+      const act = await fetch(`${svc!.url}/api/v1/clusters/east/releases/shop-api/restart`, { method: "POST", headers: { authorization: "Bearer admin-t0ken" } });
+      expect(act.status).toBe(403);
+      expect(await act.json()).toEqual({ error: "actions need a token: start berth serve with --auth-file" });
+      expect(logs).toMatch(/no --auth-file: the API and page are served on loopback only/);
+    });
+
+    it("listens on 127.0.0.1 by default and refuses an address off loopback", async () => {
+      await start(undefined, { host: undefined });
+      expect(svc!.url).toMatch(/^http:\/\/127\.0\.0\.1:/);
+      await svc!.close();
+      svc = undefined;
+      await expect(start(undefined, { host: "0.0.0.0" })).rejects.toThrow(UsageError);
+      await expect(start(undefined, { host: "10.1.2.3" })).rejects.toThrow(/--host 10\.1\.2\.3 would serve the API and page to the network without tokens: give --auth-file, or keep --host on loopback \(127\.0\.0\.1\) and use --probe-port/);
+      svc = undefined;
+    });
+
+    it("a probe listener serves /healthz, /readyz, /metrics and /hooks/git only, off loopback", async () => {
+      await start(undefined, { probe: { port: 0, host: "0.0.0.0" } });
+      await waitFor(() => svc!.state.snapshot !== undefined && svc!.state.lastRun !== undefined);
+      const probe = svc!.probeUrl!;
+      expect(probe).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/); // 0.0.0.0, shown as reachable locally
+      expect(probe).not.toBe(svc!.url);
+      expect((await fetch(`${probe}/healthz`)).status).toBe(200);
+      expect((await fetch(`${probe}/readyz`)).status).toBe(200);
+      expect(await (await fetch(`${probe}/metrics`)).text()).toContain("berth_leader");
+      expect((await fetch(`${probe}/hooks/git`, { method: "POST", headers: { "x-gitlab-token": SECRET }, body: "{}" })).status).toBe(202);
+      for (const path of ["/", "/api/v1/status", "/api/v1/openapi.json"]) expect((await fetch(`${probe}${path}`)).status, path).toBe(404);
+      await svc!.close();
+      svc = undefined;
+      await expect(fetch(`${probe}/healthz`)).rejects.toThrow();
+    });
+  });
 
   it("GET /api/v1/drift: 404 before a check, then the last check as the OpenAPI document says, filtered by cluster", async () => {
     await start();

@@ -6,8 +6,10 @@ import type { Reconciler, RunReport } from "../reconcile/loop.ts";
 import type { GitSource } from "../reconcile/source.ts";
 import { runWatch } from "../reconcile/watch.ts";
 import type { ApiOptions } from "./api.ts";
+import type { TokenEntry } from "./auth.ts";
 import type { Metrics } from "./metrics.ts";
-import { createApp, listen } from "./server.ts";
+import type { Route } from "./router.ts";
+import { apiHost, createApp, listen, publicRouter, type Listening } from "./server.ts";
 import { createServeState, type ServeState } from "./state.ts";
 
 /** Leader election as serve sees it; without one this replica always leads. */
@@ -23,10 +25,19 @@ export interface ServiceOptions {
   metrics: Metrics;
   log: Logger;
   history: ApiOptions["history"];
-  /** See ApiOptions.authenticated: without it, step logs are never served. */
-  authenticated?: ApiOptions["authenticated"];
+  /**
+   * --auth-file's tokens, read per request: every route but the public ones
+   * needs one, actions a role that allows them. Absent: the API and page are
+   * served on loopback only (a non-loopback host is refused), and nobody acts.
+   */
+  tokens?: () => readonly TokenEntry[];
+  /** More routes (per-release reads, actions); see Route.access. */
+  routes?: (state: ServeState) => Route[];
   port: number;
+  /** Default: 0.0.0.0 with tokens, 127.0.0.1 without. */
   host?: string;
+  /** A second listener for the public routes only (/healthz, /readyz, /metrics, /hooks/git), off loopback. */
+  probe?: { port: number; host?: string };
   intervalMs: number;
   webhookSecret(): string | undefined;
   webhookBodyLimit?: number;
@@ -40,6 +51,8 @@ export interface ServiceOptions {
 
 export interface Service {
   url: string;
+  /** The public routes' own listener, with `probe`. */
+  probeUrl?: string;
   state: ServeState;
   /** Runs a pass as soon as the current one ends (what the webhook calls). */
   trigger(): void;
@@ -50,6 +63,7 @@ export interface Service {
 }
 
 export async function startService(o: ServiceOptions): Promise<Service> {
+  const host = apiHost(o.host, o.tokens !== undefined);
   const state = createServeState();
   const isLeader = () => (o.leader ? o.leader.isLeader() : true);
   state.leader = isLeader();
@@ -102,31 +116,34 @@ export async function startService(o: ServiceOptions): Promise<Service> {
     if (leading) loop.trigger();
   });
 
-  let http;
+  const app = createApp({
+    state,
+    metrics: o.metrics,
+    log: o.log,
+    history: o.history,
+    ...(o.tokens ? { tokens: o.tokens } : {}),
+    ...(o.routes ? { routes: o.routes(state) } : {}),
+    // a push may come with a new chart version: the indexes are read again at once, not at their interval
+    webhook: { secret: o.webhookSecret, trigger: () => { o.reconciler.refreshCharts(); loop.trigger(); }, ...(o.webhookBodyLimit ? { bodyLimit: o.webhookBodyLimit } : {}) },
+  });
+  const listeners: Listening[] = [];
   try {
-    http = await listen(
-      createApp({
-        state,
-        metrics: o.metrics,
-        log: o.log,
-        history: o.history,
-        ...(o.authenticated ? { authenticated: o.authenticated } : {}),
-        // a push may come with a new chart version: the indexes are read again at once, not at their interval
-        webhook: { secret: o.webhookSecret, trigger: () => { o.reconciler.refreshCharts(); loop.trigger(); }, ...(o.webhookBodyLimit ? { bodyLimit: o.webhookBodyLimit } : {}) },
-      }),
-      o.port,
-      o.host,
-    );
+    listeners.push(await listen(app, o.port, host));
+    if (o.probe) listeners.push(await listen(publicRouter(app, o.log), o.probe.port, o.probe.host ?? "0.0.0.0"));
   } catch (err) {
+    await Promise.all(listeners.map((l) => l.close()));
     stop.abort();
     await loop.done;
     throw err;
   }
-  o.log.info({ url: http.url }, "serving");
+  const [http, probe] = listeners as [Listening, Listening | undefined];
+  o.log.info({ url: http.url, ...(probe ? { probes: probe.url } : {}), auth: o.tokens ? "tokens" : "none" }, "serving");
+  if (!o.tokens) o.log.info({ url: http.url }, "no --auth-file: the API and page are served on loopback only, and nobody may act through them");
 
   let closing: Promise<void> | undefined;
   return {
     url: http.url,
+    ...(probe ? { probeUrl: probe.url } : {}),
     state,
     trigger: loop.trigger,
     nextPass: () => new Promise<void>((resolve) => waiters.push({ after: passes, resolve })),
@@ -134,7 +151,7 @@ export async function startService(o: ServiceOptions): Promise<Service> {
       (closing ??= (async () => {
         stop.abort();
         if (typeof unsubscribe === "function") unsubscribe();
-        await http.close();
+        await Promise.all(listeners.map((l) => l.close()));
         await loop.done;
       })()),
   };

@@ -4,7 +4,11 @@
 import { createHmac, createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import type { Logger } from "../log.ts";
-import { sendJson, type Route } from "./router.ts";
+import { ErrorBody, WebhookHeaders, WebhookResult } from "./api-schemas.ts";
+import { BodyTooLarge, readBody } from "./body.ts";
+import { defineRoute, type Route } from "./router.ts";
+
+export { BodyTooLarge, readBody };
 
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
 
@@ -51,31 +55,6 @@ export function verifyPush(headers: IncomingMessage["headers"], body: Buffer, se
   return { ok: false, reason: "no signature: expected X-Hub-Signature-256, X-Gitea-Signature or X-Gitlab-Token" };
 }
 
-export class BodyTooLarge extends Error {}
-
-/** Reads the body, failing as soon as it passes `limit` bytes (before reading at all when Content-Length says so). */
-export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  const declared = Number(req.headers["content-length"]);
-  if (Number.isFinite(declared) && declared > limit) return Promise.reject(new BodyTooLarge(`body of ${declared} bytes is over the limit of ${limit}`));
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const onData = (c: Buffer) => {
-      size += c.length;
-      if (size > limit) {
-        req.off("data", onData);
-        req.pause();
-        reject(new BodyTooLarge(`body is over the limit of ${limit} bytes`));
-        return;
-      }
-      chunks.push(c);
-    };
-    req.on("data", onData);
-    req.once("end", () => resolve(Buffer.concat(chunks)));
-    req.once("error", reject);
-  });
-}
-
 /** A ping (GitHub, Gitea on creation) proves the secret but asks for no fetch. */
 function isPing(headers: IncomingMessage["headers"]): boolean {
   return header(headers, "x-github-event") === "ping" || header(headers, "x-gitea-event") === "ping";
@@ -91,10 +70,21 @@ export interface WebhookOptions {
 
 export function webhookRoute(o: WebhookOptions): Route {
   const limit = o.bodyLimit ?? DEFAULT_BODY_LIMIT;
-  return {
+  return defineRoute({
     method: "POST",
     path: "/hooks/git",
-    async handle({ req, res }) {
+    summary: "Push webhook (GitHub, Gitea, GitLab): verified with the shared secret, triggers a fetch of the source",
+    // Its own HMAC secret stands in for a token: forges cannot send one.
+    access: "public",
+    headers: WebhookHeaders,
+    rawBody: { contentType: "application/json", description: "The forge's push event; never read for what to apply" },
+    responses: {
+      200: { description: "A ping: verified, nothing triggered", schema: WebhookResult },
+      202: { description: "Verified: a fetch is triggered", schema: WebhookResult },
+      401: { description: "Missing or wrong signature: nothing triggered", schema: ErrorBody },
+      413: { description: "Body over the size limit", schema: ErrorBody },
+    },
+    async handle({ req, res, send }) {
       let body: Buffer;
       try {
         body = await readBody(req, limit);
@@ -103,17 +93,17 @@ export function webhookRoute(o: WebhookOptions): Route {
         o.log.warn({ limit }, "webhook body too large; rejected");
         // Close the connection instead of draining what the client still sends.
         res.once("finish", () => req.socket.destroy());
-        return sendJson(res, 413, { error: err.message }, { connection: "close" });
+        return send(413, { error: err.message }, { connection: "close" });
       }
       const verdict = verifyPush(req.headers, body, o.secret());
       if (!verdict.ok) {
         o.log.warn({ reason: verdict.reason }, "webhook rejected");
-        return sendJson(res, 401, { error: verdict.reason });
+        return send(401, { error: verdict.reason });
       }
-      if (isPing(req.headers)) return sendJson(res, 200, { triggered: false, provider: verdict.provider, message: "pong" });
+      if (isPing(req.headers)) return send(200, { triggered: false, provider: verdict.provider, message: "pong" });
       o.trigger();
       o.log.info({ provider: verdict.provider }, "webhook accepted; fetching the source");
-      sendJson(res, 202, { triggered: true, provider: verdict.provider });
+      send(202, { triggered: true, provider: verdict.provider });
     },
-  };
+  });
 }
