@@ -22,12 +22,13 @@ const canI = async (verb: string, resource: string, ns?: string) => {
 
 afterAll(async () => {
   await helm(["uninstall", "berth", "-n", NS, "--wait", ...kube]);
+  await kubeFor(east!).core.deleteNamespacedSecret({ name: "berth-auth", namespace: NS }).catch(() => undefined);
 });
 
 describe("deploy/berth", () => {
   it.each([
     ["default values", []],
-    ["every option on", ["--set", "source.url=https://git.example.com/defs.git", "--set", "webhook.secret=s", "--set", "serviceMonitor.enabled=true", "--set", "leaderElection.enabled=true", "--set", "replicaCount=2", "--set", "kubeconfigSecret=kc", "--set", "rbac.impersonate=true", "--set", "requireProject=true", "--set", "chartRepositories.credentialsSecret=rc", "--set", "chartRepositories.allowUrls={https://c.example}"]],
+    ["every option on", ["--set", "source.url=https://git.example.com/defs.git", "--set", "webhook.secret=s", "--set", "serviceMonitor.enabled=true", "--set", "leaderElection.enabled=true", "--set", "replicaCount=2", "--set", "kubeconfigSecret=kc", "--set", "rbac.impersonate=true", "--set", "requireProject=true", "--set", "chartRepositories.credentialsSecret=rc", "--set", "chartRepositories.allowUrls={https://c.example}", "--set", "auth.existingSecret=berth-auth"]],
   ])("helm lint --strict passes with %s", async (_n, extra) => {
     const r = await helm(["lint", "--strict", CHART, ...extra]);
     expect(r.stdout + r.stderr).toContain("1 chart(s) linted, 0 chart(s) failed");
@@ -62,6 +63,37 @@ describe("deploy/berth", () => {
     expect(plain.args.some((a) => a.startsWith("--repository-"))).toBe(false);
   });
 
+  it("serves probes, metrics and the webhook on their own port with and without tokens; the API off loopback only with auth.existingSecret", async () => {
+    type Probe = { httpGet: { path: string; port: string } };
+    type Container = { args: string[]; ports: Array<{ name: string; containerPort: number }>; livenessProbe: Probe; readinessProbe: Probe; startupProbe: Probe; volumeMounts: Array<{ name: string; mountPath: string; subPath?: string }> };
+    const render = async (extra: string[]) => {
+      const r = await helm(["template", "berth", CHART, "--set", "source.url=x", "--set", "serviceMonitor.enabled=true", ...extra]);
+      expect(r.exitCode, r.stderr).toBe(0);
+      const docs = parseAllDocuments(r.stdout).map((d) => d.toJS());
+      const dep = docs.find((d) => d?.kind === "Deployment") as { spec: { template: { spec: { containers: Container[]; volumes: Array<{ name: string; secret?: { secretName: string } }> } } } };
+      const svc = docs.find((d) => d?.kind === "Service") as { spec: { ports: Array<{ name: string; port: number; targetPort: string }> } };
+      const monitor = docs.find((d) => d?.kind === "ServiceMonitor") as { spec: { endpoints: Array<{ port: string; path: string }> } };
+      return { c: dep.spec.template.spec.containers[0]!, volumes: dep.spec.template.spec.volumes, svc, monitor };
+    };
+    for (const extra of [[], ["--set", "auth.existingSecret=berth-auth"]]) {
+      const { c, svc, monitor } = await render(extra);
+      expect(c.args).toContain("--probe-port=8081");
+      expect(c.ports).toEqual([expect.objectContaining({ name: "http", containerPort: 8080 }), expect.objectContaining({ name: "probes", containerPort: 8081 })]);
+      for (const p of [c.livenessProbe, c.readinessProbe, c.startupProbe]) expect(p.httpGet.port).toBe("probes");
+      expect([c.livenessProbe.httpGet.path, c.readinessProbe.httpGet.path]).toEqual(["/healthz", "/readyz"]);
+      expect(svc.spec.ports).toEqual([expect.objectContaining({ name: "http", port: 8080, targetPort: "http" }), expect.objectContaining({ name: "probes", port: 8081, targetPort: "probes" })]);
+      expect(monitor.spec.endpoints[0]).toMatchObject({ port: "probes", path: "/metrics" });
+    }
+    const open = await render([]);
+    expect(open.c.args.some((a) => a.startsWith("--host") || a.startsWith("--auth-file"))).toBe(false);
+    expect(open.volumes.some((v) => v.name === "auth")).toBe(false);
+    const withAuth = await render(["--set", "auth.existingSecret=berth-auth", "--set", "auth.key=tokens.yaml"]);
+    expect(withAuth.c.args).toEqual(expect.arrayContaining(["--host=0.0.0.0", "--auth-file=/etc/berth/auth/tokens.yaml"]));
+    expect(withAuth.volumes).toContainEqual({ name: "auth", secret: { secretName: "berth-auth" } });
+    // a directory, not a subPath: an edited Secret reaches the pod, and berth reads the file again
+    expect(withAuth.c.volumeMounts).toContainEqual({ name: "auth", mountPath: "/etc/berth/auth", readOnly: true });
+  });
+
   it("renders a ServiceMonitor only when asked", async () => {
     const off = await helm(["template", "berth", CHART, "--set", "source.url=x"]);
     const on = await helm(["template", "berth", CHART, "--set", "source.url=x", "--set", "serviceMonitor.enabled=true"]);
@@ -88,23 +120,26 @@ describe("deploy/berth", () => {
     }
   });
 
-  it("installs into a local cluster and becomes available, probes on /healthz and /readyz", async () => {
+  it("installs into a local cluster with tokens from a Secret and becomes available, probes on /healthz and /readyz", async () => {
+    const { apps, core } = kubeFor(east!);
+    await core.createNamespace({ body: { metadata: { name: NS } } }).catch(() => undefined);
+    const tokens = "tokens:\n  - { name: chart-test, sha256: 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08, role: viewer }\n";
+    await core.createNamespacedSecret({ namespace: NS, body: { metadata: { name: "berth-auth" }, stringData: { "auth.yaml": tokens } } }).catch(() => undefined);
     const r = await helm([
-      "install", "berth", CHART, "-n", NS, "--create-namespace", ...kube, "--wait", "--timeout", "180s",
-      "--set", "source.url=https://git.example.com/defs.git", "--set", "webhook.secret=chart-test-secret",
+      "install", "berth", CHART, "-n", NS, ...kube, "--wait", "--timeout", "180s",
+      "--set", "source.url=https://git.example.com/defs.git", "--set", "webhook.secret=chart-test-secret", "--set", "auth.existingSecret=berth-auth",
     ]);
     expect(r.stderr).toBe("");
     expect(r.exitCode).toBe(0);
-    const { apps, core } = kubeFor(east!);
     const d = await apps.readNamespacedDeployment({ name: "berth", namespace: NS });
     expect(d.status?.availableReplicas).toBe(1);
     const c = d.spec!.template.spec!.containers[0]!;
-    expect(c.livenessProbe?.httpGet?.path).toBe("/healthz");
-    expect(c.readinessProbe?.httpGet?.path).toBe("/readyz");
-    expect(c.args).toEqual(expect.arrayContaining(["serve", "--source=https://git.example.com/defs.git", "--webhook-secret-file=/etc/berth/webhook/secret"]));
+    expect(c.livenessProbe?.httpGet).toMatchObject({ path: "/healthz", port: "probes" });
+    expect(c.readinessProbe?.httpGet).toMatchObject({ path: "/readyz", port: "probes" });
+    expect(c.args).toEqual(expect.arrayContaining(["serve", "--source=https://git.example.com/defs.git", "--webhook-secret-file=/etc/berth/webhook/secret", "--probe-port=8081", "--host=0.0.0.0", "--auth-file=/etc/berth/auth/auth.yaml"]));
     expect(d.spec!.template.spec!.securityContext?.runAsNonRoot).toBe(true);
     const svc = await core.readNamespacedService({ name: "berth", namespace: NS });
-    expect(svc.spec?.ports?.[0]).toMatchObject({ name: "http", port: 8080 });
+    expect(svc.spec?.ports).toEqual([expect.objectContaining({ name: "http", port: 8080 }), expect.objectContaining({ name: "probes", port: 8081 })]);
     const pods = await core.listNamespacedPod({ namespace: NS, labelSelector: "app.kubernetes.io/name=berth" });
     expect(pods.items.map((p) => p.status?.conditions?.find((x) => x.type === "Ready")?.status)).toEqual(["True"]);
   });
