@@ -1,13 +1,14 @@
 // `berth serve` end to end: a real git remote, the real helm, two local
 // clusters. A signed push webhook applies a new commit within a second plus
 // the helm work; a bad signature changes nothing; the page shows both clusters.
-import { createHmac } from "node:crypto";
-import { mkdir } from "node:fs/promises";
+import { createHash, createHmac } from "node:crypto";
+import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { startServe, type ServeHandle } from "../../src/cli/serve.ts";
 import { createLogger } from "../../src/log.ts";
+import { watchAuthFile } from "../../src/server/auth-file.ts";
 import { openSource, type GitSource } from "../../src/reconcile/source.ts";
 import { ARTIFACTS, launchChromium } from "../support/browser.ts";
 import { commitFiles, createBareRepo, type GitFixture } from "../support/git.ts";
@@ -19,6 +20,7 @@ const [east, west] = clusters as [(typeof clusters)[0], (typeof clusters)[0]];
 const NS = "sv-shop";
 const ours = <T extends { namespace: string }>(releases: T[]): T[] => releases.filter((r) => r.namespace === NS);
 const HOOK_SECRET = "sv-webhook-secret-6f1e";
+const VIEWER_TOKEN = "sv-viewer-token-1c9d";
 const DB_PASSWORD = "sv-db-password-93ac"; // a Secret's data on the clusters, referenced by valueFrom
 
 const app = `apiVersion: berth.dev/v1alpha1
@@ -167,6 +169,47 @@ describe("berth serve", () => {
       expect(out).not.toContain(HOOK_SECRET);
       expect(out).not.toContain(DB_PASSWORD);
       expect(out).not.toContain(Buffer.from(DB_PASSWORD).toString("base64"));
+    }
+  });
+
+  it("with --auth-file: the API and page need a token, the probe port serves only probes, metrics and the webhook", async () => {
+    const cache = await tempCacheDir();
+    const authFile = join(cache, "auth.yaml");
+    await writeFile(authFile, `tokens:\n  - { name: sv-viewer, sha256: ${createHash("sha256").update(VIEWER_TOKEN).digest("hex")}, role: viewer }\n`);
+    const src = await openSource(repo.url, { cacheDir: join(cache, "sources") });
+    const reader = await startServe({
+      source: src,
+      cacheDir: cache,
+      helmBinary: binaries.helm,
+      log: createLogger({ level: "silent" }),
+      port: 0,
+      host: "127.0.0.1",
+      tokens: watchAuthFile(authFile, { log: createLogger({ level: "silent" }) }),
+      probe: { port: 0, host: "127.0.0.1" },
+      intervalMs: 600_000,
+      webhookSecret: HOOK_SECRET,
+      // reads only: the main service of this file is the one that acts
+      leader: { isLeader: () => false, onChange: () => undefined },
+    });
+    try {
+      const probe = reader.probeUrl!;
+      await until("ready on the probe port", async () => ((await fetch(`${probe}/readyz`)).status === 200 ? true : undefined));
+      const as = (token?: string) => (token ? { headers: { authorization: `Bearer ${token}` } } : {});
+      const history = `/api/v1/clusters/${east.name}/releases/shop-web/history?namespace=${NS}`;
+      for (const path of ["/", "/api/v1/status", history]) {
+        expect((await fetch(`${reader.url}${path}`)).status, path).toBe(401);
+        expect((await fetch(`${reader.url}${path}`, as("not-a-token"))).status, path).toBe(401);
+        expect((await fetch(`${reader.url}${path}`, as(VIEWER_TOKEN))).status, path).toBe(200);
+        expect((await fetch(`${probe}${path}`, as(VIEWER_TOKEN))).status, path).toBe(404);
+      }
+      const h = (await (await fetch(`${reader.url}${history}`, as(VIEWER_TOKEN))).json()) as { records: Array<{ action: string }> };
+      expect(h.records.map((r) => r.action)).toEqual(expect.arrayContaining(["install", "upgrade"]));
+      expect(await (await fetch(`${probe}/metrics`)).text()).toContain("berth_leader 0");
+      const ping = JSON.stringify({ zen: "hi" });
+      expect((await fetch(`${probe}/hooks/git`, { method: "POST", headers: { "x-hub-signature-256": sign(ping), "x-github-event": "ping" }, body: ping })).status).toBe(200);
+    } finally {
+      await reader.close();
+      await src.close();
     }
   });
 
