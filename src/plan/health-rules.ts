@@ -110,8 +110,8 @@ export function objectProblem(kind: HealthKind, live: LiveWorkload | undefined):
   }
 }
 
-/** What an object's health says when it is healthy, for a release of one workload. */
-function healthySummary(kind: HealthKind, live: LiveWorkload): string {
+/** What an object's health says when it is healthy (`2/2 available`): for a release of one workload, and an object's state. */
+export function healthySummary(kind: HealthKind, live: LiveWorkload): string {
   const st = live.status ?? {};
   switch (kind) {
     case "Deployment":

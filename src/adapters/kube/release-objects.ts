@@ -7,7 +7,7 @@
 import * as k8s from "@kubernetes/client-node";
 import pLimit from "p-limit";
 import { allOf } from "../../enum.ts";
-import { objectProblem, WORKLOAD_KINDS, type HealthKind, type LiveWorkload } from "../../plan/health-rules.ts";
+import { healthySummary, objectProblem, WORKLOAD_KINDS, type HealthKind, type LiveWorkload } from "../../plan/health-rules.ts";
 import { httpStatus, type Call } from "./call.ts";
 
 /** One object as a manifest names it; `namespace` absent for a cluster-scoped one. */
@@ -101,26 +101,11 @@ function workloadState(kind: HealthKind, live: Live): { state: ObjectState; mess
   const problem = objectProblem(kind, live as LiveWorkload);
   const st = live.status ?? {};
   const cond = (type: string) => st.conditions?.find((c) => c.type === type && c.status !== undefined);
-  if (problem === undefined) return { state: "ready", message: readySummary(kind, live as LiveWorkload) };
+  if (problem === undefined) return { state: "ready", message: healthySummary(kind, live as LiveWorkload) };
   // failed: what will not get better by waiting — a Job out of retries, a Deployment past its progress deadline
   if (kind === "Job" && cond("Failed")?.status === "True") return { state: "failed", message: problem };
   if (kind === "Deployment" && cond("Progressing")?.status === "False" && cond("Progressing")?.reason === "ProgressDeadlineExceeded") return { state: "failed", message: problem };
   return { state: "progressing", message: problem };
-}
-
-// As the health rules word a healthy release of one workload (health-rules.ts keeps its own private).
-function readySummary(kind: HealthKind, live: LiveWorkload): string {
-  const st = live.status ?? {};
-  switch (kind) {
-    case "Deployment":
-      return `${st.availableReplicas ?? 0}/${live.spec?.replicas ?? 1} available`;
-    case "StatefulSet":
-      return `${st.readyReplicas ?? 0}/${live.spec?.replicas ?? 1} ready`;
-    case "DaemonSet":
-      return `${st.numberAvailable ?? 0}/${st.desiredNumberScheduled ?? 0} available`;
-    case "Job":
-      return "complete";
-  }
 }
 
 const createdAt = (live: unknown): string | undefined => {
