@@ -22,7 +22,10 @@
  * 10Gi, which return to the pool when their claim is deleted; Pods become
  * Running and Ready, Job Pods Succeeded; a Pod whose image (or label
  * `berth.dev/test-behaviour`) says `never-ready`, `crash` or `fail`
- * misbehaves accordingly (kwok-stages.yaml). The admin user is in
+ * misbehaves accordingly (kwok-stages.yaml). Every container serves the
+ * log lines of kwok-logs.ts (`kubectl logs`, with --tail, --previous and
+ * --follow) from kwok's kubelet-like server on 127.0.0.1, the nodes'
+ * InternalIP; its port is the nodes' kubeletEndpoint. The admin user is in
  * system:masters. Clusters of a test run live in ~/.cache/berth/runs/<pid>/
  * and are reaped by the next run if this one was killed.
  */
@@ -34,12 +37,14 @@ import { fileURLToPath } from "node:url";
 import type { Binaries } from "./binaries.ts";
 import { bootstrapCluster, waitForWorkloadReady, waitUntil } from "./bootstrap.ts";
 import { writeKubeconfig } from "./kubeconfig.ts";
+import { writeKwokLogs } from "./kwok-logs.ts";
 import { createPki, type Pki } from "./pki.ts";
 import { freePorts } from "./ports.ts";
 import { isAlive, spawnGroup, stopGroups } from "./processes.ts";
 import { runsBaseDir, writeState, type ClusterState } from "./state.ts";
 
 export { ensureBinaries, cacheDir, type Binaries } from "./binaries.ts";
+export { KWOK_LOG_LINES, KWOK_PREVIOUS_LOG_LINES } from "./kwok-logs.ts";
 
 export const KWOK_STAGES = join(dirname(fileURLToPath(import.meta.url)), "kwok-stages.yaml");
 const SERVICE_CIDR = "10.96.0.0/16";
@@ -108,6 +113,11 @@ async function getOk(url: string, pki: Pki): Promise<true | undefined> {
   return (await get(url, pki)) === 200 ? true : undefined;
 }
 
+async function httpOk(url: string): Promise<true | undefined> {
+  const res = await fetch(url, { signal: AbortSignal.timeout(2_000) });
+  return res.ok ? true : undefined;
+}
+
 async function etcdHealthy(url: string): Promise<true | undefined> {
   const res = await fetch(url);
   const body = (await res.json()) as { health?: string };
@@ -136,9 +146,12 @@ async function startOnce(options: StartClusterOptions): Promise<LocalCluster> {
   const logs = join(dataDir, "logs");
   await mkdir(logs, { recursive: true });
 
-  const [etcdClient, etcdPeer, apiPort] = await freePorts(3);
+  const [etcdClient, etcdPeer, apiPort, kubeletPort] = await freePorts(4);
   const server = `https://127.0.0.1:${apiPort}`;
-  const pki = await createPki(join(dataDir, "pki"), SERVICE_IP);
+  const [pki, kwokLogsConfig] = await Promise.all([
+    createPki(join(dataDir, "pki"), SERVICE_IP),
+    writeKwokLogs(join(dataDir, "container-logs")),
+  ]);
   const kubeconfigPath = join(dataDir, "kubeconfig");
   await writeKubeconfig(kubeconfigPath, {
     name, server, caCert: pki.caCert, clientCert: pki.adminCert, clientKey: pki.adminKey,
@@ -179,6 +192,10 @@ async function startOnce(options: StartClusterOptions): Promise<LocalCluster> {
     `--service-account-signing-key-file=${pki.serviceAccountKey}`,
     `--service-cluster-ip-range=${SERVICE_CIDR}`,
     "--authorization-mode=RBAC", "--allow-privileged=true",
+    // kwok's nodes: InternalIP 127.0.0.1 and kwok's port (there is no DNS for
+    // their Hostname). Without --kubelet-certificate-authority the API server
+    // does not verify the "kubelet's" certificate (kwok's own, self-signed).
+    "--kubelet-preferred-address-types=InternalIP",
     "--enable-priority-and-fairness=false", "--profiling=false",
   ];
   const startApiServer = async (): Promise<void> => {
@@ -215,11 +232,17 @@ async function startOnce(options: StartClusterOptions): Promise<LocalCluster> {
       `--kubeconfig=${kubeconfigPath}`, "--secure-port=0", "--leader-elect=false",
     ]);
     await run("kwok", binaries.kwok, [
-      `--kubeconfig=${kubeconfigPath}`, `--config=${KWOK_STAGES}`,
+      `--kubeconfig=${kubeconfigPath}`, `--config=${KWOK_STAGES}`, `--config=${kwokLogsConfig}`,
       "--manage-all-nodes=false", "--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake",
-      "--cidr=10.244.0.0/16", "--node-ip=10.0.0.1",
+      "--cidr=10.244.0.0/16",
+      // the kubelet-like server (HTTPS and HTTP on one port) every node points at
+      "--node-ip=127.0.0.1", `--node-port=${kubeletPort}`, `--server-address=127.0.0.1:${kubeletPort}`,
     ]);
-    await bootstrapCluster({ kubeconfigPath, nodes, persistentVolumes: options.persistentVolumes ?? 30 });
+    await Promise.all([
+      bootstrapCluster({ kubeconfigPath, nodes, persistentVolumes: options.persistentVolumes ?? 30 }),
+      // kwok exits when its port was taken meanwhile (then startCluster tries again)
+      waitFor("kwok's server /healthz", "kwok", () => httpOk(`http://127.0.0.1:${kubeletPort}/healthz`)),
+    ]);
     await waitForWorkloadReady(kubeconfigPath, nodes, timeoutMs, () => {
       for (const component of Object.keys(pids)) expectRunning(component);
     });

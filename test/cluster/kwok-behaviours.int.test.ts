@@ -1,10 +1,14 @@
-// What the kwok Stages (kwok-stages.yaml) and the PersistentVolume pool give
-// tests: Jobs that complete or fail, Pods that crash, claims that bind.
+// What the kwok Stages (kwok-stages.yaml), the PersistentVolume pool and
+// kwok's logs (kwok-logs.ts) give tests: Jobs that complete or fail, Pods that
+// crash, claims that bind, and logs kubectl can read and follow.
 import { AppsV1Api, BatchV1Api, CoreV1Api, KubeConfig, type V1Job } from "@kubernetes/client-node";
+import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { waitUntil } from "./bootstrap.ts";
+import { KWOK_LOG_LINES, KWOK_PREVIOUS_LOG_LINES } from "./kwok-logs.ts";
 
 const [cluster] = inject("clusters");
+const binaries = inject("binaries");
 const kc = new KubeConfig();
 kc.loadFromFile(cluster!.kubeconfig);
 const core = kc.makeApiClient(CoreV1Api);
@@ -142,5 +146,40 @@ describe("kwok behaviours", () => {
     expect(status.currentReplicas).toBe(2);
     const claims = await core.listNamespacedPersistentVolumeClaim({ namespace, labelSelector: "app=redis" });
     expect(claims.items.map((c) => c.status?.phase)).toEqual(["Bound", "Bound"]);
+  });
+
+  describe("logs", () => {
+    const kubectl = (...args: string[]) => ["--kubeconfig", cluster!.kubeconfig, "-n", namespace, ...args];
+
+    beforeAll(async () => {
+      await core.createNamespacedPod({ namespace, body: { metadata: { name: "talker" }, spec: { containers: [{ name: "main", image: "registry.example.com/shop/api:1" }] } } });
+      await waitUntil(
+        "Pod talker Running",
+        async () => ((await core.readNamespacedPod({ name: "talker", namespace })).status?.phase === "Running" ? true : undefined),
+        60_000,
+      );
+    });
+
+    it("kubectl logs prints every container's lines from kwok's server; --tail the last ones, --previous the previous run's", async () => {
+      expect((await execa(binaries.kubectl, kubectl("logs", "talker"))).stdout).toBe(KWOK_LOG_LINES.join("\n"));
+      expect((await execa(binaries.kubectl, kubectl("logs", "talker", "--tail=2"))).stdout).toBe(KWOK_LOG_LINES.slice(-2).join("\n"));
+      expect((await execa(binaries.kubectl, kubectl("logs", "talker", "--previous"))).stdout).toBe(KWOK_PREVIOUS_LOG_LINES.join("\n"));
+      const node = await core.readNode({ name: "kwok-node-0" });
+      expect(node.status?.addresses).toEqual([{ type: "InternalIP", address: "127.0.0.1" }, { type: "Hostname", address: "kwok-node-0" }]);
+      expect(node.status?.daemonEndpoints?.kubeletEndpoint?.Port).toBeGreaterThan(0);
+    });
+
+    it("kubectl logs -f prints the lines and keeps following until stopped", async () => {
+      const follow = execa(binaries.kubectl, kubectl("logs", "talker", "--follow"), { reject: false });
+      let out = "";
+      follow.stdout.setEncoding("utf8");
+      follow.stdout.on("data", (chunk: string) => (out += chunk));
+      await waitUntil("the followed lines", async () => (out === `${KWOK_LOG_LINES.join("\n")}\n` ? true : undefined), 30_000, 50);
+      // a follow only ends when the client stops it: still running a moment later
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      expect(follow.exitCode).toBeNull();
+      follow.kill();
+      expect((await follow).stdout).toBe(KWOK_LOG_LINES.join("\n"));
+    });
   });
 });
