@@ -1,9 +1,9 @@
 // A release as a person inspects it through berth, on a real cluster: berth
 // installs an application from a real git remote with the real helm, then
 // reads the release's objects with their readiness, its pods (kwok makes them
-// Ready), their events and logs, and restarts it. A Deployment someone made by
-// hand with the release's very labels is not the release's: its pods are not
-// listed and their logs are refused. A Project's identity reads only what its
+// Ready), their events and logs (kwok serves the lines of kwok-logs.ts), and
+// restarts it. A Deployment someone made by hand with the release's very labels
+// is not the release's: its pods are not listed and their logs are refused. A Project's identity reads only what its
 // Role allows, and a restart as that identity is refused by the API server.
 import * as k8s from "@kubernetes/client-node";
 import { pino } from "pino";
@@ -12,6 +12,7 @@ import { createKube, type KubeClient } from "../../src/adapters/kube.ts";
 import type { ReleaseProject } from "../../src/model/types.ts";
 import { followPodLogs, podLogs, releaseEvents, releaseObjects, releasePods, restartRelease, type InspectTarget } from "../../src/reconcile/inspect.ts";
 import type { ActionRecord } from "../../src/reconcile/memo.ts";
+import { KWOK_LOG_LINES, KWOK_PREVIOUS_LOG_LINES } from "../cluster/kwok-logs.ts";
 import { commitFiles, createBareRepo, removeRepo, type GitFixture } from "../support/git.ts";
 import { berth, clusterFiles, kubeFor, tempCacheDir, webComponent } from "../reconcile/fixture.ts";
 
@@ -159,17 +160,73 @@ describe("a release's objects, pods and events", () => {
 });
 
 describe("logs", () => {
-  it("a kwok node has no kubelet to serve logs: the read fails saying the node cannot give them, in the API server's words", async () => {
-    const [pod] = (await releasePods(target, REL)).pods;
-    const name = pod!.name;
-    const cannot = `cluster east: release ${NS}/insp-api: logs of container insp-api of pod ${NS}/${name}: the node kwok-node-0 cannot give them (the API server could not get them from its kubelet): `;
-    await expect(podLogs(target, REL, { pod: name })).rejects.toThrow(
-      `${cannot}Get "https://:10250/containerLogs/${NS}/${name}/insp-api?limitBytes=524288&tailLines=500": dial tcp :10250: connect: connection refused`,
-    );
-    // a follow fails the same way before any text (its first read asks for no lines)
-    await expect(followPodLogs(target, REL, { pod: name, signal: new AbortController().signal })).rejects.toThrow(
-      `${cannot}Get "https://:10250/containerLogs/${NS}/${name}/insp-api?tailLines=0": dial tcp :10250: connect: connection refused`,
-    );
+  const lines = (l: readonly string[]) => l.map((line) => `${line}\n`).join("");
+  const releasePod = async () => (await releasePods(target, REL)).pods[0]!.name;
+
+  it("a kwok pod's logs are read: its lines, the last ones with tail, cut at limitBytes, and kwok's previous run's", async () => {
+    const name = await releasePod();
+    expect(await podLogs(target, REL, { pod: name })).toMatchObject({ cluster: "east", release: "insp-api", pod: name, container: "insp-api", previous: false, text: lines(KWOK_LOG_LINES), truncated: false });
+    expect((await podLogs(target, REL, { pod: name, tail: 2 })).text).toBe(lines(KWOK_LOG_LINES.slice(-2)));
+    expect(await podLogs(target, REL, { pod: name, limitBytes: 30 })).toMatchObject({ text: lines(KWOK_LOG_LINES).slice(0, 30), truncated: true });
+    // kwok gives a previous run's log for every container, restarted or not
+    expect(await podLogs(target, REL, { pod: name, previous: true })).toMatchObject({ previous: true, text: lines(KWOK_PREVIOUS_LOG_LINES) });
+  });
+
+  it("a follow yields the lines, stays open after them, and ends when aborted; one bounded by maxMs ends by itself", async () => {
+    const name = await releasePod();
+    const abort = new AbortController();
+    const stream = await followPodLogs(target, REL, { pod: name, signal: abort.signal });
+    expect(stream).toMatchObject({ pod: name, container: "insp-api", previous: false });
+    const chunks = stream.chunks[Symbol.asyncIterator]();
+    let text = "";
+    while (text.length < lines(KWOK_LOG_LINES).length) {
+      const next = await chunks.next();
+      if (next.done) break;
+      text += next.value;
+    }
+    expect(text).toBe(lines(KWOK_LOG_LINES));
+    const after = chunks.next();
+    expect(await Promise.race([after.then(() => "ended"), new Promise((r) => setTimeout(() => r("open"), 1_000))])).toBe("open");
+    abort.abort();
+    expect(await after).toEqual({ done: true, value: undefined });
+
+    const bounded = await followPodLogs(target, REL, { pod: name, tail: 1, maxMs: 1_000, signal: new AbortController().signal });
+    let last = "";
+    for await (const chunk of bounded.chunks) last += chunk;
+    expect(last).toBe(lines(KWOK_LOG_LINES.slice(-1)));
+  });
+
+  describe("a node the API server cannot reach", () => {
+    // A node no kwok manages, its kubelet port closed, and a pod bound to it: the API server's
+    // dial fails. Tainted and unschedulable, so no other test's pod lands there.
+    const node = "insp-unreachable";
+    const req = { namespace: NS, pod: "stranded", container: "main", node };
+
+    beforeAll(async () => {
+      await k().core.createNode({
+        body: {
+          metadata: { name: node },
+          spec: { unschedulable: true, taints: [{ key: "berth.dev/unreachable", effect: "NoSchedule" }] },
+          status: { addresses: [{ type: "InternalIP", address: "127.0.0.1" }], daemonEndpoints: { kubeletEndpoint: { Port: 1 } } },
+        },
+      });
+      await k().core.createNamespacedPod({ namespace: NS, body: { metadata: { name: "stranded" }, spec: { nodeName: node, containers: [{ name: "main", image: "registry.example.com/test/stranded:1" }] } } });
+    });
+
+    afterAll(async () => {
+      // no kubelet will confirm a graceful deletion there
+      await k().core.deleteNamespacedPod({ name: "stranded", namespace: NS, gracePeriodSeconds: 0 }).catch(() => undefined);
+      await k().core.deleteNode({ name: node }).catch(() => undefined);
+    });
+
+    it("the read and the follow fail saying the node cannot give them, in the API server's words", async () => {
+      const cannot = `cluster east: logs of container main of pod ${NS}/stranded: the node ${node} cannot give them (the API server could not get them from its kubelet): `;
+      await expect(kube.readPodLog(req)).rejects.toThrow(`${cannot}Get "https://127.0.0.1:1/containerLogs/${NS}/stranded/main": dial tcp 127.0.0.1:1: connect: connection refused`);
+      // a follow fails the same way before any text (its first read asks for no lines)
+      await expect(kube.followPodLog({ ...req, signal: new AbortController().signal })).rejects.toThrow(
+        `${cannot}Get "https://127.0.0.1:1/containerLogs/${NS}/stranded/main?tailLines=0": dial tcp 127.0.0.1:1: connect: connection refused`,
+      );
+    });
   });
 
   it("a pod outside the release is refused before any node is asked: the impostor's, with the release's labels, and another namespace's", async () => {
