@@ -3,8 +3,10 @@
 // reads the release's objects with their readiness, its pods (kwok makes them
 // Ready), their events and logs (kwok serves the lines of kwok-logs.ts), and
 // restarts it. A Deployment someone made by hand with the release's very labels
-// is not the release's: its pods are not listed and their logs are refused. A Project's identity reads only what its
-// Role allows, and a restart as that identity is refused by the API server.
+// is not the release's: its pods are not listed and their logs are refused. A
+// Project's identity reads only what its Role allows, and a restart as that
+// identity is refused by the API server. A node the API server cannot reach
+// gives no logs, and berth says so.
 import * as k8s from "@kubernetes/client-node";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
