@@ -16,6 +16,7 @@ import { createApp } from "./server.ts";
 import { createServeState } from "./state.ts";
 import { defineRoute, HttpError } from "./router.ts";
 import { openapiDocument } from "./openapi.ts";
+import { createSerial } from "./serial.ts";
 import { Type } from "@sinclair/typebox";
 import { startService, type LeaderHook, type Service, type ServiceOptions } from "./service.ts";
 
@@ -42,7 +43,7 @@ const restartRoute: NonNullable<ServiceOptions["routes"]> = (state) => [
 
 // The documented answers, as validators over the document the server generates (with the test action).
 const DOC = openapiDocument(
-  createApp({ state: createServeState(), metrics: createMetrics(), log: createLogger({ level: "silent" }), history: () => Promise.reject(new Error("unused")), webhook: { secret: () => undefined, trigger: () => undefined }, routes: restartRoute(createServeState()) }).routes,
+  createApp({ state: createServeState(), metrics: createMetrics(), log: createLogger({ level: "silent" }), history: () => Promise.reject(new Error("unused")), webhook: { secret: () => undefined, trigger: () => undefined }, routes: restartRoute(createServeState(), { trigger: () => undefined, serial: createSerial(), leading: () => true }) }).routes,
 ) as unknown as OpenApiDoc;
 const check = answerChecker(DOC);
 const documented = (path: string, status = 200) => check("get", path, status);
@@ -259,7 +260,7 @@ describe("service", () => {
     });
 
     it("documents the test action with 401 and 403, and every refusal matches the Error schema", async () => {
-      const app = createApp({ state: createServeState(), metrics: createMetrics(), log: createLogger({ level: "silent" }), history: () => Promise.reject(new Error("unused")), webhook: { secret: () => undefined, trigger: () => undefined }, routes: restartRoute(createServeState()) });
+      const app = createApp({ state: createServeState(), metrics: createMetrics(), log: createLogger({ level: "silent" }), history: () => Promise.reject(new Error("unused")), webhook: { secret: () => undefined, trigger: () => undefined }, routes: restartRoute(createServeState(), { trigger: () => undefined, serial: createSerial(), leading: () => true }) });
       const doc = openapiDocument(app.routes) as unknown as OpenApiDoc;
       const op = doc.paths["/api/v1/clusters/{cluster}/releases/{release}/restart"]!.post!;
       expect(Object.keys(op.responses).sort()).toEqual(["202", "400", "401", "403", "404"]);

@@ -9,6 +9,7 @@ import type { ApiOptions } from "./api.ts";
 import type { TokenEntry } from "./auth.ts";
 import type { Metrics } from "./metrics.ts";
 import type { Route } from "./router.ts";
+import { createSerial, type Serial } from "./serial.ts";
 import { apiHost, createApp, listen, publicRouter, type Listening } from "./server.ts";
 import { createServeState, type ServeState } from "./state.ts";
 
@@ -31,8 +32,8 @@ export interface ServiceOptions {
    * served on loopback only (a non-loopback host is refused), and nobody acts.
    */
   tokens?: () => readonly TokenEntry[];
-  /** More routes (per-release reads, actions); see Route.access. */
-  routes?: (state: ServeState) => Route[];
+  /** More routes (per-release reads, actions); see Route.access. Actions reach the loop through `control`. */
+  routes?: (state: ServeState, control: ServiceControl) => Route[];
   port: number;
   /** Default: 0.0.0.0 with tokens, 127.0.0.1 without. */
   host?: string;
@@ -49,6 +50,19 @@ export interface ServiceOptions {
   afterPass?: (p: { report: RunReport; metrics: Metrics }) => Promise<void>;
 }
 
+/** What an action route may ask of the running service. */
+export interface ServiceControl {
+  /** Runs a pass as soon as the current one ends. */
+  trigger(): void;
+  /**
+   * The queue the leader's reconcile (and its drift check) runs in: an action
+   * that writes a release's records runs in it too, after the running pass.
+   */
+  serial: Serial;
+  /** Whether this replica leads (reconciles) now. */
+  leading(): boolean;
+}
+
 export interface Service {
   url: string;
   /** The public routes' own listener, with `probe`. */
@@ -56,6 +70,8 @@ export interface Service {
   state: ServeState;
   /** Runs a pass as soon as the current one ends (what the webhook calls). */
   trigger(): void;
+  /** The queue the leader's pass and the API's actions share (see ServiceControl). */
+  serial: Serial;
   /** Resolves after the next pass that started after this call has ended. */
   nextPass(): Promise<void>;
   /** Stops taking requests, lets the running pass finish, stops the loop. */
@@ -71,6 +87,7 @@ export async function startService(o: ServiceOptions): Promise<Service> {
   const stop = new AbortController();
   let waiters: Array<{ after: number; resolve: () => void }> = [];
   let passes = 0;
+  const serial = createSerial();
 
   // One pass of the service, shaped as a Reconciler so that runWatch drives it
   // (interval, trigger coalescing, one at a time). A follower only reads.
@@ -79,11 +96,15 @@ export async function startService(o: ServiceOptions): Promise<Service> {
     try {
       let report: RunReport | undefined;
       if (isLeader()) {
-        report = await o.reconciler.runOnce();
-        state.lastRun = report;
-        state.lastRunAt = new Date();
-        o.metrics.observeRun(report);
-        await o.afterPass?.({ report, metrics: o.metrics }).catch((err: unknown) => o.log.error({ err: (err as Error).message }, "after-pass hook failed"));
+        // In the queue the API's actions use: none writes a record while the pass does.
+        report = await serial.run("the reconcile pass", async () => {
+          const r = await o.reconciler.runOnce();
+          state.lastRun = r;
+          state.lastRunAt = new Date();
+          o.metrics.observeRun(r);
+          await o.afterPass?.({ report: r, metrics: o.metrics }).catch((err: unknown) => o.log.error({ err: (err as Error).message }, "after-pass hook failed"));
+          return r;
+        });
       }
       const snap = await o.reconciler.snapshot();
       state.snapshot = { ...snap, at: new Date() };
@@ -122,7 +143,7 @@ export async function startService(o: ServiceOptions): Promise<Service> {
     log: o.log,
     history: o.history,
     ...(o.tokens ? { tokens: o.tokens } : {}),
-    ...(o.routes ? { routes: o.routes(state) } : {}),
+    ...(o.routes ? { routes: o.routes(state, { trigger: () => loop.trigger(), serial, leading: isLeader }) } : {}),
     // a push may come with a new chart version: the indexes are read again at once, not at their interval
     webhook: { secret: o.webhookSecret, trigger: () => { o.reconciler.refreshCharts(); loop.trigger(); }, ...(o.webhookBodyLimit ? { bodyLimit: o.webhookBodyLimit } : {}) },
   });
@@ -146,6 +167,7 @@ export async function startService(o: ServiceOptions): Promise<Service> {
     ...(probe ? { probeUrl: probe.url } : {}),
     state,
     trigger: loop.trigger,
+    serial,
     nextPass: () => new Promise<void>((resolve) => waiters.push({ after: passes, resolve })),
     close: () =>
       (closing ??= (async () => {
