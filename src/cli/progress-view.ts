@@ -95,6 +95,8 @@ const PAST: Record<RecordKind, string> = {
   uninstall: "uninstalled",
   "correct-drift": "corrected drift",
   restart: "restarted",
+  sync: "synced",
+  resume: "resumed",
 };
 
 const versions = (from?: string, to?: string) => (from && to ? ` ${from} -> ${to}` : to ? ` ${to}` : "");

@@ -83,7 +83,8 @@ export const registerReleaseOps: RegisterCommand = (program, ctx) => {
     .action(async (release: string, f: Flags) => {
       await withCluster(ctx, f, async ({ target, desired }) => {
         const rel = await findRelease(target, release, f.namespace, nsOf(desired, target.name, release));
-        await resume(target, rel);
+        const application = desired.byCluster.get(target.name)?.find((s) => s.name === rel.name && s.namespace === rel.namespace)?.application;
+        await resume(target, rel, { commit: desired.commit, ...(application ? { application } : {}) });
         ctx.stdout.write(`resumed ${rel.name} on ${target.name}; the next reconcile brings it back to git\n`);
       });
     });

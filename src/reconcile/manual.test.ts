@@ -4,7 +4,7 @@ import type { UpgradeStep } from "../model/types.ts";
 import { emptyMemo, type ObservedRelease, type ReleaseMemo } from "../plan/observed.ts";
 import { spec } from "../plan/test-specs.ts";
 import type { ClusterTarget } from "./cluster.ts";
-import { manualRollback } from "./manual.ts";
+import { manualRollback, resume } from "./manual.ts";
 import { readBook } from "./memo.ts";
 import { fakeKube, recordingHelm } from "./test-fakes.ts";
 
@@ -85,6 +85,16 @@ describe("berth rollback runs the rollback steps of the versions it crosses", ()
     expect(t.book().records.at(-1)).toMatchObject({ action: "rollback", result: "failed", steps: [{ kind: "rollback", to: "2.5.0", succeeded: false }] });
   });
 
+  it("asked through the API: the record names who asked, and the application git places the release in", async () => {
+    const f = fakeKube(observed);
+    const target: ClusterTarget = { name: "east", paused: false, allowEmpty: false, kube: f.kube, helm: recordingHelm().helm };
+    const rel = { namespace: "shop", name: "shop-api", book: readBook(undefined) };
+    const desired = spec("shop-api", { namespace: "shop", application: "shop", component: { name: "api", version: "2.5.0" } });
+    const actor = { name: "shop-oncall", role: "operator" as const };
+    await manualRollback(target, desired, rel, 3, "c1", 1_000, { log: pino({ level: "silent" }), actor });
+    expect(readBook(f.memos.get("shop/shop-api")).records.at(-1)).toMatchObject({ action: "rollback", result: "succeeded", application: "shop", actor });
+  });
+
   it("a rollback to a revision of the same or a higher version crosses no step", async () => {
     const t = setup();
     await t.run(3);
@@ -130,5 +140,31 @@ describe("berth rollback of a Project's release that impersonates", () => {
       /belongs to Project shop-team, which acts as system:serviceaccount:shop:berth-shop, and berth's clients for cluster east cannot impersonate; nothing was changed/,
     );
     expect([h.calls.length, f.jobs.size, f.memos.size]).toEqual([0, 0, 0]);
+  });
+});
+
+describe("berth resume", () => {
+  const target = (f: ReturnType<typeof fakeKube>): ClusterTarget => ({ name: "east", paused: false, allowEmpty: false, kube: f.kube, helm: recordingHelm().helm });
+
+  it("lifts the suspension and resets the retry count, recorded in the same write with who asked", async () => {
+    const f = fakeKube(observed);
+    const old = { at: "2025-01-01T00:00:00.000Z", commit: "c0", cluster: "east", release: "shop-api", namespace: "shop", action: "rollback" as const, steps: [], result: "succeeded" as const, durationMs: 1 };
+    const rel = { namespace: "shop", name: "shop-api", book: { memo: { ...emptyMemo(), suspendedDigest: "d1", failures: 3 }, records: [old] } };
+    const actor = { name: "platform", role: "admin" as const };
+    const rec = await resume(target(f), rel, { commit: "c1", application: "shop", actor });
+    const book = readBook(f.memos.get("shop/shop-api"));
+    expect(book.memo.suspendedDigest).toBeUndefined();
+    expect(book.memo.failures).toBe(0);
+    expect(book.records).toEqual([old, rec]);
+    expect(rec).toMatchObject({ action: "resume", result: "succeeded", commit: "c1", cluster: "east", release: "shop-api", namespace: "shop", application: "shop", actor, steps: [] });
+    expect(rec.reason).toMatch(/suspension set by a manual rollback is lifted/);
+  });
+
+  it("a release that was not suspended: its retry count is reset, and the record says so; from the CLI, no actor", async () => {
+    const f = fakeKube(observed);
+    const rec = await resume(target(f), { namespace: "shop", name: "shop-api", book: { memo: { ...emptyMemo(), failures: 2 }, records: [] } }, { commit: "c1" });
+    expect(rec.reason).toMatch(/was not suspended; its retry count is reset/);
+    expect(rec.actor).toBeUndefined();
+    expect(readBook(f.memos.get("shop/shop-api")).memo.failures).toBe(0);
   });
 });

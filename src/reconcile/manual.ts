@@ -1,6 +1,8 @@
 // What a person does by hand to one release: read its history, roll it back
 // to a Helm revision (running the rollback steps of the versions it crosses,
-// and suspending automatic reconciliation), resume it.
+// and suspending automatic reconciliation), resume it. The CLI and the API's
+// actions call these alike; each is recorded in the release's history, with
+// who asked when it came through the API.
 import semver from "semver";
 import { BerthError } from "../errors.ts";
 import type { Logger } from "../log.ts";
@@ -8,9 +10,10 @@ import { releaseDigest } from "../plan/digest.ts";
 import type { ReleaseMemo } from "../plan/observed.ts";
 import { rollbackSteps } from "../plan/semver-path.ts";
 import type { ReleaseSpec, StepSpec } from "../model/types.ts";
+import type { Actor } from "./actor.ts";
 import type { ClusterTarget } from "./cluster.ts";
 import { withActing } from "./context.ts";
-import { readBook, writeBook, type ReleaseBook, type StepRecord } from "./memo.ts";
+import { readBook, writeBook, type ActionRecord, type ReleaseBook, type StepRecord } from "./memo.ts";
 import { beginMove, endMove } from "./move.ts";
 import { runStep, stepSecurity } from "./run-step.ts";
 
@@ -51,6 +54,8 @@ export interface ManualRollbackOptions {
   log: Logger;
   /** Bound of a rollback step's Job that declares no timeoutSeconds. */
   stepTimeoutMs?: number;
+  /** Who asked (the API token's name and role), kept in the record. */
+  actor?: Actor;
 }
 
 /**
@@ -136,6 +141,7 @@ export async function manualRollback(
         cluster: target.name,
         release: rel.name,
         namespace: rel.namespace,
+        ...(desired?.application ? { application: desired.application } : {}),
         action: "rollback",
         ...(from ? { fromVersion: from } : {}),
         ...(rev.version ? { toVersion: rev.version } : {}),
@@ -144,6 +150,7 @@ export async function manualRollback(
         ...(error ? { error } : {}),
         ...(after?.revisions.at(-1) ? { helmRevision: after.revisions.at(-1)!.revision } : {}),
         durationMs: Date.now() - started.getTime(),
+        ...(opts.actor ? { actor: opts.actor } : {}),
       },
     ],
   };
@@ -152,7 +159,38 @@ export async function manualRollback(
   return book;
 }
 
-export async function resume(target: ClusterTarget, rel: FoundRelease): Promise<void> {
-  const { suspendedDigest: _s, ...memo } = rel.book.memo;
-  await target.kube.writeMemo(rel.namespace, rel.name, writeBook({ ...rel.book, memo: { ...memo, failures: 0 } }));
+export interface ResumeOptions {
+  /** The revision berth reads now, kept in the record. */
+  commit: string;
+  /** The release's application, when git declares it. */
+  application?: string;
+  /** Who asked (the API token's name and role). */
+  actor?: Actor;
+}
+
+/**
+ * Lifts the suspension a manual rollback set and resets the retry count, so
+ * the next reconcile brings the release back to git; recorded (kind resume)
+ * in the same write.
+ */
+export async function resume(target: ClusterTarget, rel: FoundRelease, o: ResumeOptions): Promise<ActionRecord> {
+  const { suspendedDigest, ...memo } = rel.book.memo;
+  const record: ActionRecord = {
+    at: new Date().toISOString(),
+    commit: o.commit,
+    cluster: target.name,
+    release: rel.name,
+    namespace: rel.namespace,
+    ...(o.application ? { application: o.application } : {}),
+    action: "resume",
+    steps: [],
+    result: "succeeded",
+    durationMs: 0,
+    reason: suspendedDigest
+      ? "the suspension set by a manual rollback is lifted: the next reconcile brings the release back to git"
+      : "it was not suspended; its retry count is reset, so the next reconcile acts on it again",
+    ...(o.actor ? { actor: o.actor } : {}),
+  };
+  await target.kube.writeMemo(rel.namespace, rel.name, writeBook({ memo: { ...memo, failures: 0 }, records: [...rel.book.records, record] }));
+  return record;
 }

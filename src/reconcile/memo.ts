@@ -44,12 +44,23 @@ export interface CrdChanges {
 
 /**
  * What a record names: a planned action that changes the cluster, a correction of drift found between loops,
- * or a rollout restart someone asked for (reconcile/inspect.ts).
+ * a rollout restart someone asked for (reconcile/inspect.ts), a reconcile someone asked for now (sync), or the
+ * lifting of a manual rollback's suspension (resume).
  */
-export type RecordKind = Exclude<ActionKind, "none" | "blocked"> | "correct-drift" | "restart";
+export type RecordKind = Exclude<ActionKind, "none" | "blocked"> | "correct-drift" | "restart" | "sync" | "resume";
 
 /** Every kind a record can hold, for the API's schema; the compiler holds it to RecordKind. */
-export const RECORD_KINDS = allOf<RecordKind>()(["install", "adopt", "upgrade", "rollback", "remediate", "unlock", "uninstall", "correct-drift", "restart"]);
+export const RECORD_KINDS = allOf<RecordKind>()(["install", "adopt", "upgrade", "rollback", "remediate", "unlock", "uninstall", "correct-drift", "restart", "sync", "resume"]);
+
+/**
+ * Kinds that record what someone asked for, not a change to the release: a
+ * release's last action and last error (status) pass over them, so asking for
+ * a sync does not make a failed release look fine before the pass has run.
+ */
+export const REQUEST_KINDS: ReadonlySet<RecordKind> = new Set<RecordKind>(["sync", "resume"]);
+
+/** The newest record of a change to the release (not a request; see REQUEST_KINDS). */
+export const lastChange = (records: readonly ActionRecord[]): ActionRecord | undefined => records.findLast((r) => !REQUEST_KINDS.has(r.action));
 
 /** One action berth took on one release. */
 export interface ActionRecord {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { KubeClient } from "../adapters/kube.ts";
 import type { ClusterTarget } from "./cluster.ts";
+import type { ActionRecord } from "./memo.ts";
 import { clusterStatus } from "./status.ts";
 
 describe("clusterStatus", () => {
@@ -11,5 +12,25 @@ describe("clusterStatus", () => {
     const s = await clusterStatus(target, [], { seen: { unreachable: "cluster east: connect ETIMEDOUT" } });
     expect(s).toEqual({ name: "east", paused: false, reachable: false, error: "cluster east: connect ETIMEDOUT", releases: [] });
     expect(calls).toBe(0);
+  });
+
+  it("a sync or resume someone asked for is not the release's last action: a failed upgrade stays its last action and error", async () => {
+    const rec = (action: ActionRecord["action"], result: ActionRecord["result"], error?: string): ActionRecord => ({
+      at: "2025-01-01T00:00:00.000Z",
+      commit: "c1",
+      cluster: "east",
+      release: "shop-api",
+      namespace: "shop",
+      action,
+      steps: [],
+      result,
+      ...(error ? { error } : {}),
+      durationMs: 1,
+    });
+    const observed = [{ name: "shop-api", namespace: "shop", managed: true, prune: false, revisions: [{ revision: 2, status: "failed" as const, version: "3.0.6" }] }];
+    const books = new Map([["shop/shop-api", { memo: { failures: 1, steps: [] } as never, records: [rec("upgrade", "failed", "boom"), rec("sync", "succeeded"), rec("resume", "succeeded")] }]]);
+    const target = { name: "east", paused: false, allowEmpty: false, kube: {} as KubeClient, helm: {} } as unknown as ClusterTarget;
+    const s = await clusterStatus(target, [], { seen: { observed, books, records: [] } });
+    expect(s.releases[0]).toMatchObject({ name: "shop-api", lastAction: { action: "upgrade", result: "failed" }, lastError: "boom", state: "failed" });
   });
 });

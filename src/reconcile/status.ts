@@ -4,7 +4,7 @@ import pLimit from "p-limit";
 import type { ReleaseSpec } from "../model/types.ts";
 import { deployState, type DeployState } from "../plan/deploy-state.ts";
 import { observe, type ClusterTarget, type Observation } from "./cluster.ts";
-import { readBook, type ActionRecord } from "./memo.ts";
+import { lastChange, readBook, REQUEST_KINDS, type ActionRecord } from "./memo.ts";
 import type { RuntimeState } from "./runtime-state.ts";
 
 export interface ReleaseStatus {
@@ -79,8 +79,8 @@ export async function clusterStatus(target: ClusterTarget, desired: ReleaseSpec[
           const latest = obs?.revisions.at(-1);
           const deployed = obs && [...obs.revisions].reverse().find((r) => r.status === "deployed");
           const book = books.get(key) ?? readBook(undefined);
-          const last = book.records.at(-1);
-          const lastFailure = [...book.records].reverse().find((r) => r.result === "failed");
+          const last = lastChange(book.records);
+          const lastFailure = [...book.records].reverse().find((r) => r.result === "failed" && !REQUEST_KINDS.has(r.action));
           let health: ReleaseStatus["health"] = "absent";
           let healthMessage: string | undefined;
           let scaledToZero = false;

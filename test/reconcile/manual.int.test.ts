@@ -49,7 +49,7 @@ describe("berth rollback and resume", () => {
     expect((await once()).code).toBe(0);
     expect(await deploymentImage(east, NS, "man-api")).toBe("registry.example.com/test/man-api:1.1.0");
     const hist = await berth(["history", "man-api", "--cluster", "east", ...flags(), "--output", "json"]);
-    expect(JSON.parse(hist.out).map((r: { action: string }) => r.action)).toEqual(["install", "upgrade", "rollback", "upgrade"]);
+    expect(JSON.parse(hist.out).map((r: { action: string }) => r.action)).toEqual(["install", "upgrade", "rollback", "resume", "upgrade"]);
   });
 
   it("names the revisions there are when asked for one that is not", async () => {
