@@ -5,6 +5,9 @@
 // document. Enums come from the lists the domain keeps beside its types, or
 // are held to those types here by the compiler (allOf).
 import { Type, type Static, type TSchema, type SchemaOptions } from "@sinclair/typebox";
+import { OBJECT_STATES, type LiveObject as LiveObjectT } from "../adapters/kube/release-objects.ts";
+import { POD_OWNER_KINDS, type ContainerSummary as ContainerSummaryT, type PodSummary as PodSummaryT } from "../adapters/kube/release-pods.ts";
+import type { EventSummary as EventSummaryT } from "../adapters/kube/release-events.ts";
 import { ACTION_KINDS } from "../plan/action.ts";
 import { DEPLOY_STATES } from "../plan/deploy-state.ts";
 import type { HelmStatus } from "../plan/observed.ts";
@@ -15,6 +18,7 @@ import type { FieldDrift as FieldDriftT, ObjectDrift as ObjectDriftT } from "../
 import type { FieldOwner as FieldOwnerT } from "../reconcile/field-owner.ts";
 import { RECORD_KINDS, type ActionRecord as ActionRecordT, type AdoptedRecord as AdoptedRecordT, type StepRecord as StepRecordT } from "../reconcile/memo.ts";
 import type { ReleaseOutcome } from "../reconcile/release.ts";
+import { EVENT_BOUNDS, LOG_BOUNDS, type EventsAnswer, type LogsAnswer, type ObjectsAnswer, type PodsAnswer } from "../reconcile/inspect.ts";
 import type { ClusterStatus as ClusterStatusT, ReleaseStatus, StatusSnapshot } from "../reconcile/status.ts";
 import type { Readiness as ReadinessT } from "./state.ts";
 import { allOf } from "../enum.ts";
@@ -290,10 +294,147 @@ export const WebhookResult = Type.Object(
   { title: "WebhookResult" },
 );
 
+// A release on its cluster, as a person inspects it (reconcile/inspect.ts).
+const releaseAnswer = {
+  cluster: Str(),
+  release: Str(),
+  namespace: Str(),
+  revision: Opt(Int("the deployed Helm revision whose manifest was read; absent when nothing is deployed")),
+};
+
+export const LiveObject = Type.Object(
+  {
+    apiVersion: Str(),
+    kind: Str(),
+    namespace: Opt(Str("absent for a cluster-scoped object")),
+    name: Str(),
+    state: StringEnum(OBJECT_STATES, {
+      description: "ready/progressing/failed where Kubernetes defines readiness; exists for other kinds; missing: not found; unknown: it could not be read (message says why)",
+    }),
+    message: Opt(Str("what the state rests on: `2/3 available`, `Bound`, `ClusterIP 10.96.0.12`, why it could not be read")),
+    createdAt: Opt(Time()),
+  },
+  { title: "LiveObject", description: "One object of the release's deployed manifest with its live state; never its content (a Secret is read by its metadata only)" },
+);
+
+export const ReleaseObjects = Type.Object({ ...releaseAnswer, objects: Type.Array(LiveObject, { description: "in manifest order" }) }, { title: "ReleaseObjects" });
+
+export const ContainerSummary = Type.Object(
+  {
+    name: Str(),
+    image: Str(),
+    init: Opt(Type.Literal(true, { description: "an init container" })),
+    ready: Type.Boolean(),
+    restarts: Int(),
+    state: Str("running, waiting (reason), terminated (reason, exit code)"),
+    lastTerminated: Opt(Str("how the last run ended (what `previous` logs read)")),
+  },
+  { title: "Container" },
+);
+
+export const PodSummary = Type.Object(
+  {
+    name: Str(),
+    namespace: Str(),
+    phase: Str("Pending, Running, Succeeded, Failed, Unknown"),
+    status: Str("as kubectl's STATUS column words it: Running, CrashLoopBackOff, Init:0/1, Completed, Terminating"),
+    ready: Str("ready containers of all, `1/2`"),
+    restarts: Int("of all its containers"),
+    node: Opt(Str()),
+    images: Type.Array(Type.String()),
+    createdAt: Opt(Time("its age")),
+    owner: Opt(Type.Object({ kind: Str(), name: Str() }, { description: "its controller (a ReplicaSet, Job, StatefulSet or DaemonSet); absent for a bare Pod" })),
+    workload: Type.Object({ kind: StringEnum(POD_OWNER_KINDS), name: Str() }, { description: "the release's object it belongs to" }),
+    defaultContainer: Str("the container logs are read from when none is named"),
+    containers: Type.Array(ContainerSummary),
+  },
+  { title: "Pod" },
+);
+
+export const ReleasePods = Type.Object({ ...releaseAnswer, pods: Type.Array(PodSummary, { description: "by workload (manifest order), then name" }) }, { title: "ReleasePods" });
+
+export const EventSummary = Type.Object(
+  {
+    type: Str("Normal or Warning"),
+    reason: Str(),
+    message: Str(),
+    count: Int("how often it happened"),
+    firstTime: Opt(Time()),
+    lastTime: Opt(Time()),
+    object: Type.Object({ kind: Str(), name: Str(), namespace: Opt(Str()) }),
+    source: Opt(Str("who reported it: deployment-controller, kubelet")),
+  },
+  { title: "Event" },
+);
+
+export const ReleaseEvents = Type.Object(
+  {
+    ...releaseAnswer,
+    events: Type.Array(EventSummary, { description: "of the release's objects, the ReplicaSets and Jobs between, and its pods; newest first" }),
+    truncated: Type.Boolean({ description: "there were more than the limit" }),
+  },
+  { title: "ReleaseEvents" },
+);
+
+export const PodLog = Type.Object(
+  {
+    ...releaseAnswer,
+    pod: Str(),
+    container: Str(),
+    previous: Type.Boolean({ description: "the container's previous (terminated) run" }),
+    text: Str(),
+    truncated: Type.Boolean({ description: "the text reached limitBytes: older lines may be missing" }),
+  },
+  { title: "PodLog" },
+);
+
+export const ActionResult = Type.Object(
+  { message: Str("what was done, in a sentence"), record: ActionRecord },
+  { title: "ActionResult", description: "An action done: the record it wrote in the release's history" },
+);
+
+export const ActionFailed = Type.Object(
+  { error: Str(), record: Opt(ActionRecord) },
+  { title: "ActionFailed", description: "An action refused or failed; `record` when it was recorded (a failed restart)" },
+);
+
+export const SyncAccepted = Type.Object(
+  {
+    message: Str(),
+    record: ActionRecord,
+    running: Opt(Type.Object({ what: Str(), since: Time() }, { description: "what runs now: the pass starts when it ends" })),
+  },
+  { title: "SyncAccepted", description: "A reconcile pass is asked for: it reconciles every release of the newest revision, this one among them" },
+);
+
 // Requests.
 export const ReleaseParams = Type.Object({ cluster: Str("a Cluster's name"), release: Str("the release, <application>-<component>") });
 export const ReleasesQuery = Type.Object({ cluster: Opt(Str("only this cluster's releases")), application: Opt(Str("only this application's releases")) });
 export const HistoryQuery = Type.Object({ namespace: Opt(Str("when the name exists in several namespaces")) });
+export const ReleaseQuery = Type.Object({ namespace: Opt(Str("when the name exists in several namespaces")) });
+export const EventsQuery = Type.Object({
+  namespace: Opt(Str("when the name exists in several namespaces")),
+  limit: Opt(Type.Integer({ minimum: 1, maximum: EVENT_BOUNDS.maxLimit, description: `a whole number of events from 1 to ${EVENT_BOUNDS.maxLimit}, newest first (default ${EVENT_BOUNDS.limit})` })),
+});
+export const LogsQuery = Type.Object({
+  namespace: Opt(Str("when the name exists in several namespaces")),
+  pod: Str("one of the release's pods (see pods)"),
+  container: Opt(Str("default: the pod's default container")),
+  tail: Opt(Type.Integer({ minimum: 1, maximum: LOG_BOUNDS.maxTail, description: `a whole number of lines from the end, 1 to ${LOG_BOUNDS.maxTail} (default ${LOG_BOUNDS.tail})` })),
+  previous: Opt(Type.Boolean({ description: "true for the container's previous (terminated) run" })),
+  follow: Opt(
+    Type.Boolean({
+      description: `true to answer a text/event-stream: the tail, then new lines as they come, for at most ${LOG_BOUNDS.followMs / 60_000} minutes or ${LOG_BOUNDS.followBytes / (1024 * 1024)} MiB; each message's data is a piece of the log (concatenated, they are the text), and an \`end\` event closes it`,
+    }),
+  ),
+  limitBytes: Opt(Type.Integer({ minimum: 1, maximum: LOG_BOUNDS.followBytes, description: `a whole number of bytes from 1 to ${LOG_BOUNDS.followBytes}, at most ${LOG_BOUNDS.maxBytes} without follow (default ${LOG_BOUNDS.bytes}; following, ${LOG_BOUNDS.followBytes})` })),
+  sinceSeconds: Opt(Type.Integer({ minimum: 1, maximum: 366 * 86_400, description: "a whole number of seconds: only lines newer than that" })),
+});
+export const RestartBody = Type.Object(
+  { workload: Opt(Str("one workload, as `Kind/name` or its name; absent: every Deployment, StatefulSet and DaemonSet of the release")) },
+  { additionalProperties: false },
+);
+export const RollbackBody = Type.Object({ toRevision: Type.Integer({ minimum: 1, description: "the Helm revision to roll back to, a whole number (see history's helmRevision)" }) }, { additionalProperties: false });
 export const DriftQuery = Type.Object({ cluster: Opt(Str("only this cluster's reports")) });
 export const WebhookHeaders = Type.Object({
   "x-hub-signature-256": Opt(Str("GitHub/Gitea: sha256=<hex HMAC-SHA256 of the body>")),
@@ -321,4 +462,33 @@ const _sameFields: {
   objectDrift: SameKeys<ObjectDriftT, Body<typeof ObjectDrift>>;
   fieldDrift: SameKeys<FieldDriftT, Body<typeof FieldDrift>>;
   fieldOwner: SameKeys<FieldOwnerT, Body<typeof FieldOwner>>;
-} = { actionRecord: true, stepRecord: true, adopted: true, actor: true, release: true, cluster: true, status: true, readiness: true, driftReport: true, objectDrift: true, fieldDrift: true, fieldOwner: true };
+  liveObject: SameKeys<LiveObjectT, Body<typeof LiveObject>>;
+  objects: SameKeys<ObjectsAnswer, Body<typeof ReleaseObjects>>;
+  pod: SameKeys<PodSummaryT, Body<typeof PodSummary>>;
+  container: SameKeys<ContainerSummaryT, Body<typeof ContainerSummary>>;
+  pods: SameKeys<PodsAnswer, Body<typeof ReleasePods>>;
+  event: SameKeys<EventSummaryT, Body<typeof EventSummary>>;
+  events: SameKeys<EventsAnswer, Body<typeof ReleaseEvents>>;
+  log: SameKeys<LogsAnswer, Body<typeof PodLog>>;
+} = {
+  actionRecord: true,
+  stepRecord: true,
+  adopted: true,
+  actor: true,
+  release: true,
+  cluster: true,
+  status: true,
+  readiness: true,
+  driftReport: true,
+  objectDrift: true,
+  fieldDrift: true,
+  fieldOwner: true,
+  liveObject: true,
+  objects: true,
+  pod: true,
+  container: true,
+  pods: true,
+  event: true,
+  events: true,
+  log: true,
+};

@@ -45,14 +45,18 @@ const errorAnswer = (description: string) => ({ description, content: { "applica
 function operation(r: Route): Json {
   const responses: Record<string, unknown> = {};
   for (const [status, a] of Object.entries(r.responses as Answers)) {
-    responses[status] = "schema" in a ? { description: a.description, content: { "application/json": { schema: refs(clone(a.schema)) } } } : { description: a.description, content: { [a.contentType]: { schema: { type: "string" } } } };
+    responses[status] =
+      "schema" in a
+        ? { description: a.description, content: { "application/json": { schema: refs(clone(a.schema)) }, ...(a.stream ? { [a.stream]: { schema: { type: "string" } } } : {}) } }
+        : { description: a.description, content: { [a.contentType]: { schema: { type: "string" } } } };
   }
   if (r.params || r.query || r.headers || r.body) responses["400"] ??= errorAnswer("A parameter or the body does not match its schema; the message names the field");
   if (r.body) responses["413"] ??= errorAnswer("Body over the size limit");
   if (r.access !== "public") responses["401"] ??= errorAnswer("With --auth-file: no token, or one the auth file does not know (WWW-Authenticate: Bearer)");
   if (typeof r.access === "object") responses["403"] ??= errorAnswer("The token's role or applications do not allow this action (a viewer reads only; an operator acts on its applications); without --auth-file nobody acts");
   const params = [...parameters("path", r.params), ...parameters("query", r.query), ...parameters("header", r.headers)];
-  const body = r.body ? { required: true, content: { "application/json": { schema: refs(clone(r.body)) } } } : r.rawBody ? { required: true, description: r.rawBody.description, content: { [r.rawBody.contentType]: { schema: { type: "object" } } } } : undefined;
+  // A body whose schema requires no field may be left out (the router reads an empty one as {}).
+  const body = r.body ? { required: ((r.body as { required?: string[] }).required ?? []).length > 0, content: { "application/json": { schema: refs(clone(r.body)) } } } : r.rawBody ? { required: true, description: r.rawBody.description, content: { [r.rawBody.contentType]: { schema: { type: "object" } } } } : undefined;
   return {
     summary: r.summary,
     ...(r.description ? { description: r.description } : {}),

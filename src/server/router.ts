@@ -18,6 +18,8 @@ export type Method = "GET" | "POST";
 export interface JsonAnswer<S extends TSchema = TSchema> {
   description: string;
   schema: S;
+  /** The same status may answer this content type instead, written by the handler to `res` (a log followed: text/event-stream). */
+  stream?: string;
 }
 /** An answer that is not JSON (the page, metrics, a log stream). */
 export interface OtherAnswer {
