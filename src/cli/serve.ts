@@ -2,17 +2,17 @@
 // page). startServe is the composition the command and the tests share.
 import { readFileSync } from "node:fs";
 import type { RegisterCommand } from "./index.ts";
-import { BerthError, UsageError } from "../errors.ts";
+import { UsageError } from "../errors.ts";
 import type { Logger } from "../log.ts";
-import type { Cluster } from "../model/types.ts";
 import { createReconciler, type Reconciler } from "../reconcile/loop.ts";
-import { findRelease } from "../reconcile/manual.ts";
 import type { GitSource } from "../reconcile/source.ts";
 import { createTargetCache, type KubeconfigPolicy } from "../reconcile/targets.ts";
 import type { HistoryOptions, ReleaseHistory } from "../server/api.ts";
 import { withStepLogs } from "../reconcile/memo.ts";
 import { createMetrics, type Metrics } from "../server/metrics.ts";
-import { HttpError } from "../server/router.ts";
+import { createLocate } from "../server/release-locate.ts";
+import { releaseReadRoutes } from "../server/release-reads.ts";
+import { releaseActionRoutes } from "../server/release-actions.ts";
 import { driftSchedule } from "../reconcile/drift-schedule.ts";
 import { startService, type LeaderHook, type ServiceOptions } from "../server/service.ts";
 import { watchAuthFile } from "../server/auth-file.ts";
@@ -38,7 +38,7 @@ export interface ServeOptions {
   tokens?: () => readonly TokenEntry[];
   /** --probe-port/--probe-host: a second listener for /healthz, /readyz, /metrics and /hooks/git only. */
   probe?: { port: number; host?: string };
-  /** More routes (per-release reads, actions); see Route.access. */
+  /** More routes, beside the per-release reads and actions serve always has; see Route.access. */
   routes?: ServiceOptions["routes"];
   intervalMs?: number;
   /** The shared webhook secret, or how to read it per request (a mounted file that rotates); none: every webhook call gets 401. */
@@ -94,29 +94,22 @@ export async function startServe(o: ServeOptions): Promise<ServeHandle> {
     ...(o.signal ? { signal: o.signal } : {}),
     onHelmCall: metrics.onHelmCall,
   });
-  // History reads the release's record on its cluster; the clusters are those of the latest snapshot.
+  // A release's history, reads and actions find it on its cluster; the clusters are those of the latest snapshot.
   const targets = createTargetCache({ helmBinary: o.helmBinary, log: o.log, ...(o.kubeconfig ? { kubeconfig: o.kubeconfig } : {}) });
-  const held: { state?: ServeState; clusters: Cluster[] } = { clusters: [] };
+  const held: { state?: ServeState } = {};
+  const locate = createLocate({ state: () => held.state, targets: (c) => targets.targets(c) });
   async function history(cluster: string, release: string, namespace: string | undefined, ho: HistoryOptions): Promise<ReleaseHistory> {
-    // The newest revision's clusters; while the source is down, the last ones known.
-    const s = held.state;
-    const known = s?.snapshot?.report.desired?.repo.clusters ?? s?.lastRun?.desired?.repo.clusters;
-    if (known) held.clusters = known;
-    const clusters = held.clusters;
-    const c = clusters.find((x) => x.metadata.name === cluster);
-    if (!c) throw new HttpError(404, `no cluster ${cluster}; there are ${clusters.map((x) => x.metadata.name).join(", ") || "none yet"}`);
-    try {
-      const desired = (s?.snapshot?.report.desired ?? s?.lastRun?.desired)?.byCluster.get(cluster)?.find((r) => r.name === release);
-      const target = targets.targets([c])[0]!;
-      const rel = await findRelease(target, release, namespace, desired?.namespace);
-      // Step logs live in a Secret; read only for a request that may see them.
-      const records = ho.logs ? withStepLogs(rel.book.records, await target.kube.readStepLogs(rel.namespace, rel.name)) : rel.book.records;
-      return { cluster, release: rel.name, namespace: rel.namespace, suspended: Boolean(rel.book.memo.suspendedDigest), records };
-    } catch (err) {
-      if (err instanceof BerthError && err.code === "INVALID_INPUT") throw new HttpError(404, err.message);
-      throw err;
-    }
+    const { target, found: rel } = await locate(cluster, release, namespace);
+    // Step logs live in a Secret; read only for a request that may see them.
+    const records = ho.logs ? withStepLogs(rel.book.records, await target.kube.readStepLogs(rel.namespace, rel.name)) : rel.book.records;
+    return { cluster, release: rel.name, namespace: rel.namespace, suspended: Boolean(rel.book.memo.suspendedDigest), records };
   }
+  // The per-release reads and actions; the actions run in the loop's queue (release-actions.ts).
+  const routes: NonNullable<ServiceOptions["routes"]> = (state, control) => [
+    ...releaseReadRoutes({ locate, log: o.log }),
+    ...releaseActionRoutes({ state, control, locate, log: o.log, helmTimeoutMs: o.helmTimeoutMs ?? 300_000 }),
+    ...(o.routes?.(state, control) ?? []),
+  ];
   // After a leader's pass, at most once per interval: drift per release into metrics, corrected where the application asks.
   let lastDrift: ServeState["drift"];
   const drift = driftSchedule({
@@ -139,7 +132,7 @@ export async function startServe(o: ServeOptions): Promise<ServeHandle> {
     ...(o.host ? { host: o.host } : {}),
     ...(o.tokens ? { tokens: o.tokens } : {}),
     ...(o.probe ? { probe: o.probe } : {}),
-    ...(o.routes ? { routes: o.routes } : {}),
+    routes,
     intervalMs: o.intervalMs ?? 30_000,
     webhookSecret: typeof o.webhookSecret === "function" ? o.webhookSecret : () => o.webhookSecret as string | undefined,
     ...(o.leader ? { leader: o.leader } : {}),

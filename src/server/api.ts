@@ -144,7 +144,7 @@ export function apiRoutes(o: ApiOptions): Route[] {
       access: "read",
       params: ReleaseParams,
       query: HistoryQuery,
-      responses: { 200: { description: "OK", schema: History }, 404: { description: "Unknown cluster or release", schema: ErrorBody } },
+      responses: { 200: { description: "OK", schema: History }, 404: { description: "Unknown cluster or release", schema: ErrorBody }, 502: { description: "The cluster could not answer", schema: ErrorBody } },
       handle: async ({ send, params, query, identity }) => {
         // Step logs need a token (any role): without --auth-file there is none, and they are never served.
         const logs = identity !== undefined;

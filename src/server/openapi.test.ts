@@ -8,16 +8,25 @@ import { ROLES } from "../reconcile/actor.ts";
 import { RECORD_KINDS } from "../reconcile/memo.ts";
 import { createMetrics } from "./metrics.ts";
 import { openapiDocument } from "./openapi.ts";
+import { releaseActionRoutes } from "./release-actions.ts";
+import { releaseReadRoutes } from "./release-reads.ts";
+import { createSerial } from "./serial.ts";
 import { createApp, listen, type Listening } from "./server.ts";
 import { createServeState } from "./state.ts";
 
+// With the per-release reads and actions serve adds (cli/serve.ts).
+const unused = () => Promise.reject(new Error("unused"));
 const app = () =>
   createApp({
     state: createServeState(),
     metrics: createMetrics(),
     log: createLogger({ level: "silent" }),
-    history: () => Promise.reject(new Error("unused")),
+    history: unused,
     webhook: { secret: () => undefined, trigger: () => undefined },
+    routes: [
+      ...releaseReadRoutes({ locate: unused, log: createLogger({ level: "silent" }) }),
+      ...releaseActionRoutes({ state: createServeState(), control: { trigger: () => undefined, serial: createSerial(), leading: () => true }, locate: unused, log: createLogger({ level: "silent" }), helmTimeoutMs: 1 }),
+    ],
   });
 
 const doc = () => openapiDocument(app().routes) as unknown as OpenApiDoc;
