@@ -424,7 +424,7 @@ export const LogsQuery = Type.Object({
   previous: Opt(Type.Boolean({ description: "true for the container's previous (terminated) run" })),
   follow: Opt(
     Type.Boolean({
-      description: `true to answer a text/event-stream: the tail, then new lines as they come, for at most ${LOG_BOUNDS.followMs / 60_000} minutes or ${LOG_BOUNDS.followBytes / (1024 * 1024)} MiB; each message's data is a piece of the log (concatenated, they are the text), and an \`end\` event closes it`,
+      description: `true to answer a text/event-stream: the tail, then new lines as they come, for at most ${LOG_BOUNDS.followMs / 60_000} minutes or ${LOG_BOUNDS.followBytes / (1024 * 1024)} MiB; an \`open\` event (JSON: pod, container), one message per line of the log (its data the line), then an \`end\` event, or \`error\` with the cluster's words`,
     }),
   ),
   limitBytes: Opt(Type.Integer({ minimum: 1, maximum: LOG_BOUNDS.followBytes, description: `a whole number of bytes from 1 to ${LOG_BOUNDS.followBytes}, at most ${LOG_BOUNDS.maxBytes} without follow (default ${LOG_BOUNDS.bytes}; following, ${LOG_BOUNDS.followBytes})` })),

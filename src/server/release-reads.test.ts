@@ -12,7 +12,7 @@ import type { ClusterTarget } from "../reconcile/cluster.ts";
 import type { InspectedRelease, InspectTarget, LogStream } from "../reconcile/inspect.ts";
 import { readBook } from "../reconcile/memo.ts";
 import type { Locate } from "./release-locate.ts";
-import { releaseReadRoutes, sseData, type InspectFns } from "./release-reads.ts";
+import { lineSplitter, releaseReadRoutes, sseData, type InspectFns } from "./release-reads.ts";
 import { HttpError } from "./router.ts";
 
 const target: ClusterTarget = { name: "east", paused: false, allowEmpty: false, kube: {} as KubeClient, helm: {} as HelmClient };
@@ -166,10 +166,11 @@ describe("GET objects, pods, events, logs", () => {
 });
 
 describe("GET logs?follow=true: a text/event-stream", () => {
-  it("open (pod, container), the pieces of the log (concatenated, the text), then end", async () => {
+  it("open (pod, container), one message per line (a line split across pieces is sent whole), then end", async () => {
     const f = fakes(undefined, async function* () {
-      yield "line 1\nline 2\nhalf of ";
+      yield "line 1\r\nline 2\nhalf of ";
       yield "line 3\n";
+      yield "unfinished";
     });
     const s = await serve(f);
     const r = await s.call("GET", `${rel}/logs?pod=${pod.name}&follow=true&tail=10`, { token: AS.viewer });
@@ -178,8 +179,7 @@ describe("GET logs?follow=true: a text/event-stream", () => {
     const events = parseEvents(r.text);
     expect(events[0]).toEqual({ event: "open", data: JSON.stringify({ cluster: "east", release: "shop-api", namespace: "shop", pod: pod.name, container: "api", previous: false }) });
     expect(events.at(-1)!.event).toBe("end");
-    const pieces = events.filter((e) => e.event === "message").map((e) => e.data);
-    expect(pieces.join("")).toBe("line 1\nline 2\nhalf of line 3\n");
+    expect(events.filter((e) => e.event === "message").map((e) => e.data)).toEqual(["line 1", "line 2", "half of line 3", "unfinished"]);
     expect(f.calls[0]!.args).toEqual({ pod: pod.name, tail: 10 });
   });
 
@@ -234,6 +234,15 @@ describe("GET logs?follow=true: a text/event-stream", () => {
     const s = await serve(fakes());
     const ok = s.doc.paths["/api/v1/clusters/{cluster}/releases/{release}/logs"]!.get!.responses["200"]!;
     expect(Object.keys(ok.content!)).toEqual(["application/json", "text/event-stream"]);
+  });
+});
+
+describe("lineSplitter", () => {
+  it("gives complete lines as they come, keeps the unfinished one", () => {
+    const l = lineSplitter();
+    expect(l.push("a\nb")).toEqual(["a"]);
+    expect(l.push("c\r\n\nd")).toEqual(["bc", ""]);
+    expect(l.rest()).toBe("d");
   });
 });
 

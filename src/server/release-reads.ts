@@ -2,8 +2,8 @@
 // a release as a person inspects it, read from its cluster at request time
 // (reconcile/inspect.ts), bounded in time and bytes, never a Secret's data.
 // A log followed (follow=true) is a text/event-stream: an `open` event (JSON:
-// pod, container), then messages whose data are pieces of the log as they
-// come (concatenated, they are the text), then `end` — or `error` with the
+// pod, container), then one message per line of the log as it comes (its data
+// the line, without its line break), then `end` — or `error` with the
 // cluster's words; it stops when the client goes away.
 import type { ServerResponse } from "node:http";
 import type { Logger } from "../log.ts";
@@ -88,7 +88,7 @@ export function releaseReadRoutes(o: ReleaseReadOptions): Route[] {
       query: LogsQuery,
       responses: {
         200: {
-          description: "The log (JSON); with follow=true a text/event-stream: an `open` event (JSON: pod, container), messages whose data are pieces of the log (concatenated, the text), then `end`, or `error` with the cluster's words",
+          description: "The log (JSON); with follow=true a text/event-stream: an `open` event (JSON: pod, container), one message per line of the log (its data the line), then `end`, or `error` with the cluster's words",
           schema: PodLog,
           stream: "text/event-stream",
         },
@@ -123,12 +123,25 @@ export function releaseReadRoutes(o: ReleaseReadOptions): Route[] {
   ];
 }
 
-/** A piece of text as one server-sent message: a `data:` line per line; the client joins them with \n. */
+/** Text as one server-sent message: a `data:` line per line of it (the client joins them with \n). */
 export function sseData(text: string): string {
   return `${text
     .split(/\r\n|\r|\n/)
     .map((l) => `data: ${l}`)
     .join("\n")}\n\n`;
+}
+
+/** Pieces of text as they come -> the complete lines in them, without their line breaks; `rest()` is the unfinished last line. */
+export function lineSplitter(): { push(piece: string): string[]; rest(): string } {
+  let buffered = "";
+  return {
+    push(piece) {
+      const lines = (buffered + piece).split("\n");
+      buffered = lines.pop()!;
+      return lines.map((l) => (l.endsWith("\r") ? l.slice(0, -1) : l));
+    },
+    rest: () => buffered,
+  };
 }
 
 export const sseEvent = (event: string, data: string): string => `event: ${event}\n${sseData(data)}`;
@@ -151,16 +164,20 @@ async function streamEvents(res: ServerResponse, s: LogStream, o: { keepAliveMs:
   const open = () => !res.destroyed && !res.writableEnded;
   res.write(sseEvent("open", JSON.stringify({ cluster: s.cluster, release: s.release, namespace: s.namespace, pod: s.pod, container: s.container, previous: s.previous })));
   const keepAlive = setInterval(() => open() && res.write(": keep-alive\n\n"), o.keepAliveMs);
+  const lines = lineSplitter();
+  // The line not yet ended when the stream stops is sent before its last event.
+  const rest = () => (lines.rest() ? sseData(lines.rest()) : "");
   try {
     for await (const chunk of s.chunks) {
       if (!open()) break;
+      const complete = lines.push(chunk);
       // A slow reader holds the log back rather than berth's memory.
-      if (!res.write(sseData(chunk))) await drained(res);
+      if (complete.length && !res.write(complete.map(sseData).join(""))) await drained(res);
     }
-    if (open()) res.end(sseEvent("end", "the log ended, or reached its bound in time or bytes"));
+    if (open()) res.end(`${rest()}${sseEvent("end", "the log ended, or reached its bound in time or bytes")}`);
   } catch (err) {
     o.log.warn({ err: (err as Error).message }, "log follow failed");
-    if (open()) res.end(sseEvent("error", (err as Error).message));
+    if (open()) res.end(`${rest()}${sseEvent("error", (err as Error).message)}`);
   } finally {
     clearInterval(keepAlive);
   }
