@@ -3,7 +3,7 @@
 // read from its record on the cluster.
 import type { ActionRecord } from "../reconcile/memo.ts";
 import type { DriftRun } from "../reconcile/loop.ts";
-import { Type } from "@sinclair/typebox";
+import { Type, type Static } from "@sinclair/typebox";
 import { planView, runView } from "../reconcile/views.ts";
 import { formatDrift } from "../reconcile/drift.ts";
 import { Application, ClusterSummary, DriftQuery, DriftRun as DriftRunBody, ErrorBody, History, HistoryQuery, Plan, Release, ReleaseParams, ReleasesQuery, Run, Status } from "./api-schemas.ts";
@@ -47,6 +47,11 @@ function driftView(run: DriftRun | undefined): { drift?: Record<string, string[]
   return { drift: Object.fromEntries(drifted.map((r) => [`${r.cluster}/${r.release}`, r.drifted.flatMap(formatDrift)])) };
 }
 
+/** The answer of GET /api/v1/status (and each `status` event of /api/v1/live). */
+export function statusBody(state: ServeState, s: Snapshot): Static<typeof Status> {
+  return { ...s.status, blocked: Object.fromEntries(s.blocked), ...driftView(state.drift?.run), observedAt: s.at.toISOString(), leader: state.leader };
+}
+
 const noSnapshot = { 503: { description: "No status yet: the first reconcile has not finished", schema: ErrorBody } } as const;
 
 /**
@@ -66,10 +71,7 @@ export function apiRoutes(o: ApiOptions): Route[] {
       summary: "Per cluster and release: desired and deployed version, health, last action, last error",
       access: "read",
       responses: { 200: { description: "OK", schema: Status }, ...noSnapshot },
-      handle: ({ send }) => {
-        const s = need(state);
-        send(200, { ...s.status, blocked: Object.fromEntries(s.blocked), ...driftView(state.drift?.run), observedAt: s.at.toISOString(), leader: state.leader });
-      },
+      handle: ({ send }) => send(200, statusBody(state, need(state))),
     }),
     defineRoute({
       method: "GET",

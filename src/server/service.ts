@@ -11,7 +11,7 @@ import type { Metrics } from "./metrics.ts";
 import type { Route } from "./router.ts";
 import { createSerial, type Serial } from "./serial.ts";
 import { apiHost, createApp, listen, publicRouter, type Listening } from "./server.ts";
-import { createServeState, type ServeState } from "./state.ts";
+import { createServeState, notifyStateChange, type ServeState } from "./state.ts";
 
 /** Leader election as serve sees it; without one this replica always leads. */
 export interface LeaderHook {
@@ -112,6 +112,7 @@ export async function startService(o: ServiceOptions): Promise<Service> {
       if (!report && snap.report.sourceError) o.metrics.countFetchError();
       o.metrics.observeStatus(snap.status);
       delete state.loopError;
+      notifyStateChange(state);
       return report ?? snap.report;
     } finally {
       const ready = waiters.filter((w) => w.after < started);
@@ -133,6 +134,7 @@ export async function startService(o: ServiceOptions): Promise<Service> {
   const unsubscribe = o.leader?.onChange((leading) => {
     state.leader = leading;
     o.metrics.setLeader(leading);
+    notifyStateChange(state);
     o.log.info({ leader: leading }, leading ? "became the leader; reconciling" : "lost the leadership; serving reads only");
     if (leading) loop.trigger();
   });

@@ -29,6 +29,29 @@ export function createServeState(): ServeState {
   return { leader: true };
 }
 
+// Who wants to hear of a change (the live stream of the page), per state:
+// kept beside the state instead of in it, so a state stays a plain value.
+const listeners = new WeakMap<ServeState, Set<() => void>>();
+
+/** Calls `cb` after each change of what the status answer shows (a new snapshot, the leadership); returns the unsubscribe. */
+export function onStateChange(state: ServeState, cb: () => void): () => void {
+  let set = listeners.get(state);
+  if (!set) listeners.set(state, (set = new Set()));
+  set.add(cb);
+  return () => void set.delete(cb);
+}
+
+/** Tells every listener the state changed; a listener that throws does not stop the others (nor the loop). */
+export function notifyStateChange(state: ServeState): void {
+  for (const cb of [...(listeners.get(state) ?? [])]) {
+    try {
+      cb();
+    } catch {
+      // a listener's own failure is its business (a client gone mid-write)
+    }
+  }
+}
+
 export interface Readiness {
   ready: boolean;
   /** A reconcile (leader) or a status read (follower) finished. */
