@@ -83,9 +83,9 @@ describe("openapi.json", () => {
     }
   });
 
-  it("needs no token only for the probes, metrics and the signed webhook", () => {
+  it("needs no token only for the probes, metrics, the signed webhook and the page's shell (which holds no data)", () => {
     const open = Object.entries(doc().paths).flatMap(([p, ops]) => Object.entries(ops).filter(([, op]) => op["x-berth-access"] === "public").map(([m]) => `${m.toUpperCase()} ${p}`));
-    expect(open.sort()).toEqual(["GET /healthz", "GET /metrics", "GET /readyz", "POST /hooks/git"]);
+    expect(open.sort()).toEqual(["GET /", "GET /healthz", "GET /metrics", "GET /readyz", "POST /hooks/git"]);
   });
 
   it("takes its enums from the lists the domain keeps: every record kind, plan action and role", () => {

@@ -8,7 +8,10 @@ import type { TokenEntry } from "./auth.ts";
 import { healthRoutes } from "./health.ts";
 import { metricsRoute, type Metrics } from "./metrics.ts";
 import { openapiRoute } from "./openapi.ts";
-import { pageRoute } from "./page.ts";
+import { graphRoute } from "./graph.ts";
+import { liveRoute } from "./live.ts";
+import { PAGE_PATH, pageRoute } from "./page.ts";
+import { whoamiRoute } from "./whoami.ts";
 import { createRouter, type Route, type Router } from "./router.ts";
 import { webhookRoute, type WebhookOptions } from "./webhook.ts";
 
@@ -25,6 +28,9 @@ export interface AppOptions extends ApiOptions {
 export function createApp(o: AppOptions): Router {
   const routes: Route[] = [
     pageRoute(),
+    whoamiRoute(),
+    liveRoute(o.state),
+    graphRoute(o.state),
     ...healthRoutes(o.state),
     metricsRoute(o.metrics),
     ...apiRoutes(o),
@@ -35,10 +41,14 @@ export function createApp(o: AppOptions): Router {
   return createRouter(routes, o.log, o.tokens ? { tokens: o.tokens } : {});
 }
 
-/** The public routes of `app` only (probes, metrics, webhook): what a second listener off loopback serves. */
+/**
+ * The public routes of `app` only (probes, metrics, webhook): what a second
+ * listener off loopback serves. The page's shell is public too (it holds no
+ * data and asks for a token), but it belongs with the API, not the probes.
+ */
 export function publicRouter(app: Router, log: Logger): Router {
   return createRouter(
-    app.routes.filter((r) => r.access === "public"),
+    app.routes.filter((r) => r.access === "public" && r.path !== PAGE_PATH),
     log,
   );
 }

@@ -133,7 +133,7 @@ describe("service", () => {
     expect(csp).toMatch(/script-src 'sha256-[A-Za-z0-9+/=]+'/);
     expect(csp).not.toContain("unsafe-inline");
     expect(page.body).toContain("<title>berth</title>");
-    expect(page.body).toContain("api/v1/status");
+    expect(page.body).toContain("api/v1/live");
   });
 
   it("serves step logs in history only to a request with a known token", async () => {
@@ -165,14 +165,14 @@ describe("service", () => {
     .map(([path]) => path);
 
   it("documents a JSON answer for every GET route but the page and metrics", () => {
-    expect(GETS.sort()).toEqual(["/api/v1/applications", "/api/v1/clusters", "/api/v1/clusters/{cluster}/releases/{release}/history", "/api/v1/drift", "/api/v1/openapi.json", "/api/v1/plan", "/api/v1/releases", "/api/v1/runs/latest", "/api/v1/status", "/healthz", "/readyz"]);
+    expect(GETS.sort()).toEqual(["/api/v1/applications", "/api/v1/applications/{application}/graph", "/api/v1/clusters", "/api/v1/clusters/{cluster}/releases/{release}/history", "/api/v1/drift", "/api/v1/openapi.json", "/api/v1/plan", "/api/v1/releases", "/api/v1/runs/latest", "/api/v1/status", "/api/v1/whoami", "/healthz", "/readyz"]);
   });
 
   it.each(GETS)("GET %s answers what the generated OpenAPI document says", async (path) => {
     await start();
     await waitFor(() => svc!.state.snapshot !== undefined && svc!.state.lastRun !== undefined);
     svc!.state.drift = { run: { revision: SHA1, reports: [] }, at: new Date() };
-    const res = await get(path.replace("{cluster}", "east").replace("{release}", "shop-api"));
+    const res = await get(path.replace("{cluster}", "east").replace("{release}", "shop-api").replace("{application}", "shop"));
     expect(res.status).toBe(200);
     const validate = documented(path);
     expect(validate(res.body), JSON.stringify(validate.errors)).toBe(true);
@@ -234,11 +234,13 @@ describe("service", () => {
       // a second application on east, whose operator the shop token is not
       svc!.state.snapshot!.status.clusters[0]!.releases.push({ name: "blog-web", namespace: "blog", application: "blog", health: "healthy", state: "succeeded", stateReason: "deployed and healthy", suspended: false });
       const headers: Record<string, string> = token ? { authorization: `Bearer ${token}` } : {};
-      for (const path of ["/", "/api/v1/status", "/api/v1/openapi.json", "/api/v1/clusters", "/api/v1/applications", "/api/v1/releases", "/api/v1/plan", "/api/v1/runs/latest", "/api/v1/clusters/east/releases/shop-api/history"]) {
+      for (const path of ["/api/v1/status", "/api/v1/openapi.json", "/api/v1/clusters", "/api/v1/applications", "/api/v1/releases", "/api/v1/plan", "/api/v1/runs/latest", "/api/v1/clusters/east/releases/shop-api/history", "/api/v1/whoami", "/api/v1/applications/shop/graph"]) {
         const res = await fetch(`${svc!.url}${path}`, { headers });
         expect(res.status, path).toBe(read);
         if (read === 401) expect(res.headers.get("www-authenticate"), path).toBe('Bearer realm="berth"');
       }
+      // the page's shell holds no data: it asks for the token itself
+      expect((await fetch(`${svc!.url}/`, { headers })).status).toBe(200);
       const act = async (release: string) => {
         const res = await fetch(`${svc!.url}/api/v1/clusters/east/releases/${release}/restart`, { method: "POST", headers });
         const body = (await res.json()) as Record<string, unknown>;

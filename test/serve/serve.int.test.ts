@@ -172,7 +172,7 @@ describe("berth serve", () => {
     }
   });
 
-  it("with --auth-file: the API and page need a token, the probe port serves only probes, metrics and the webhook", async () => {
+  it("with --auth-file: the API needs a token (the page's shell asks for it), the probe port serves only probes, metrics and the webhook", async () => {
     const cache = await tempCacheDir();
     const authFile = join(cache, "auth.yaml");
     await writeFile(authFile, `tokens:\n  - { name: sv-viewer, sha256: ${createHash("sha256").update(VIEWER_TOKEN).digest("hex")}, role: viewer }\n`);
@@ -196,12 +196,17 @@ describe("berth serve", () => {
       await until("ready on the probe port", async () => ((await fetch(`${probe}/readyz`)).status === 200 ? true : undefined));
       const as = (token?: string) => (token ? { headers: { authorization: `Bearer ${token}` } } : {});
       const history = `/api/v1/clusters/${east.name}/releases/shop-web/history?namespace=${NS}`;
-      for (const path of ["/", "/api/v1/status", history]) {
+      for (const path of ["/api/v1/status", history]) {
         expect((await fetch(`${reader.url}${path}`)).status, path).toBe(401);
         expect((await fetch(`${reader.url}${path}`, as("not-a-token"))).status, path).toBe(401);
         expect((await fetch(`${reader.url}${path}`, as(VIEWER_TOKEN))).status, path).toBe(200);
         expect((await fetch(`${probe}${path}`, as(VIEWER_TOKEN))).status, path).toBe(404);
       }
+      // the page's shell holds no data and asks for the token itself; the probe port does not serve it
+      const shell = await fetch(`${reader.url}/`);
+      expect(shell.status).toBe(200);
+      expect(await shell.text()).not.toMatch(/sv-shop|shop-web/);
+      expect((await fetch(`${probe}/`)).status).toBe(404);
       const h = (await (await fetch(`${reader.url}${history}`, as(VIEWER_TOKEN))).json()) as { records: Array<{ action: string }> };
       expect(h.records.map((r) => r.action)).toEqual(expect.arrayContaining(["install", "upgrade"]));
       expect(await (await fetch(`${probe}/metrics`)).text()).toContain("berth_leader 0");
