@@ -17,7 +17,7 @@ header .spacer{flex:1}
 header .conn,header #who,header #observed,header button{flex-shrink:0}
 header #source{flex-shrink:4}
 header button{background:transparent;color:#fff;border-color:#5b6475}
-.conn{font-size:12px}.conn::before{content:"● "}
+.conn{font-size:12px}.conn:not(:empty)::before{content:"● "}
 .conn.live{color:#7ee2a0}.conn.down{color:#ffb4a9}
 main{padding:12px 20px;display:grid;grid-template-columns:minmax(0,1fr);gap:12px}
 #login{max-width:420px;margin:60px auto;background:#fff;border:1px solid #e1e4ea;border-radius:8px;padding:20px}
