@@ -18,6 +18,7 @@ import { KWOK_LOG_LINES } from "../cluster/kwok-logs.ts";
 import { ARTIFACTS, launchChromium } from "../support/browser.ts";
 import { commitFiles, createBareRepo, removeRepo, type GitFixture } from "../support/git.ts";
 import { clusterFiles, kubeFor, tempCacheDir, webComponent } from "../reconcile/fixture.ts";
+import { until } from "../support/until.ts";
 
 const clusters = inject("clusters");
 const binaries = inject("binaries");
@@ -43,15 +44,6 @@ let serve: ServeHandle;
 let browser: Awaited<ReturnType<typeof launchChromium>>;
 const errors: string[] = [];
 
-async function until<T>(what: string, f: () => Promise<T | undefined>, timeoutMs = 120_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await f().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 beforeAll(async () => {
   repo = await createBareRepo();

@@ -20,6 +20,7 @@ import { commitFiles, createBareRepo, removeRepo, type GitFixture } from "../sup
 import { answerChecker, type OpenApiDoc } from "../unit/helpers/openapi-check.ts";
 import { parseEvents } from "../unit/helpers/release-api.ts";
 import { clusterFiles, deploymentImage, kubeFor, tempCacheDir, webComponent } from "../reconcile/fixture.ts";
+import { until as waitUntil } from "../support/until.ts";
 
 const [east] = inject("clusters");
 const binaries = inject("binaries");
@@ -64,15 +65,7 @@ async function call(method: "GET" | "POST", path: string, token: string | undefi
 }
 const history = async (): Promise<{ suspended: boolean; records: ActionRecord[] }> => (await call("GET", `${rel()}/history`, TOKENS.viewer)).body;
 
-async function until<T>(what: string, f: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await f().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
+const until = <T>(what: string, f: () => Promise<T | undefined>, timeoutMs = 90_000) => waitUntil(what, f, timeoutMs);
 
 beforeAll(async () => {
   repo = await createBareRepo();

@@ -13,6 +13,7 @@ import { openSource, type GitSource } from "../../src/reconcile/source.ts";
 import { ARTIFACTS, launchChromium } from "../support/browser.ts";
 import { commitFiles, createBareRepo, type GitFixture } from "../support/git.ts";
 import { clusterFiles, deploymentImage, kubeFor, tempCacheDir, webComponent } from "../reconcile/fixture.ts";
+import { until as waitUntil } from "../support/until.ts";
 
 const clusters = inject("clusters");
 const binaries = inject("binaries");
@@ -50,15 +51,7 @@ const sign = (body: string, key = HOOK_SECRET) => `sha256=${createHmac("sha256",
 const push = (body: string, signature: string) =>
   fetch(`${serve.url}/hooks/git`, { method: "POST", headers: { "content-type": "application/json", "x-github-event": "push", "x-hub-signature-256": signature }, body });
 
-async function until<T>(what: string, f: () => Promise<T | undefined>, timeoutMs = 120_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await f().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const until = <T>(what: string, f: () => Promise<T | undefined>, timeoutMs = 120_000) => waitUntil(what, f, timeoutMs, 100);
 
 beforeAll(async () => {
   for (const c of [east, west]) {
