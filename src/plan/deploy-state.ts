@@ -1,10 +1,12 @@
 // A release's deploy state as a person reads it at a glance (the MAE
 // document's deploying / succeeded / failed / blocked / stopped), from what
 // status already observed. Pure; the first rule that holds wins.
+import { allOf } from "../enum.ts";
+
 export type DeployState = "deploying" | "succeeded" | "failed" | "blocked" | "stopped";
 
 /** Every deploy state, for schemas; the compiler holds it to DeployState. */
-export const DEPLOY_STATES: readonly DeployState[] = ["deploying", "succeeded", "failed", "blocked", "stopped"];
+export const DEPLOY_STATES = allOf<DeployState>()(["deploying", "succeeded", "failed", "blocked", "stopped"]);
 
 export interface DeployStateInput {
   /** Where git says `suspended: true` (ReleaseSpec.suspended). */
