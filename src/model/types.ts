@@ -126,7 +126,23 @@ export type CrdPolicy = "skip" | "create" | "createReplace";
 export interface Placement {
   clusterSelector?: Record<string, string>;
   clusters?: string[];
-  rollout?: { canary?: string[]; wait?: "healthy" | "none" };
+  rollout?: Rollout;
+}
+
+/** One wave of a rollout: named clusters and/or a selector, each optional. */
+export interface RolloutWave {
+  clusters?: string[];
+  clusterSelector?: Record<string, string>;
+  /** Wait this long after the wave before is healthy (a duration: 10m, 1h30m). */
+  soak?: string;
+  approval?: "manual";
+}
+
+export interface Rollout {
+  /** Short form of a first wave. */
+  canary?: string[];
+  waves?: RolloutWave[];
+  wait?: "healthy" | "none";
 }
 
 export interface ApplicationSpec {
