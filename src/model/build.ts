@@ -107,6 +107,9 @@ export function collectRepo(opts: BuildOptions): Collected {
       case "ChartRepository":
         docs.chartRepositories.push(base as Repo["chartRepositories"][number]);
         break;
+      case "Notification":
+        (docs.notifications ??= []).push(base as NonNullable<Repo["notifications"]>[number]);
+        break;
       case "Application":
         docs.applications.push(base as Repo["applications"][number]);
         break;

@@ -27,3 +27,7 @@ export function hostPathProblem(raw: string, dirFlag: string, what = "a path on 
 export const KUBECONFIG_DIR_FLAG = "--kubeconfig-dir DIR (or BERTH_KUBECONFIG_DIRS=DIR:DIR)";
 
 export const REPOSITORY_CREDENTIALS_DIR_FLAG = "--repository-credentials-dir DIR (or BERTH_REPOSITORY_CREDENTIAL_DIRS=DIR:DIR)";
+
+export const NOTIFICATION_CREDENTIALS_DIR_FLAG = "--notification-credentials-dir DIR (or BERTH_NOTIFICATION_CREDENTIAL_DIRS=DIR:DIR)";
+
+export const NOTIFICATION_URL_FLAG = "--notification-url-allow URL (or BERTH_NOTIFICATION_URLS=URL,URL)";

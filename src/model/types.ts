@@ -12,6 +12,7 @@ export const KINDS = [
   "TraitDefinition",
   "Project",
   "ChartRepository",
+  "Notification",
 ] as const;
 export type Kind = (typeof KINDS)[number];
 
@@ -214,6 +215,27 @@ export interface ChartRepositorySpec {
   interval?: string;
 }
 
+/** What a Notification is told of (DESIGN.md "Rollout, approvals and notifications"). */
+export const NOTIFICATION_EVENTS = ["failed", "blocked", "waiting-approval", "succeeded", "drift"] as const;
+export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];
+
+/** Where a Notification's events go; secrets are files on the berth host (--notification-credentials-dir), never values in git. */
+export type NotificationSink =
+  | { webhook: { url: string; secretFile: string } }
+  | { slack: { urlFile: string } }
+  | { commitStatus: { provider: "gitea" | "github" | "gitlab"; url: string; tokenFile: string; repository?: string } };
+
+/** Who hears of what: events of some applications on some clusters, to some sinks (src/notify/). */
+export interface NotificationSpec {
+  /** Default: every application. */
+  applications?: string[];
+  /** Default: every cluster. */
+  clusters?: string[];
+  /** Default: failed, blocked, waiting-approval, succeeded (drift only when named). */
+  on?: NotificationEvent[];
+  sinks: NotificationSink[];
+}
+
 /** A third-party chart as a Component: from a ChartRepository, or a chart directory / .tgz in this git repository. */
 export interface ChartComponentSpec {
   chart: {
@@ -291,6 +313,7 @@ export type Overlay = Doc<"Overlay", OverlaySpec>;
 export type Cluster = Doc<"Cluster", ClusterSpec>;
 export type Project = Doc<"Project", ProjectSpec>;
 export type ChartRepository = Doc<"ChartRepository", ChartRepositorySpec>;
+export type Notification = Doc<"Notification", NotificationSpec>;
 /**
  * A chart Component. `offered` is filled by the loader (an I/O step before
  * the pure rules): the versions its source offers inside `chart.versions`,
@@ -316,6 +339,8 @@ export interface Repo {
   /** Chart Components (one document each; their versions come from the chart source). */
   charts: ChartComponent[];
   chartRepositories: ChartRepository[];
+  /** Notifications (absent in repositories built before the kind existed: none). */
+  notifications?: Notification[];
   /**
    * What the loader learnt of each picked chart version (chartPinKey): its
    * content digest, default values and schema, or why it could not be read.

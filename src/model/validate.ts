@@ -8,6 +8,7 @@ import { cycleRules } from "./rules/cycles.ts";
 import { duplicateRules } from "./rules/duplicates.ts";
 import { fieldRules } from "./rules/fields.ts";
 import { healthRules } from "./rules/health.ts";
+import { notificationRules } from "./rules/notifications.ts";
 import { projectTemplateRules } from "./rules/project-templates.ts";
 import { projectRules } from "./rules/projects.ts";
 import { referenceRules } from "./rules/references.ts";
@@ -28,6 +29,7 @@ const RULES: Rule[] = [
   cycleRules,
   projectRules,
   projectTemplateRules,
+  notificationRules,
 ];
 
 /**

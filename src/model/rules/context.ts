@@ -52,6 +52,7 @@ export function emptyBroken(): Record<Kind, Set<string>> {
     TraitDefinition: new Set(),
     Project: new Set(),
     ChartRepository: new Set(),
+    Notification: new Set(),
   };
 }
 
