@@ -22,7 +22,8 @@ export type ErrorCode =
   | "KUBE_FAILED"
   | "GIT_FAILED"
   | "CHART_SOURCE_FAILED"
-  | "ACTION_FAILED";
+  | "ACTION_FAILED"
+  | "NOTIFY_FAILED";
 
 export class BerthError extends Error {
   readonly code: ErrorCode;
@@ -92,6 +93,27 @@ export class GitError extends BerthError {
     super("GIT_FAILED", `${command}: ${first}${hint ? ` (${hint})` : ""}`);
     this.command = command;
     this.stderr = err;
+  }
+}
+
+/**
+ * A notification could not be sent, or may not be: a sink's file or URL
+ * outside what the operator allows, a receiver that refused or timed out.
+ * Its message names the sink by kind and host only, never a URL's path, a
+ * token or a key.
+ */
+export class NotifyError extends BerthError {
+  /** `webhook hooks.example.com`, `commitStatus gitea git.example.com`. */
+  readonly sink: string;
+  /** The HTTP status a receiver answered, when it answered. */
+  readonly status?: number;
+  /** Whether trying again may help (a refusal by the operator's rules never does). */
+  readonly retryable: boolean;
+  constructor(sink: string, message: string, opts: { status?: number; retryable: boolean; cause?: unknown }) {
+    super("NOTIFY_FAILED", `${sink}: ${message}`, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.sink = sink;
+    if (opts.status !== undefined) this.status = opts.status;
+    this.retryable = opts.retryable;
   }
 }
 
