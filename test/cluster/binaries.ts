@@ -20,6 +20,8 @@ export interface Binaries {
   registry: string;
   /** kube-score v1.20.0, the static checks the generated charts are scored with (test/render/kube-score.int.test.ts). */
   kubeScore: string;
+  /** Gitea v1.27.3 (SQLite, templates embedded), the forge of the forge tests (test/support/gitea.ts). */
+  gitea: string;
 }
 
 const FILE_NAMES: Record<keyof Binaries, string> = {
@@ -33,6 +35,7 @@ const FILE_NAMES: Record<keyof Binaries, string> = {
   helm3: "helm3",
   registry: "registry",
   kubeScore: "kube-score",
+  gitea: "gitea",
 };
 
 export const BUILD_SCRIPT = join(dirname(fileURLToPath(import.meta.url)), "build.sh");

@@ -20,6 +20,11 @@ K8S_VERSION=v1.35.4
 HELM4_VERSION=v4.3.1
 HELM3_VERSION=v3.22.0
 REGISTRY_VERSION=v3.1.2
+# Gitea, the forge of the forge tests (test/support/gitea.ts): API, git over
+# HTTP and webhooks, SQLite, templates and locales embedded (bindata).
+GITEA_VERSION=v1.27.3
+gitea_tags="bindata sqlite sqlite_unlock_notify"
+gitea_ldflags="-s -w -X main.Version=${GITEA_VERSION#v} -X 'main.Tags=$gitea_tags'"
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 tools="$here/tools"
@@ -71,6 +76,10 @@ for recipe in "${recipes[@]}"; do
   IFS='|' read -r dir ldflags _ <<<"$recipe"
   keys[$dir]="$(tool_key "$dir" "$ldflags")"
 done
+# Gitea is built from its own module (not a tools/ go.mod), so its key hashes
+# the pinned version, tags and ldflags instead.
+keys[gitea]="$(printf 'script=%s\nversion=%s\ntags=%s\nldflags=%s\n' "$SCRIPT_VERSION" "$GITEA_VERSION" "$gitea_tags" "$gitea_ldflags" |
+  sha256sum | cut -c1-12)"
 key="$(for dir in "${!keys[@]}"; do echo "$dir=${keys[$dir]}"; done | LC_ALL=C sort | sha256sum | cut -c1-12)"
 bin="$cache/bin/$key"
 
@@ -121,11 +130,49 @@ build() {
   done
 }
 
+# build_gitea: Gitea's go.mod has replace directives, so `go install
+# pkg@version` refuses it; it is built inside a writable copy of the module
+# as the proxy serves it, after generating the embedded templates, locales and
+# public files (go generate -tags bindata), with cgo for SQLite. Without the
+# locales it refuses to start ("translation is missing"); the web UI's
+# compiled frontend is not included (only the API, git over HTTP and webhooks
+# are used).
+build_gitea() {
+  local store="$cache/build/gitea-${keys[gitea]}"
+  mkdir -p "$store"
+  if [[ -x "$store/gitea" ]]; then
+    echo "cached: gitea"
+  else
+    local start=$SECONDS tmp moddir
+    echo "building gitea (code.gitea.io/gitea@$GITEA_VERSION)"
+    tmp="$(mktemp -d "$store/.build.XXXXXX")"
+    # run outside any module, so no go.mod around build.sh's caller is consulted
+    moddir="$(cd "$tmp" && GOFLAGS= go mod download -json "code.gitea.io/gitea@$GITEA_VERSION" |
+      sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p')"
+    [[ -n "$moddir" && -f "$moddir/go.mod" ]] || {
+      echo "go mod download -json code.gitea.io/gitea@$GITEA_VERSION named no module directory (Dir)" >&2
+      exit 1
+    }
+    cp -R "$moddir" "$tmp/src"
+    chmod -R u+w "$tmp/src"
+    (
+      cd "$tmp/src"
+      CGO_ENABLED=0 go generate -tags bindata ./modules/options ./modules/templates ./modules/public ./modules/migration >/dev/null
+      CGO_ENABLED=1 go build -tags "$gitea_tags" -ldflags "$gitea_ldflags" -o "$tmp/gitea" .
+    )
+    mv "$tmp/gitea" "$store/gitea"
+    rm -rf "$tmp"
+    echo "built gitea in $((SECONDS - start))s"
+  fi
+  [[ -x "$bin/gitea" ]] || link "$store/gitea" "$bin/gitea"
+}
+
 for recipe in "${recipes[@]}"; do
   IFS='|' read -r dir ldflags pairs <<<"$recipe"
   read -ra pairs <<<"$pairs"
   build "$dir" "$ldflags" "${pairs[@]}"
 done
+build_gitea
 
 echo "all binaries ready in $((SECONDS - start_all))s"
 echo "$bin"
