@@ -19,6 +19,8 @@ export interface Metrics {
   setLeader(leading: boolean): void;
   /** A fetch that failed outside a run (a follower's status read). */
   countFetchError(): void;
+  /** One notification's end: sent, failed, refused (the operator's rules), dropped (queue full, stopping) or already-sent (remembered on the cluster). */
+  countNotification(sink: string, event: string, outcome: string): void;
   /** The exposition text and its content type. */
   render(): Promise<{ body: string; contentType: string }>;
 }
@@ -118,6 +120,12 @@ export function createMetrics(o: MetricsOptions = {}): Metrics {
     registers,
   });
   leader.set(1);
+  const notifications = new Counter({
+    name: "berth_notifications_total",
+    help: "Notifications by sink kind (webhook, slack, commitStatus), event (failed, blocked, waiting-approval, succeeded, drift; commit statuses pending, success, failure) and outcome (sent, failed, refused, dropped, already-sent).",
+    labelNames: ["sink", "event", "outcome"],
+    registers,
+  });
 
   // An info gauge has one series: the current revision.
   const setInfo = (g: Gauge, revision: string | undefined) => {
@@ -166,6 +174,7 @@ export function createMetrics(o: MetricsOptions = {}): Metrics {
     setDrift: (cluster, release, count) => drift.set({ cluster, release }, count),
     setLeader: (leading) => leader.set(leading ? 1 : 0),
     countFetchError: () => fetchErrors.inc(),
+    countNotification: (sink, event, outcome) => notifications.inc({ sink, event, outcome }),
     async render() {
       return { body: await registry.metrics(), contentType: registry.contentType };
     },
