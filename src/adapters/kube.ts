@@ -5,6 +5,7 @@ import * as k8s from "@kubernetes/client-node";
 import { BerthError, KubeError } from "../errors.ts";
 import { adoptedStore, type AdoptedStore } from "./kube/adopted-store.ts";
 import { appRecordStore, type AppRecordStore } from "./kube/app-records.ts";
+import { rolloutRecordStore, type RolloutRecordStore } from "./kube/rollout-records.ts";
 import { abortWithCall, makeCall, httpStatus } from "./kube/call.ts";
 import { impersonate, type Impersonation } from "./kube/impersonate.ts";
 import { crdReader, type CrdReader } from "./kube/crds.ts";
@@ -45,6 +46,7 @@ export interface KubeClient
     StepLogStore,
     AdoptedStore,
     AppRecordStore,
+    RolloutRecordStore,
     JobRunner,
     HealthReader,
     KindScopes,
@@ -136,12 +138,22 @@ export function createKube(o: KubeOptions): KubeClient {
   const objects = k8s.KubernetesObjectApi.makeApiClient(kc);
   const call = makeCall(o.cluster, o.requestTimeoutMs ?? 15_000);
   const storage = helmStorage(o.cluster, core, call);
+  const applyObject: KubeClient["applyObject"] = async (obj, opts) => {
+    const meta = (obj.metadata ?? {}) as { name?: string; namespace?: string };
+    const what = `apply ${String(obj.kind)} ${meta.namespace ? `${meta.namespace}/` : ""}${meta.name ?? "?"}`;
+    // client-node writes a kind it has a model of through that model, by the model's field names
+    // (x_kubernetes_preserve_unknown_fields, ref): a plain object's JSON names would be dropped on the
+    // way, so a chart's CRD lost its x-kubernetes-* fields. loadYaml reads JSON (it is YAML) into the model.
+    const typed = k8s.loadYaml<k8s.KubernetesObject>(JSON.stringify(obj));
+    await call(what, () => objects.patch(typed, undefined, undefined, opts.fieldManager, opts.force, k8s.PatchStrategy.ServerSideApply));
+  };
 
   return {
     cluster: o.cluster,
     ...storage,
     ...memoStore(core, call),
     ...appRecordStore(core, call),
+    ...rolloutRecordStore(core, call, applyObject),
     ...storageAdoption(core, call),
     ...stepLogStore(core, call),
     ...adoptedStore(core, call),
@@ -181,15 +193,7 @@ export function createKube(o: KubeOptions): KubeClient {
         throw err;
       }
     },
-    async applyObject(obj, opts) {
-      const meta = (obj.metadata ?? {}) as { name?: string; namespace?: string };
-      const what = `apply ${String(obj.kind)} ${meta.namespace ? `${meta.namespace}/` : ""}${meta.name ?? "?"}`;
-      // client-node writes a kind it has a model of through that model, by the model's field names
-      // (x_kubernetes_preserve_unknown_fields, ref): a plain object's JSON names would be dropped on the
-      // way, so a chart's CRD lost its x-kubernetes-* fields. loadYaml reads JSON (it is YAML) into the model.
-      const typed = k8s.loadYaml<k8s.KubernetesObject>(JSON.stringify(obj));
-      await call(what, () => objects.patch(typed, undefined, undefined, opts.fieldManager, opts.force, k8s.PatchStrategy.ServerSideApply));
-    },
+    applyObject,
   };
 }
 
@@ -221,6 +225,9 @@ export function unreachableKube(cluster: string, message: string): KubeClient {
     readStepLogs: fail,
     listAppRecords: fail,
     writeAppRecord: fail,
+    listRolloutRecords: fail,
+    writeRolloutDone: fail,
+    writeApproval: fail,
     ensureNamespace: fail,
     markRevisionFailed: fail,
     readStoredRevisions: fail,

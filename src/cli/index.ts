@@ -14,6 +14,7 @@ import { registerReleaseOps } from "./release-ops.ts";
 import { registerDrift } from "./drift.ts";
 import { registerServe } from "./serve.ts";
 import { registerExplain } from "./explain.ts";
+import { registerApprove } from "./approve.ts";
 import { registerCompletion } from "./completion.ts";
 
 export interface RunOptions {
@@ -33,6 +34,7 @@ const commands: RegisterCommand[] = [
   registerReconcile,
   registerStatus,
   registerReleaseOps,
+  registerApprove,
   registerDrift,
   registerServe,
   registerExplain,

@@ -100,7 +100,7 @@ const PAST: Record<RecordKind, string> = {
 };
 
 const versions = (from?: string, to?: string) => (from && to ? ` ${from} -> ${to}` : to ? ` ${to}` : "");
-const waitList = (on: Array<{ name: string; via: WaitVia }>) => on.map((w) => (w.via === "canary" ? `canary cluster ${w.name}` : `${w.name} (${w.via})`)).join(", ");
+const waitList = (on: Array<{ name: string; via: WaitVia }>) => on.map((w) => (w.via === "canary" ? `canary cluster ${w.name}` : w.via === "wave" ? `an earlier wave of ${w.name}` : `${w.name} (${w.via})`)).join(", ");
 
 /** `east shop-api upgraded 1.0.0 -> 1.1.0 (2.1 s)`; failed and blocked releases say why. */
 export function releaseLine(e: Extract<ProgressEvent, { kind: "release-done" }>): string {

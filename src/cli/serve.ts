@@ -13,6 +13,7 @@ import { createMetrics, type Metrics } from "../server/metrics.ts";
 import { createLocate } from "../server/release-locate.ts";
 import { releaseReadRoutes } from "../server/release-reads.ts";
 import { releaseActionRoutes } from "../server/release-actions.ts";
+import { approveRoute } from "../server/approve.ts";
 import { driftSchedule } from "../reconcile/drift-schedule.ts";
 import { startService, type LeaderHook, type ServiceOptions } from "../server/service.ts";
 import { watchAuthFile } from "../server/auth-file.ts";
@@ -108,6 +109,7 @@ export async function startServe(o: ServeOptions): Promise<ServeHandle> {
   const routes: NonNullable<ServiceOptions["routes"]> = (state, control) => [
     ...releaseReadRoutes({ locate, log: o.log }),
     ...releaseActionRoutes({ state, control, locate, log: o.log, helmTimeoutMs: o.helmTimeoutMs ?? 300_000 }),
+    approveRoute({ state, control, targets: (c) => targets.targets(c), log: o.log }),
     ...(o.routes?.(state, control) ?? []),
   ];
   // After a leader's pass, at most once per interval: drift per release into metrics, corrected where the application asks.

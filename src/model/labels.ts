@@ -15,4 +15,6 @@ export const LABELS = {
   stepLogs: "berth.dev/step-logs",
   /** A ConfigMap holding berth's record of one application on a cluster (kube/app-records.ts). */
   appRecord: "berth.dev/app-record",
+  /** A ConfigMap holding an application's rollout on a cluster: done since when, approvals (kube/rollout-records.ts). */
+  rollout: "berth.dev/rollout",
 } as const;

@@ -58,8 +58,10 @@ export interface ClusterAppState {
   doneSince?: string;
 }
 
-export type WaveState = "done" | "active" | "waiting" | "failed";
-export type WaitingFor = "previous-wave" | "soak" | "approval";
+export const WAVE_STATES = ["done", "active", "waiting", "failed"] as const;
+export type WaveState = (typeof WAVE_STATES)[number];
+export const WAITING_FOR = ["previous-wave", "soak", "approval"] as const;
+export type WaitingFor = (typeof WAITING_FOR)[number];
 
 export interface WaveStatus {
   index: number;

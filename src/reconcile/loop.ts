@@ -1,5 +1,5 @@
 // The reconcile loop: fetch a revision, load and render it, then every cluster
-// in parallel (canary clusters first). An invalid revision changes nothing.
+// in parallel, each application in its waves. An invalid revision changes nothing.
 import { join } from "node:path";
 import { createHash } from "node:crypto";
 import { createChartStore } from "../adapters/chart-store.ts";
@@ -11,7 +11,8 @@ import type { Logger } from "../log.ts";
 import type { RetryPolicy } from "../plan/decide.ts";
 import type { GitSource, Revision } from "./source.ts";
 import { reconcileCluster, type ClusterResult, type ClusterTarget } from "./cluster.ts";
-import { runWaves } from "./waves.ts";
+import { runRollout } from "./waves.ts";
+import type { AppRollout } from "../plan/waves.ts";
 import { progressSink, trackCluster, trackDrift, type ProgressSink } from "./progress.ts";
 import { declaredApps, loadRevision, type DesiredRevision, type Renderer } from "./revision.ts";
 import { markCluster, readState, writeState, type RuntimeState } from "./runtime-state.ts";
@@ -57,6 +58,8 @@ export interface RunReport {
   /** What the revision asked for, when it loaded. */
   desired?: DesiredRevision;
   clusters: ClusterResult[];
+  /** Each application with waves: what each wave is doing or waits for. */
+  rollout?: AppRollout[];
   helmCalls: number;
   durationMs: number;
 }
@@ -181,7 +184,16 @@ export function createReconciler(o: ReconcilerOptions): Reconciler {
       }), (r) => r);
       return { ...result, durationMs: ms };
     };
-    const results = await runWaves(desired.repo, targets.targets(clusters), run, emit);
+    const { results, rollout } = await runRollout({
+      repo: desired.repo,
+      byCluster: desired.byCluster,
+      revision: desired.commit,
+      clusters: targets.targets(clusters),
+      run,
+      emit,
+      log: o.log.child({ revision: desired.commit }),
+      ...(opts.dryRun ? { dryRun: true } : {}),
+    });
 
     if (!opts.dryRun) {
       const now = new Date();
@@ -198,7 +210,7 @@ export function createReconciler(o: ReconcilerOptions): Reconciler {
         return next;
       });
     }
-    return report({ revision: rev.sha, desired, clusters: results });
+    return report({ revision: rev.sha, desired, clusters: results, rollout });
   }
 
   async function snapshot() {
@@ -219,6 +231,7 @@ export function createReconciler(o: ReconcilerOptions): Reconciler {
       ...(desired ? { revision: desired.commit } : {}),
       ...(state.lastAppliedRevision ? { lastAppliedRevision: state.lastAppliedRevision } : {}),
       ...(report.sourceError ? { sourceStale: { since: state.sourceError?.staleSince ?? new Date().toISOString(), error: report.sourceError } } : {}),
+      ...(report.rollout?.length ? { rollout: report.rollout } : {}),
       ...(report.invalid && report.revision ? { invalidRevision: { sha: report.revision, errors: report.invalid.issues.map(formatIssue) } } : {}),
       clusters: await Promise.all(
         targets.targets(clusters).map((t) => {

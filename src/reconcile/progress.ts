@@ -11,7 +11,7 @@ import type { ReleaseOutcome, ReleaseResult } from "./release.ts";
 export type ClusterWork = "reconcile" | "read" | "drift";
 
 /** Why something waits: a release's `dependsOn` or `requires`, or a cluster behind its applications' canary clusters. */
-export type WaitVia = "dependsOn" | "requires" | "canary";
+export type WaitVia = "dependsOn" | "requires" | "canary" | "wave";
 
 export type ProgressEvent =
   /** Work on a cluster began (its releases are read first, except for drift). */

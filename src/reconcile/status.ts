@@ -1,5 +1,6 @@
 // What `berth status`, the API and the page show: per cluster and release,
 // desired vs deployed version, health, last action, last error.
+import type { AppRollout } from "../plan/waves.ts";
 import pLimit from "p-limit";
 import type { ReleaseSpec } from "../model/types.ts";
 import { deployState, type DeployState } from "../plan/deploy-state.ts";
@@ -42,6 +43,8 @@ export interface StatusSnapshot {
   sourceStale?: { since: string; error: string };
   invalidRevision?: { sha: string; errors: string[] };
   clusters: ClusterStatus[];
+  /** Each application with waves: what each wave does or waits for, since when. */
+  rollout?: AppRollout[];
 }
 
 /**
@@ -133,6 +136,17 @@ export async function clusterStatus(target: ClusterTarget, desired: ReleaseSpec[
   }
 }
 
+/** An application's waves, one line each: `  wave 2 [west] waiting for soak since ... until ...`. */
+export function formatRollout(r: AppRollout): string[] {
+  const lines = [`application ${r.application}: waves at ${r.revision.slice(0, 12)}`];
+  for (const w of r.waves) {
+    const gates = [w.soak ? `soak ${w.soak}` : "", w.approval ? "approval" : ""].filter(Boolean).join(", ");
+    const waits = w.state === "waiting" ? ` for ${w.waitingFor === "previous-wave" ? "the wave before" : w.waitingFor}${w.since ? ` since ${w.since}` : ""}${w.until ? ` until ${w.until}` : ""}` : w.state === "done" && w.since ? ` since ${w.since}` : "";
+    lines.push(`  wave ${w.index} [${w.clusters.join(", ") || "no cluster"}]${gates ? ` (${gates})` : ""}: ${w.state}${waits}${w.reason ? `: ${w.reason}` : ""}`);
+  }
+  return lines;
+}
+
 export function formatStatus(s: StatusSnapshot, blocked: Map<string, string> = new Map()): string {
   const lines: string[] = [];
   lines.push(`source: ${s.source}${s.revision ? ` @ ${s.revision.slice(0, 12)}` : ""}`);
@@ -142,6 +156,7 @@ export function formatStatus(s: StatusSnapshot, blocked: Map<string, string> = n
     lines.push(`  revision ${s.invalidRevision.sha.slice(0, 12)} is invalid and was not applied (${n} problem${n === 1 ? "" : "s"}):`);
     for (const e of s.invalidRevision.errors) lines.push(`    ${e}`);
   }
+  for (const r of s.rollout ?? []) lines.push("", ...formatRollout(r));
   for (const c of s.clusters) {
     lines.push("");
     const state = c.reachable ? "reachable" : `UNREACHABLE${c.since ? ` since ${c.since}` : ""}: ${c.error}`;

@@ -19,6 +19,7 @@ import type { FieldOwner as FieldOwnerT } from "../reconcile/field-owner.ts";
 import { RECORD_KINDS, type ActionRecord as ActionRecordT, type AdoptedRecord as AdoptedRecordT, type StepRecord as StepRecordT } from "../reconcile/memo.ts";
 import type { ReleaseOutcome } from "../reconcile/release.ts";
 import { EVENT_BOUNDS, LOG_BOUNDS, type EventsAnswer, type LogsAnswer, type ObjectsAnswer, type PodsAnswer } from "../reconcile/inspect.ts";
+import { WAITING_FOR, WAVE_STATES, type AppRollout as AppRolloutT, type WaveStatus as WaveStatusT } from "../plan/waves.ts";
 import type { ClusterStatus as ClusterStatusT, ReleaseStatus, StatusSnapshot } from "../reconcile/status.ts";
 import type { Readiness as ReadinessT } from "./state.ts";
 import { allOf } from "../enum.ts";
@@ -141,6 +142,26 @@ export const ClusterStatus = Type.Object(
   { title: "ClusterStatus" },
 );
 
+export const WaveStatus = Type.Object(
+  {
+    index: Int("1-based, as `berth approve --wave N` names it"),
+    clusters: Type.Array(Type.String()),
+    state: StringEnum(WAVE_STATES),
+    waitingFor: Opt(StringEnum(WAITING_FOR)),
+    since: Opt(Str("when the wait began (the wave before was healthy), or since when the wave is done")),
+    until: Opt(Str("a soak: when it ends")),
+    reason: Opt(Str()),
+    approval: Opt(Type.Literal("manual")),
+    soak: Opt(Str()),
+  },
+  { title: "WaveStatus" },
+);
+
+export const AppRollout = Type.Object(
+  { application: Str(), revision: Str("the revision the waves are for"), waves: Type.Array(WaveStatus) },
+  { title: "AppRollout", description: "An application's waves at this revision (placement.rollout)" },
+);
+
 export const Status = Type.Object(
   {
     source: Str(),
@@ -149,6 +170,7 @@ export const Status = Type.Object(
     sourceStale: Opt(Type.Object({ since: Str(), error: Str() })),
     invalidRevision: Opt(Type.Object({ sha: Str(), errors: Type.Array(Type.String()) })),
     clusters: Type.Array(ClusterStatus),
+    rollout: Opt(Type.Array(AppRollout, { description: "applications with waves: what each wave does or waits for" })),
     blocked: Dict(Type.String(), { description: "`cluster/release` -> reason" }),
     drift: Opt(
       Dict(Type.Array(Type.String()), {
@@ -456,6 +478,8 @@ const _sameFields: {
   actor: SameKeys<ActorT, Body<typeof Actor>>;
   release: SameKeys<ReleaseStatus & { cluster?: string; blocked?: string }, Body<typeof Release>>;
   cluster: SameKeys<ClusterStatusT, Body<typeof ClusterStatus>>;
+  wave: SameKeys<WaveStatusT, Body<typeof WaveStatus>>;
+  appRollout: SameKeys<AppRolloutT, Body<typeof AppRollout>>;
   status: SameKeys<StatusSnapshot & { blocked: unknown; drift?: unknown; observedAt: string; leader: boolean }, Body<typeof Status>>;
   readiness: SameKeys<ReadinessT, Body<typeof Readiness>>;
   driftReport: SameKeys<DriftReportT, Body<typeof DriftReport>>;
@@ -477,6 +501,8 @@ const _sameFields: {
   actor: true,
   release: true,
   cluster: true,
+  wave: true,
+  appRollout: true,
   status: true,
   readiness: true,
   driftReport: true,

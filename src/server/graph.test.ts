@@ -12,7 +12,8 @@ function snap(needs: Record<string, Record<string, string[]>>, canary: string[] 
     for (const e of extra[c.cluster] ?? []) plan.releases.push({ ...plan.releases[0]!, ...e });
     for (const r of plan.releases) r.needs = needs[c.cluster]?.[r.name] ?? [];
   }
-  report.desired = { repo: { applications: [{ metadata: { name: "shop" }, spec: canary.length ? { placement: { rollout: { canary } } } : {} }] } } as unknown as DesiredRevision;
+  const clusters = report.clusters.map((c) => ({ metadata: { name: c.cluster, labels: {} } }));
+  report.desired = { repo: { clusters, applications: [{ metadata: { name: "shop" }, spec: canary.length ? { placement: { rollout: { canary } } } : {} }] } } as unknown as DesiredRevision;
   return { report, status: status(), blocked: new Map([["west/shop-api", "waiting for canary cluster east"]]) };
 }
 

@@ -1,13 +1,13 @@
 // GET /api/v1/applications/{application}/graph: what the page draws an
 // application's rollout from — per cluster, in the order the loop takes them
-// (its canary clusters first, then the rest), its releases by dependency
+// (its waves in order), its releases by dependency
 // level (each level waits on the ones before it), with what each needs and
 // its deploy state. Built from the latest snapshot's plan, never a new read.
 import { Type, type Static } from "@sinclair/typebox";
 import { DEPLOY_STATES } from "../plan/deploy-state.ts";
 import { dependencyLevels } from "../plan/levels.ts";
-import { canaries } from "../plan/rollout.ts";
-import { ErrorBody, StringEnum } from "./api-schemas.ts";
+import { appWaves } from "../plan/waves.ts";
+import { AppRollout, ErrorBody, StringEnum } from "./api-schemas.ts";
 import { defineRoute, HttpError, type Route } from "./router.ts";
 import type { ServeState, Snapshot } from "./state.ts";
 
@@ -27,11 +27,12 @@ export const GraphNode = Type.Object(
 export const AppGraph = Type.Object(
   {
     application: Type.String(),
-    canary: Type.Array(Type.String(), { description: "the application's canary clusters (placement.rollout.canary): the first wave" }),
+    canary: Type.Array(Type.String(), { description: "the clusters of the first wave when there are several (placement.rollout.canary, or its first wave)" }),
+    rollout: Type.Optional(AppRollout),
     clusters: Type.Array(
       Type.Object({
         cluster: Type.String(),
-        wave: Type.Integer({ description: "1: canary clusters, or every cluster when there are none; 2: the rest, after the canaries are healthy" }),
+        wave: Type.Integer({ description: "the cluster's wave for this application (placement.rollout), from 1" }),
         reachable: Type.Boolean(),
         error: Type.Optional(Type.String()),
         nodes: Type.Array(GraphNode, { description: "by level, then name" }),
@@ -45,7 +46,12 @@ type Node = Static<typeof GraphNode>;
 
 /** Pure: the application's graph from a snapshot; undefined when no cluster's plan holds it. */
 export function applicationGraph(snap: Pick<Snapshot, "report" | "status" | "blocked">, application: string): AppGraph | undefined {
-  const canary = snap.report.desired ? (canaries(snap.report.desired.repo).get(application) ?? []) : [];
+  const repo = snap.report.desired?.repo;
+  const app = repo?.applications.find((a) => a.metadata.name === application);
+  const waves = app && repo ? appWaves(app, repo.clusters) : [];
+  const waveOf = (cluster: string) => waves.find((w) => w.clusters.includes(cluster))?.index ?? 1;
+  const canary = waves.length > 1 ? waves[0]!.clusters : [];
+  const rollout = snap.report.rollout?.find((r) => r.application === application);
   const clusters: AppGraph["clusters"] = [];
   for (const c of snap.report.clusters) {
     const planned = c.plan?.releases ?? [];
@@ -70,12 +76,12 @@ export function applicationGraph(snap: Pick<Snapshot, "report" | "status" | "blo
       };
     });
     nodes.sort((a, b) => a.level - b.level || a.name.localeCompare(b.name));
-    clusters.push({ cluster: c.cluster, wave: canary.length && !canary.includes(c.cluster) ? 2 : 1, reachable: c.reachable, ...(c.error ? { error: c.error } : {}), nodes });
+    clusters.push({ cluster: c.cluster, wave: waveOf(c.cluster), reachable: c.reachable, ...(c.error ? { error: c.error } : {}), nodes });
   }
   if (clusters.length === 0) return undefined;
   // the loop's order: the first wave, then the rest (stable within each)
   clusters.sort((a, b) => a.wave - b.wave);
-  return { application, canary, clusters };
+  return { application, canary, ...(rollout ? { rollout } : {}), clusters };
 }
 
 export function graphRoute(state: ServeState): Route {

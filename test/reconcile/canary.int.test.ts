@@ -63,7 +63,7 @@ describe("canary clusters", () => {
     expect(await deploymentImage(east, NS, REL)).toBe("registry.example.com/test/capi:1.0.0");
     const held = release(r.report, west.name);
     expect(held.outcome).toBe("blocked");
-    expect(held.reason).toMatch(new RegExp(`waiting for canary cluster ${east.name}: ${REL} failed`));
+    expect(held.reason).toMatch(new RegExp(`^rollout: held: wave 1 of can failed \\(${east.name}: ${REL} failed`));
     expect(await revisions(west, NS, REL)).toEqual(westBefore);
   });
 

@@ -32,9 +32,16 @@ function loadGraph(app) {
 
 function drawGraph(g) {
   const wrap = $("div", { class: "graph" });
-  wrap.append($("p", { class: "small" }, g.canary.length
-    ? "Wave 1 is the canary cluster" + (g.canary.length > 1 ? "s " : " ") + g.canary.join(", ") + "; the other clusters wait until the application is healthy there. On each cluster a level waits for the levels before it."
-    : "Every cluster at once; on each cluster a level waits for the levels before it."));
+  const waves = g.rollout ? g.rollout.waves : [];
+  wrap.append($("p", { class: "small" }, waves.length
+    ? "Waves in order: each starts when the one before is healthy (then its soak, then its approval). On each cluster a level waits for the levels before it."
+    : g.canary.length
+      ? "Wave 1 is the canary cluster" + (g.canary.length > 1 ? "s " : " ") + g.canary.join(", ") + "; the other clusters wait until the application is healthy there. On each cluster a level waits for the levels before it."
+      : "Every cluster at once; on each cluster a level waits for the levels before it."));
+  for (const w of waves) {
+    const waits = w.state === "waiting" ? " — waits for " + (w.waitingFor === "previous-wave" ? "the wave before" : w.waitingFor) + (w.since ? " since " + w.since : "") + (w.until ? " until " + w.until : "") : "";
+    wrap.append($("p", { class: "wave", "data-wave": String(w.index), "data-state": w.state }, "wave " + w.index + " · " + (w.clusters.join(", ") || "no cluster") + " · " + w.state + waits + (w.reason ? " (" + w.reason + ")" : "")));
+  }
   for (const c of g.clusters) {
     wrap.append($("h4", {}, "wave " + c.wave + (g.canary.includes(c.cluster) ? " (canary)" : "") + " · " + c.cluster + (c.reachable ? "" : " · unreachable: " + (c.error || ""))));
     const here = selected && selected.release && selected.cluster === c.cluster ? selected.release : undefined;
