@@ -9,6 +9,8 @@ import { BerthError, UsageError } from "../errors.ts";
 export interface Snapshot {
   /** The directory inside the snapshot that corresponds to `dir`. */
   dir: string;
+  /** The commit `rev` names. */
+  commit: string;
   dispose(): Promise<void>;
 }
 
@@ -39,5 +41,5 @@ export async function snapshotRevision(dir: string, rev: string, flag = "revisio
     await rm(tmp, { recursive: true, force: true });
     throw new BerthError("GIT_FAILED", `could not extract revision ${rev} (${commit}) of ${top}`, { cause: err });
   }
-  return { dir: join(tmp, prefix), dispose: () => rm(tmp, { recursive: true, force: true }) };
+  return { dir: join(tmp, prefix), commit, dispose: () => rm(tmp, { recursive: true, force: true }) };
 }

@@ -28,6 +28,8 @@ export interface ManifestDiffOptions {
   concurrency?: number;
   /** One `helm template` (default 60 s). */
   timeoutMs?: number;
+  /** Leave the values of secret-looking keys and Secrets' data in the patches (default: masked). */
+  showSecrets?: boolean;
 }
 
 /**
@@ -77,7 +79,9 @@ export async function withObjects(d: RenderDiff, sides: Record<Side, Rendered>, 
     const [a, b] = await Promise.allSettled([objectsOf(r, "base"), objectsOf(r, "head")]);
     const failed = [a, b].flatMap((x) => (x.status === "rejected" ? [(x.reason as Error).message] : []));
     if (failed.length) return { error: failed.join("; ") };
-    return diffObjects((a as PromiseFulfilledResult<ManifestObject[] | undefined>).value, (b as PromiseFulfilledResult<ManifestObject[] | undefined>).value);
+    return diffObjects((a as PromiseFulfilledResult<ManifestObject[] | undefined>).value, (b as PromiseFulfilledResult<ManifestObject[] | undefined>).value, {
+      showSecrets: o.showSecrets === true,
+    });
   }
 
   const releases = await Promise.all(d.releases.map(async (r) => (manifestsMayDiffer(r) ? { ...r, objects: await compare(r) } : r)));

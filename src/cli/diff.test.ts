@@ -58,7 +58,8 @@ describe("berth diff", () => {
     expect(text.out).toContain("run step >=1.0.0 <1.1.0 -> 1.1.0: registry.example.com/store/catalog:1.1.0 migrate --to 1.1.0");
     const md = await berth(["diff", "--base", "HEAD", "--format", "markdown", "--no-manifests", "defs"], dir);
     expect(md.code).toBe(3);
-    expect(md.out).toMatch(/^## berth diff/);
+    // the marker the pull-request script finds its comment by, then both revisions: HEAD's commit, and the work tree
+    expect(md.out).toMatch(/^<!-- berth-diff -->\n## berth diff: `HEAD` \([0-9a-f]{7}\) → the work tree\n/);
     expect(md.out).toContain("1.0.0 → 1.1.0 (upgrade)");
     expect((await git("status", "--porcelain")).stdout).toBe(status);
     writeFileSync(file, before);

@@ -64,13 +64,19 @@ describe("the object diff in the text view", () => {
 describe("the object diff in the markdown view", () => {
   const md = formatMarkdown(d);
 
-  it("is one collapsed block per release, after the releases", () => {
-    expect(md).toContain("### Objects\n\n<details><summary>~ dev/shop/api (shop-api): objects: 1 changed, 1 added (1 unchanged)</summary>\n");
-    expect(md.indexOf("### Objects")).toBeGreaterThan(md.indexOf("### Releases"));
+  it("is one block per release under its application's Objects, after its releases; open when short", () => {
+    expect(md).toContain("#### Objects\n\n<details><summary>~ dev/shop/api (shop-api): objects: 1 changed, 1 added (1 unchanged)</summary>\n");
+    expect(md.indexOf("#### Objects")).toBeGreaterThan(md.indexOf("| ~ | `shop-api` | dev |"));
     expect(md).toContain("~ `Deployment/shop/shop-api` changed\n\n```diff\n@@ -3,4 +3,4 @@\n");
-    expect(md).toContain("<details><summary>+ prod/shop/web (shop-web): objects: 2 added</summary>\n\n- `Deployment/shop/shop-api` added\n- `Service/shop/shop-api` added\n\n</details>");
-    expect(md).toContain("<details><summary>~ prod/shop/api (shop-api): objects not compared: head: helm template failed: boom</summary>\n\n</details>");
-    expect(md.split("<details>").length).toBe(md.split("</details>").length);
+    expect(md).toContain("<details open><summary>+ prod/shop/web (shop-web): objects: 2 added</summary>\n\n- `Deployment/shop/shop-api` added\n- `Service/shop/shop-api` added\n\n</details>");
+    expect(md).toContain("<details open><summary>~ prod/shop/api (shop-api): objects not compared: head: helm template failed: boom</summary>\n\n</details>");
+    expect(md.split("<details").length).toBe(md.split("</details>").length);
+  });
+
+  it("a long block starts collapsed", () => {
+    const many = `apiVersion: v1\nkind: ConfigMap\nmetadata: { name: big }\ndata:\n${Array.from({ length: 30 }, (_, i) => `  k${i}: v${i}\n`).join("")}`;
+    const big = release({ objects: diffObjects(objs(many), objs(many.replaceAll(": v", ": w"))) });
+    expect(formatMarkdown({ charts: [], releases: [big] })).toContain("<details><summary>~ dev/shop/api (shop-api): objects: 1 changed</summary>");
   });
 
   it("a fence longer than any backtick run inside", () => {
@@ -78,7 +84,7 @@ describe("the object diff in the markdown view", () => {
   });
 
   it("without objects, no Objects section", () => {
-    expect(formatMarkdown({ charts: [], releases: [release({})] })).not.toContain("### Objects");
+    expect(formatMarkdown({ charts: [], releases: [release({})] })).not.toContain("Objects");
   });
 });
 
@@ -88,7 +94,7 @@ describe("a release whose chart files alone changed", () => {
   it("says so", () => {
     expect(formatText({ charts: [], releases: [r] })).toContain("~ dev/shop/api (shop-api) changed: chart webservice 1.0.0 files\n");
     const md = formatMarkdown({ charts: [], releases: [r] });
-    expect(md).toContain("<details><summary>dev/shop/api: 0 change(s), chart webservice 1.0.0 files changed</summary>\n\n</details>");
+    expect(md).toContain("<details open><summary>dev/shop/api: 0 change(s), chart webservice 1.0.0 files changed</summary>\n\n</details>");
     expect(md).not.toContain("```diff\n```");
   });
 });

@@ -2,6 +2,7 @@
 import type { KeyChange, RangeChange, RenderDiff, ReleaseChange, StepChange, StepRun } from "./diff.ts";
 import type { ValueSource } from "./explain.ts";
 import { objectCounts, type ObjectChange, type ReleaseObjects } from "./manifest-diff.ts";
+import { rolloutMermaid } from "./diff-mermaid.ts";
 
 const SIGN = { added: "+", removed: "-", changed: "~" } as const;
 const show = (v: unknown) => (v === undefined ? "" : JSON.stringify(v));
@@ -134,21 +135,22 @@ function fenced(lang: string, text: string): string[] {
   return [`${fence}${lang}`, text.replace(/\n$/, ""), fence];
 }
 
-/** One collapsed block per release whose objects were compared. */
-function objectsMarkdown(d: RenderDiff): string[] {
-  const rs = d.releases.filter((r) => r.objects);
-  if (rs.length === 0) return [];
-  const out = ["### Objects", ""];
-  for (const r of rs) {
-    const o = r.objects as ReleaseObjects;
-    out.push(`<details><summary>${SIGN[r.change]} ${r.key} (${r.name}): ${objectsLine(o)}</summary>`, "");
-    if ("changes" in o) {
-      for (const c of o.changes) out.push(...objectMarkdown(r, c));
-      if (out.at(-1) !== "") out.push(""); // a list ends before the closing tag
-    }
-    out.push("</details>", "");
-  }
-  return out;
+/** The hidden line the pull-request script finds its own comment by. */
+export const MARKDOWN_MARKER = "<!-- berth-diff -->";
+
+/** A block longer than this many lines starts collapsed; a shorter one open (still collapsible). */
+const LONG = 20;
+
+function details(summary: string, body: string[]): string[] {
+  const open = body.join("\n").split("\n").length <= LONG ? " open" : "";
+  // a list or fence ends before the closing tag, or the tag is read as part of it
+  return [`<details${open}><summary>${summary}</summary>`, "", ...body, ...(body.length && body.at(-1) !== "" ? [""] : []), "</details>", ""];
+}
+
+function objectsBlock(r: ReleaseChange): string[] {
+  const o = r.objects as ReleaseObjects;
+  const body = "changes" in o ? o.changes.flatMap((c) => objectMarkdown(r, c)) : [];
+  return details(`${SIGN[r.change]} ${r.key} (${r.name}): ${objectsLine(o)}`, body);
 }
 
 function objectMarkdown(r: ReleaseChange, c: ObjectChange): string[] {
@@ -157,46 +159,83 @@ function objectMarkdown(r: ReleaseChange, c: ObjectChange): string[] {
   return [`${SIGN[c.change]} ${what}`, "", ...fenced("diff", c.patch), ""];
 }
 
-export function formatMarkdown(d: RenderDiff): string {
-  const out: string[] = ["## berth diff", ""];
-  if (d.charts.length === 0 && d.releases.length === 0) return `${out.join("\n")}No changes.\n`;
+/** What a changed release's block holds: the version move and where it comes from, the steps it runs, every changed value. */
+function changesBlock(r: ReleaseChange): string[] {
+  const edited = r.upgrades.length ? `, ${r.upgrades.length} upgrade step(s) edited` : "";
+  const files = r.chartFiles ? `, chart ${r.chart.to} files changed` : "";
+  const body: string[] = [];
+  const version = versionLine(r);
+  if (version) body.push(`- ${code(version)}`);
+  for (const s of r.steps) body.push(`- ${code(stepLine(s))}`);
+  if (r.steps.length || version) body.push("");
+  const lines = [
+    ...r.release.map((k) => keyLine(k).replace(/^~/, "!")),
+    ...r.values.map((k) => valueLine(k).replace(/^~/, "!").replace(/^([-+!]) /, "$1 values.")),
+    ...r.upgrades.flatMap(stepChangeDiff),
+  ];
+  // a release whose chart files alone changed has no lines here: its objects say what that does
+  if (lines.length) body.push(...fenced("diff", `${lines.join("\n")}\n`), "");
+  return details(`${r.key}: ${r.values.length + r.release.length} change(s)${r.steps.length ? `, ${r.steps.length} step(s)` : ""}${edited}${files}`, body);
+}
+
+/** A revision as the heading names it: what was given, and its commit when that is not what was given. */
+export interface Revision {
+  rev: string;
+  commit?: string;
+}
+
+const revText = (r: Revision | undefined) => {
+  if (!r) return "the work tree";
+  const short = r.commit?.slice(0, 7);
+  return short && !r.commit?.startsWith(r.rev) ? `${code(r.rev)} (${short})` : code(short ?? r.rev);
+};
+
+export interface MarkdownOptions {
+  base?: Revision;
+  /** Absent: the work tree. */
+  head?: Revision;
+}
+
+/**
+ * The view a pull request gets: the marker line, a heading with both
+ * revisions, the rollout order as a mermaid graph, then per application its
+ * releases (a table, then per changed release its changes and its objects,
+ * collapsed where long), then the generated charts whose files changed.
+ */
+export function formatMarkdown(d: RenderDiff, o: MarkdownOptions = {}): string {
+  const out: string[] = [MARKDOWN_MARKER, o.base ? `## berth diff: ${revText(o.base)} → ${revText(o.head)}` : "## berth diff", ""];
+  if (d.charts.length === 0 && d.releases.length === 0) return `${out.join("\n")}\nNo changes.\n`;
   out.push(`${summary(d)}.`, "");
-  if (d.releases.length) {
-    out.push("### Releases", "", "| | release | cluster | component | chart |", "|---|---|---|---|---|");
-    for (const r of d.releases) {
+  if (d.rollout?.length) {
+    out.push(
+      "### Rollout order",
+      "",
+      "Per application its waves, left to right: each starts after the one before is healthy, then its soak and approval. In a wave, its releases by dependency level (`~` changed, `+` added).",
+      "",
+      ...fenced("mermaid", rolloutMermaid(d.rollout)),
+      "",
+    );
+  }
+  const apps = [...new Set(d.releases.map((r) => r.key.split("/")[1] as string))].sort();
+  for (const app of apps) {
+    const rs = d.releases.filter((r) => r.key.split("/")[1] === app);
+    out.push(`### Application ${code(app)}`, "", "| | release | cluster | component | chart |", "|---|---|---|---|---|");
+    for (const r of rs) {
       const ver = r.version.from === r.version.to ? (r.version.to ?? "") : `${r.version.from ?? "—"} → ${r.version.to ?? "—"}${r.version.move !== "none" ? ` (${r.version.move})` : ""}`;
       const chart = r.chart.from === r.chart.to ? (r.chart.to ?? "") : `${r.chart.from ?? "—"} → ${r.chart.to ?? "—"}`;
       out.push(`| ${SIGN[r.change]} | ${code(r.name)} | ${r.cluster} | ${ver} | ${chart} |`);
     }
     out.push("");
-    for (const r of d.releases.filter((x) => x.change === "changed")) {
-      const edited = r.upgrades.length ? `, ${r.upgrades.length} upgrade step(s) edited` : "";
-      const files = r.chartFiles ? `, chart ${r.chart.to} files changed` : "";
-      out.push(`<details><summary>${r.key}: ${r.values.length + r.release.length} change(s)${r.steps.length ? `, ${r.steps.length} step(s)` : ""}${edited}${files}</summary>`, "");
-      const version = versionLine(r);
-      if (version) out.push(`- ${code(version)}`);
-      for (const s of r.steps) out.push(`- ${code(stepLine(s))}`);
-      if (r.steps.length || version) out.push("");
-      const lines = [
-        ...r.release.map((k) => keyLine(k).replace(/^~/, "!")),
-        ...r.values.map((k) => valueLine(k).replace(/^~/, "!").replace(/^([-+!]) /, "$1 values.")),
-        ...r.upgrades.flatMap(stepChangeDiff),
-      ];
-      // a release whose chart files alone changed has no lines here: its objects say what that does
-      if (lines.length) out.push("```diff", ...lines, "```", "");
-      out.push("</details>", "");
-    }
+    for (const r of rs.filter((x) => x.change === "changed")) out.push(...changesBlock(r));
+    const withObjects = rs.filter((r) => r.objects);
+    if (withObjects.length) out.push("#### Objects", "", ...withObjects.flatMap(objectsBlock));
   }
-  out.push(...objectsMarkdown(d));
   if (d.charts.length) {
     out.push("### Charts", "");
     for (const c of d.charts) {
       const v = c.from !== c.to ? `${c.from ?? "—"} → ${c.to ?? "—"}` : (c.to ?? "");
-      out.push(`<details><summary>${SIGN[c.change]} ${c.name} ${v}: ${c.files.length} file(s)</summary>`, "");
-      for (const f of c.files) {
-        out.push(`${SIGN[f.change]} ${code(f.path)}`, "", "```diff", f.patch.replace(/\n$/, ""), "```", "");
-      }
-      out.push("</details>", "");
+      const body = c.files.flatMap((f) => [`${SIGN[f.change]} ${code(f.path)}`, "", ...fenced("diff", f.patch), ""]);
+      out.push(...details(`${SIGN[c.change]} ${c.name} ${v}: ${c.files.length} file(s)`, body));
     }
   }
   return `${out.join("\n")}`;

@@ -11,6 +11,7 @@ import type { ReleaseObjects } from "./manifest-diff.ts";
 import { releaseMeta, type Rendered } from "./output.ts";
 import { isPlainObject } from "./merge.ts";
 import type { ExplainedRange, ValueSource } from "./explain.ts";
+import type { RolloutOrder } from "./diff-rollout.ts";
 
 export type Change = "added" | "removed" | "changed";
 
@@ -87,6 +88,8 @@ export interface ReleaseChange {
 export interface RenderDiff {
   charts: ChartChange[];
   releases: ReleaseChange[];
+  /** The head's rollout order of the applications changed (diff-rollout.ts): added by the CLI, for the markdown view. */
+  rollout?: RolloutOrder[];
 }
 
 export const hasChanges = (d: RenderDiff) => d.charts.length > 0 || d.releases.length > 0;

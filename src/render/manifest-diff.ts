@@ -2,10 +2,10 @@
 // output of each side), compared as parsed YAML: split into objects by
 // kind/namespace/name, matched, and each changed object shown as a unified
 // diff of its canonical YAML (sorted keys, no comments, so neither key order
-// nor comments count). A Secret's `data`/`stringData` values never appear:
-// they read `<redacted>`, or `<redacted, changed>` on the side where they
-// changed, as `kubectl diff` hides them too. Pure; the helm calls are in
-// cli/diff-manifests.ts.
+// nor comments count). A Secret's `data`/`stringData` values never appear,
+// nor (unless asked) the values of secret-looking keys: they read `••••••`, or
+// `•••••• (changed)` on the side where they changed. Pure; the helm calls
+// are in cli/diff-manifests.ts.
 import { parseAllDocuments, stringify } from "yaml";
 import { isClusterScopedKind } from "../model/cluster-scoped.ts";
 import type { JsonObject } from "../model/types.ts";
@@ -13,6 +13,7 @@ import type { Change } from "./diff.ts";
 import { unifiedDiff } from "./line-diff.ts";
 import { isPlainObject } from "./merge.ts";
 import { sortKeys } from "./yaml-out.ts";
+import { MASK, MASK_CHANGED, maskPair } from "./secret-mask.ts";
 
 export interface ManifestObject {
   /** `<api group>/<kind>/<namespace>/<name>`: what matches an object across the two sides (a version move inside the group is a change). */
@@ -34,8 +35,9 @@ export interface ObjectChange {
 /** What the object comparison of one release found, or why it could not be made. */
 export type ReleaseObjects = { changes: ObjectChange[]; unchanged: number } | { error: string };
 
-export const REDACTED = "<redacted>";
-export const REDACTED_CHANGED = "<redacted, changed>";
+/** What a masked value reads (secret-mask.ts): `••••••`, and `•••••• (changed)` on the side where it changed. */
+export const REDACTED = MASK;
+export const REDACTED_CHANGED = MASK_CHANGED;
 
 /** A line diff larger than this many cells (lines x lines, after the common ends) is not computed. */
 const MAX_DIFF_CELLS = 4_000_000;
@@ -86,33 +88,17 @@ const canonical = (v: unknown) => JSON.stringify(sortKeys(v));
 const isSecret = (o: ManifestObject) => o.kind === "Secret" && o.key.startsWith("/");
 
 /**
- * A Secret pair with its `data` and `stringData` values replaced: `<redacted>`
- * where the value is the same on both sides (or on one side only), and
- * `<redacted, changed>` on the head side where it differs.
+ * A pair of one object's bodies with what must not show masked, unless
+ * `showSecrets`: a Secret's `data` and `stringData` values (as kubectl diff
+ * hides them; `secret: false` for any other object), and the values of
+ * secret-looking keys anywhere (an env entry's DB_PASSWORD, a ConfigMap's
+ * api.key). The head side of a masked value that changed reads `•••••• (changed)`.
  */
-export function redactSecrets(a: JsonObject | undefined, b: JsonObject | undefined): [JsonObject | undefined, JsonObject | undefined] {
-  const ra = a && { ...a };
-  const rb = b && { ...b };
-  for (const field of ["data", "stringData"]) {
-    const x = a?.[field];
-    const y = b?.[field];
-    if (x === undefined && y === undefined) continue;
-    if (!isPlainObject(x ?? {}) || !isPlainObject(y ?? {})) {
-      // not a map (a chart bug, but still a secret): hide it whole
-      if (ra && x !== undefined) ra[field] = REDACTED;
-      if (rb && y !== undefined) rb[field] = x === undefined || canonical(x) === canonical(y) ? REDACTED : REDACTED_CHANGED;
-      continue;
-    }
-    const mx = (x ?? {}) as JsonObject;
-    const my = (y ?? {}) as JsonObject;
-    if (ra && x !== undefined) ra[field] = Object.fromEntries(Object.keys(mx).map((k) => [k, REDACTED]));
-    if (rb && y !== undefined) {
-      rb[field] = Object.fromEntries(
-        Object.keys(my).map((k) => [k, k in mx && canonical(mx[k]) !== canonical(my[k]) ? REDACTED_CHANGED : REDACTED]),
-      );
-    }
-  }
-  return [ra, rb];
+export function redactSecrets(a: JsonObject | undefined, b: JsonObject | undefined, o: { secret?: boolean; showSecrets?: boolean } = {}): [JsonObject | undefined, JsonObject | undefined] {
+  if (o.showSecrets) return [a, b];
+  const opts = { manifest: true, secretFields: o.secret === false ? [] : ["data", "stringData"] };
+  const [ma, mb] = maskPair(a ?? {}, b ?? {}, opts);
+  return [a && ma, b && mb];
 }
 
 /** Canonical YAML of an object: keys sorted, block scalars for multi-line strings. */
@@ -145,7 +131,11 @@ export function objectPatch(before: string, after: string, context = 3): { patch
  * The objects added, removed and changed from `base` to `head` (either may be
  * absent: a release added or removed), sorted by label.
  */
-export function diffObjects(base: ManifestObject[] | undefined, head: ManifestObject[] | undefined): { changes: ObjectChange[]; unchanged: number } {
+export function diffObjects(
+  base: ManifestObject[] | undefined,
+  head: ManifestObject[] | undefined,
+  o: { showSecrets?: boolean } = {},
+): { changes: ObjectChange[]; unchanged: number } {
   const a = new Map((base ?? []).map((o) => [o.key, o]));
   const b = new Map((head ?? []).map((o) => [o.key, o]));
   const changes: ObjectChange[] = [];
@@ -158,7 +148,7 @@ export function diffObjects(base: ManifestObject[] | undefined, head: ManifestOb
       continue;
     }
     const any = (y ?? x) as ManifestObject;
-    const [bx, by] = isSecret(any) ? redactSecrets(x?.body, y?.body) : [x?.body, y?.body];
+    const [bx, by] = redactSecrets(x?.body, y?.body, { secret: isSecret(any), showSecrets: o.showSecrets });
     const { patch, note } = objectPatch(bx ? objectYaml(bx) : "", by ? objectYaml(by) : "");
     changes.push({ label: any.label, change: !x ? "added" : !y ? "removed" : "changed", patch, ...(note ? { note } : {}) });
   }

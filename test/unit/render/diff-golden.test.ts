@@ -1,0 +1,74 @@
+// `berth diff --format markdown` — what a pull request gets — pinned byte for
+// byte on a real temporary git repository of examples/shop whose application
+// rolls out in two waves (prod-hk, then dev after a soak and an approval).
+// The change: a new api version (prod-hk moves 3.0.6 -> 3.0.7 and runs its
+// step) and a secret-looking value on dev (API_TOKEN), which reads ••••••.
+// No helm here (--no-manifests); test/render/diff.int.test.ts pins the
+// objects with the real helm. The short commit SHAs in the heading differ per
+// run and are compared as <sha>. UPDATE_GOLDEN=1 rewrites the file.
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { execa } from "execa";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runBerth } from "../../support/cli.ts";
+import { PKG_ROOT } from "./fixture.ts";
+
+const GOLDEN = join(PKG_ROOT, "test", "golden", "diff", "shop-pull-request.md");
+const dir = mkdtempSync(join(tmpdir(), "berth-diff-golden-"));
+const git = (...args: string[]) => execa("git", ["-c", "user.email=t@example.com", "-c", "user.name=t", ...args], { cwd: dir });
+
+function edit(path: string, from: string, to: string): void {
+  const file = join(dir, "shop", path);
+  const text = readFileSync(file, "utf8");
+  expect(text).toContain(from);
+  writeFileSync(file, text.replace(from, to));
+}
+
+beforeAll(async () => {
+  cpSync(join(PKG_ROOT, "examples", "shop"), join(dir, "shop"), { recursive: true });
+  edit("apps/shop.yaml", "rollout: { canary: [prod-hk], wait: healthy }", "rollout: { waves: [{ clusters: [prod-hk] }, { clusters: [dev], soak: 10m, approval: manual }] }");
+  await git("init", "-q", "-b", "main");
+  await git("add", "-A");
+  await git("commit", "-qm", "base");
+  writeFileSync(join(dir, "shop/components/api-3.0.7.yaml"), readFileSync(join(dir, "shop/components/api-3.0.6.yaml"), "utf8").replaceAll("3.0.6", "3.0.7"));
+  edit("overlays/shop-dev.yaml", "values: { env: { LOG_LEVEL: debug } }", "values: { env: { LOG_LEVEL: debug, API_TOKEN: s3cr3t-value } }");
+  await git("add", "-A");
+  await git("commit", "-qm", "head");
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const shaFree = (s: string) => s.replace(/\(([0-9a-f]{7})\)/g, "(<sha>)");
+
+describe("berth diff --format markdown (a pull request's comment)", () => {
+  it("is the golden file: marker, both revisions, the rollout order, the changes per application; the secret masked", async () => {
+    const r = await runBerth(["diff", "--base", "HEAD~1", "--head", "HEAD", "--format", "markdown", "--no-manifests", "shop"], dir);
+    expect(r.err).toBe("");
+    expect(r.code).toBe(3);
+    if (process.env.UPDATE_GOLDEN === "1") {
+      mkdirSync(dirname(GOLDEN), { recursive: true });
+      writeFileSync(GOLDEN, shaFree(r.out));
+    }
+    expect(shaFree(r.out)).toBe(readFileSync(GOLDEN, "utf8"));
+    expect(r.out).not.toContain("s3cr3t-value");
+  });
+
+  it("--show-secrets shows the value", async () => {
+    const r = await runBerth(["diff", "--base", "HEAD~1", "--head", "HEAD", "--format", "markdown", "--no-manifests", "--show-secrets", "shop"], dir);
+    expect(r.code).toBe(3);
+    expect(r.out).toContain('+ values.env.API_TOKEN: "s3cr3t-value"');
+    expect(r.out).not.toContain("••••••");
+  });
+
+  it("the text view masks it too", async () => {
+    const r = await runBerth(["diff", "--base", "HEAD~1", "--head", "HEAD", "--no-manifests", "shop"], dir);
+    expect(r.out).toContain('values + env.API_TOKEN: "••••••"');
+    expect(r.out).not.toContain("s3cr3t-value");
+  });
+
+  it("no change: the marker, the heading and No changes.", async () => {
+    const r = await runBerth(["diff", "--base", "HEAD", "--head", "HEAD", "--format", "markdown", "--no-manifests", "shop"], dir);
+    expect(r.code).toBe(0);
+    expect(shaFree(r.out)).toBe("<!-- berth-diff -->\n## berth diff: `HEAD` (<sha>) → `HEAD` (<sha>)\n\nNo changes.\n");
+  });
+});
