@@ -1,4 +1,5 @@
 // Printing a run report, shared by reconcile and plan.
+import { formatRollout } from "../reconcile/status.ts";
 import { Option } from "commander";
 import { BerthError, ValidationError } from "../errors.ts";
 import type { RunReport } from "../reconcile/loop.ts";
@@ -22,6 +23,7 @@ export function formatReport(report: RunReport): string {
       if (r.outcome === "failed" || r.outcome === "blocked") lines.push(`    ${r.reason}`);
     }
   }
+  for (const r of report.rollout ?? []) lines.push(...formatRollout(r));
   lines.push(`helm calls: ${report.helmCalls}; ${report.durationMs} ms`);
   return `${lines.join("\n")}\n`;
 }

@@ -55,6 +55,7 @@ export function planView(report: RunReport) {
         needs: r.needs,
       })),
     })),
+    ...(report.rollout?.length ? { rollout: report.rollout } : {}),
   };
 }
 
@@ -81,6 +82,7 @@ export function runView(report: RunReport) {
         records: r.records,
       })),
     })),
+    ...(report.rollout?.length ? { rollout: report.rollout } : {}),
   };
 }
 
