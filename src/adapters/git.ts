@@ -5,6 +5,7 @@
 import { mkdir, rm } from "node:fs/promises";
 import { simpleGit, type SimpleGit } from "simple-git";
 import { GitError } from "../errors.ts";
+import { credentialEnv, GIT_TOKEN_FILE_FLAG, isAuthFailure, type HttpCredentials } from "./git-credentials.ts";
 
 export interface GitClient {
   /** Creates an empty bare repository at `dir` unless one is already there. */
@@ -16,9 +17,10 @@ export interface GitClient {
    * remote's default branch — from `url` into the bare repo `repoDir`,
    * shallow and without tags, and returns the commit SHA it names.
    * The URL is passed on the command line, never stored in the repo config,
-   * so credentials in it do not land on disk.
+   * so credentials in it do not land on disk; `credentials` go to git
+   * through its environment only (git-credentials.ts).
    */
-  fetchCommit(repoDir: string, url: string, ref: string): Promise<string>;
+  fetchCommit(repoDir: string, url: string, ref: string, opts?: FetchOptions): Promise<string>;
   /** Checks `sha` out, detached, into a new work tree at `path`. */
   addWorktree(repoDir: string, path: string, sha: string): Promise<void>;
   /** Removes a work tree's files and git's record of it; also clears a half-made one. */
@@ -34,6 +36,11 @@ export interface GitClient {
    * untracked-but-not-ignored), relative to `dir`.
    */
   workTreeState(dir: string): Promise<WorkTreeState | undefined>;
+}
+
+export interface FetchOptions {
+  /** A token for an http(s) remote (--git-token-file). */
+  credentials?: HttpCredentials;
 }
 
 export interface WorkTreeState {
@@ -64,14 +71,20 @@ export function gitEnv(from: NodeJS.ProcessEnv): Record<string, string> {
 export function createGitClient(opts: GitClientOptions = {}): GitClient {
   const env = gitEnv(opts.env ?? process.env);
   const timeoutMs = opts.timeoutMs ?? 120_000;
-  const git = (dir: string): SimpleGit =>
-    simpleGit({ baseDir: dir, timeout: { block: timeoutMs }, unsafe: { allowUnsafeSshCommand: true } }).env(env);
+  // `extra` is only ever credentialEnv(): simple-git still checks each key it sets against its block list.
+  const git = (dir: string, extra?: Record<string, string>): SimpleGit =>
+    simpleGit({
+      baseDir: dir,
+      timeout: { block: timeoutMs },
+      unsafe: { allowUnsafeSshCommand: true, ...(extra ? { allowUnsafeConfigEnvCount: true } : {}) },
+    }).env({ ...env, ...extra });
 
-  async function run(dir: string, args: string[], hint?: string): Promise<string> {
+  async function run(dir: string, args: string[], hint?: string | ((stderr: string) => string | undefined), extra?: Record<string, string>): Promise<string> {
     try {
-      return await git(dir).raw(args);
+      return await git(dir, extra).raw(args);
     } catch (e) {
-      throw new GitError(args, e instanceof Error ? e.message : String(e), hint);
+      const stderr = e instanceof Error ? e.message : String(e);
+      throw new GitError(args, stderr, typeof hint === "function" ? hint(stderr) : hint);
     }
   }
 
@@ -89,17 +102,24 @@ export function createGitClient(opts: GitClientOptions = {}): GitClient {
       }
     },
 
-    async fetchCommit(repoDir, url, ref) {
+    async fetchCommit(repoDir, url, ref, opts = {}) {
       // Fetch into a private ref rather than FETCH_HEAD: one ref then names
       // exactly this fetch's commit whatever the ref kind, and FETCH_HEAD
       // (which records the URL, credentials included) is never written.
       const target = "refs/berth/fetched";
       // `--` ends the options: a URL or ref that starts with `-` is then a name, never a git option.
       const args = ["fetch", "--quiet", "--depth", "1", "--no-tags", "--no-write-fetch-head", "--", url, `+${ref}:${target}`];
-      const hint = /^[0-9a-f]{7,39}$/.test(ref)
-        ? "a commit must be given as its full 40-character SHA"
-        : "check that the URL is reachable and the ref exists";
-      await run(repoDir, args, hint);
+      const hint = (stderr: string): string => {
+        if (isAuthFailure(stderr)) {
+          return opts.credentials
+            ? `the remote refused the token berth was given with ${GIT_TOKEN_FILE_FLAG}; check that it is current and may read this repository`
+            : `the remote wants credentials; give berth a token that may read it with ${GIT_TOKEN_FILE_FLAG}`;
+        }
+        return /^[0-9a-f]{7,39}$/.test(ref)
+          ? "a commit must be given as its full 40-character SHA"
+          : "check that the URL is reachable and the ref exists";
+      };
+      await run(repoDir, args, hint, opts.credentials ? credentialEnv(url, opts.credentials) : undefined);
       return (await run(repoDir, ["rev-parse", "--verify", `${target}^{commit}`])).trim();
     },
 

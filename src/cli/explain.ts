@@ -10,7 +10,7 @@ import { explainRelease, releaseNamesOn } from "../render/explain.ts";
 import { formatExplanation } from "../render/explain-format.ts";
 import type { CliContext } from "./context.ts";
 import { cliChartSources, defaultCacheDir, repositoryCredentialsFlag } from "./chart-sources.ts";
-import { openFromFlags } from "./reconciler-flags.ts";
+import { gitTokenFileFlag, gitUsernameFlag, openFromFlags } from "./reconciler-flags.ts";
 
 interface ExplainFlags {
   cluster: string;
@@ -19,6 +19,8 @@ interface ExplainFlags {
   ref?: string;
   cacheDir?: string;
   repositoryCredentialsDir?: string[];
+  gitTokenFile?: string;
+  gitUsername?: string;
 }
 
 async function loadFor(dir: string, f: ExplainFlags, ctx: CliContext): Promise<Repo> {
@@ -27,7 +29,17 @@ async function loadFor(dir: string, f: ExplainFlags, ctx: CliContext): Promise<R
     if (f.ref !== undefined) throw new UsageError("--ref needs --source (a directory or git URL to read the ref from)");
     return loadRepo(resolve(ctx.cwd, dir), { charts });
   }
-  const source = await openFromFlags({ source: f.source, ...(f.ref ? { ref: f.ref } : {}), cacheDir: f.cacheDir ?? defaultCacheDir() }, ctx.cwd);
+  const source = await openFromFlags(
+    {
+      source: f.source,
+      ...(f.ref ? { ref: f.ref } : {}),
+      cacheDir: f.cacheDir ?? defaultCacheDir(),
+      ...(f.gitTokenFile ? { gitTokenFile: f.gitTokenFile } : {}),
+      ...(f.gitUsername ? { gitUsername: f.gitUsername } : {}),
+    },
+    ctx.cwd,
+    ctx.env,
+  );
   try {
     const rev = await source.fetch();
     return await loadRepo(rev.dir, { charts });
@@ -46,6 +58,8 @@ export function registerExplain(program: Command, ctx: CliContext): void {
     .option("--source <SRC>", "read a git source instead of DIR: a directory or a git URL (file://, https://, ssh://)")
     .option("--ref <REF>", "with --source: branch, tag or commit (default: the remote's default branch)")
     .option("--cache-dir <DIR>", "where sources are kept (with --source)")
+    .option(...gitTokenFileFlag())
+    .option(...gitUsernameFlag())
     .option("--output <format>", "text | json", "text")
     .option(...repositoryCredentialsFlag())
     .action(async (release: string, dir: string, f: ExplainFlags) => {

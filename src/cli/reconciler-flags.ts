@@ -11,6 +11,7 @@ import { createReconciler, type Reconciler } from "../reconcile/loop.ts";
 import type { ProgressSink } from "../reconcile/progress.ts";
 import type { Renderer } from "../reconcile/revision.ts";
 import { checkSourceArgs, openSource, type GitSource } from "../reconcile/source.ts";
+import { DEFAULT_GIT_USERNAME, GIT_TOKEN_FILE_FLAG, type TokenFileCredentials } from "../adapters/git-credentials.ts";
 import { defaultKubeconfigDirs, type KubeconfigPolicy } from "../reconcile/targets.ts";
 
 export interface SourceFlags {
@@ -27,6 +28,8 @@ export interface SourceFlags {
   insecureKubeconfigExec?: boolean;
   requireProject?: boolean;
   shutdownGrace?: string;
+  gitTokenFile?: string;
+  gitUsername?: string;
 }
 
 export function addSourceFlags(cmd: Command): Command {
@@ -58,6 +61,8 @@ export function addSourceFlags(cmd: Command): Command {
       process.env.BERTH_INSECURE_KUBECONFIG_EXEC === "1",
     )
     .option(...requireProjectFlag())
+    .option(...gitTokenFileFlag())
+    .option(...gitUsernameFlag())
     .option("--shutdown-grace <SECONDS>", "on SIGTERM/SIGINT: how long running helm calls get to stop and berth to record them before it exits", "30");
 }
 
@@ -96,6 +101,34 @@ export const requireProjectFlag = (): [string, string, boolean] => [
   "every Application must name a Project (spec.project); an Application without one is invalid (also BERTH_REQUIRE_PROJECT=1)",
   process.env.BERTH_REQUIRE_PROJECT === "1",
 ];
+
+/** `--git-token-file FILE`: a token for an http(s) --source, handed to git through its environment only (adapters/git-credentials.ts). */
+export const gitTokenFileFlag = (): [string, string] => [
+  "--git-token-file <FILE>",
+  "a file whose first line is a token for an http(s) --source, sent to that host only as HTTP basic auth; never on a command line, on disk, in logs or the API (default $BERTH_GIT_TOKEN_FILE)",
+];
+
+/** `--git-username NAME`: the basic-auth user sent with the token. */
+export const gitUsernameFlag = (): [string, string] => [
+  "--git-username <NAME>",
+  `the user name sent with --git-token-file (default $BERTH_GIT_USERNAME, else ${DEFAULT_GIT_USERNAME}: GitHub, GitLab and Gitea take a token with any name)`,
+];
+
+/** The operator's git credentials from the flags, else the environment; none when no token file is named. */
+export function gitCredentials(
+  f: Pick<SourceFlags, "gitTokenFile" | "gitUsername">,
+  cwd: string,
+  env: NodeJS.ProcessEnv = process.env,
+): { credentials?: TokenFileCredentials } {
+  const file = f.gitTokenFile ?? (env.BERTH_GIT_TOKEN_FILE || undefined);
+  if (file === undefined) {
+    if (f.gitUsername !== undefined) throw new UsageError(`--git-username is sent with a token only; give the token with ${GIT_TOKEN_FILE_FLAG} too`);
+    return {};
+  }
+  const username = f.gitUsername ?? (env.BERTH_GIT_USERNAME || DEFAULT_GIT_USERNAME);
+  if (username === "" || /[:\s]/.test(username)) throw new UsageError(`--git-username ${JSON.stringify(username)}: a user name has no colon or white space; give one like ${DEFAULT_GIT_USERNAME}`);
+  return { credentials: { tokenFile: resolve(cwd, file), username } };
+}
 
 /**
  * What a Cluster in git may point berth's credentials at: the operator's
@@ -141,12 +174,13 @@ export function positiveInt(flag: string, v: string | undefined, fallback: numbe
   return n;
 }
 
-export async function openFromFlags(f: SourceFlags, cwd: string): Promise<GitSource> {
+export async function openFromFlags(f: SourceFlags, cwd: string, env: NodeJS.ProcessEnv = process.env): Promise<GitSource> {
   const src = f.source ?? cwd;
   checkSourceArgs(src, f.ref); // before a relative path is joined to cwd, which would hide a leading "-"
   return openSource(src.startsWith("/") || /^[a-z]+:\/\//i.test(src) || src.includes("@") ? src : join(cwd, src), {
     ...(f.ref ? { ref: f.ref } : {}),
     cacheDir: join(f.cacheDir!, "sources"),
+    ...gitCredentials(f, cwd, env),
   });
 }
 

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { GitError, UsageError } from "../errors.ts";
 import { createTestRemote, git, tempDir, writeFiles, type TestRemote } from "../../test/support/git-remote.ts";
+import type { GitClient } from "../adapters/git.ts";
 import { checkSourceArgs, contentHash, isGitUrl, openSource, type GitSource } from "./source.ts";
 
 const read = (dir: string, f: string): string => readFileSync(join(dir, f), "utf8");
@@ -246,5 +247,61 @@ describe("local source", () => {
   it("refuses a path that is no directory", async () => {
     await expect(openSource(join(dir, "missing"), { cacheDir })).rejects.toThrow(UsageError);
     await expect(openSource(join(dir, "missing"), { cacheDir })).rejects.toThrow(/no such directory; give a directory or a git URL/);
+  });
+});
+
+describe("remote source with a token file (--git-token-file)", () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = tempDir();
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  // A GitClient that records what fetchCommit got; nothing else is called before it.
+  const recordingGit = (seen: unknown[]): GitClient => ({
+    initBare: async () => undefined,
+    isBareRepo: async () => false,
+    fetchCommit: async (_repo, _url, _ref, opts) => {
+      seen.push(opts);
+      throw new GitError(["fetch"], "fatal: stop here");
+    },
+    addWorktree: async () => undefined,
+    removeWorktree: async () => undefined,
+    listWorktrees: async () => [],
+    cleanCheckout: async () => undefined,
+    workTreeState: async () => undefined,
+  });
+
+  it("hands git the token read again before each fetch, so a rotated token is used", async () => {
+    const tokenFile = join(dir, "token");
+    writeFileSync(tokenFile, "first-token\n");
+    const seen: unknown[] = [];
+    const source = await openSource("https://git.example.com/org/defs.git", { cacheDir: dir, git: recordingGit(seen), credentials: { tokenFile, username: "bot" } });
+    await source.fetch().catch(() => undefined);
+    writeFileSync(tokenFile, "second-token\n");
+    await source.fetch().catch(() => undefined);
+    expect(seen).toEqual([{ credentials: { username: "bot", token: "first-token" } }, { credentials: { username: "bot", token: "second-token" } }]);
+    expect(source.location).toBe("https://git.example.com/org/defs.git");
+  });
+
+  it.each([
+    ["an ssh remote", "ssh://git@git.example.com/org/defs.git", /is for an http:\/\/ or https:\/\/ --source; ssh:\/\/\*\*\*@git.example.com\/org\/defs.git is not one/],
+    ["a directory", "<dir>", /is for an http:\/\/ or https:\/\/ --source/],
+    ["credentials in the URL too", "https://deployer:s3cret@git.example.com/defs.git", /carries credentials in the URL as well as --git-token-file/],
+  ])("refuses %s", async (_what, src, message) => {
+    const tokenFile = join(dir, "token");
+    writeFileSync(tokenFile, "tok\n");
+    const err = await openSource(src === "<dir>" ? dir : src, { cacheDir: dir, credentials: { tokenFile, username: "bot" } }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UsageError);
+    expect((err as Error).message).toMatch(message);
+    expect((err as Error).message).not.toContain("s3cret");
+  });
+
+  it("refuses a missing token file before anything is fetched", async () => {
+    const seen: unknown[] = [];
+    const err = await openSource("https://git.example.com/defs.git", { cacheDir: dir, git: recordingGit(seen), credentials: { tokenFile: join(dir, "absent"), username: "bot" } }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(UsageError);
+    expect((err as Error).message).toMatch(/--git-token-file FILE .*cannot read .*absent \(ENOENT\)/);
+    expect(seen).toEqual([]);
   });
 });

@@ -7,6 +7,7 @@ import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import { redactCredentials, UsageError } from "../errors.ts";
 import { createGitClient, type GitClient } from "../adapters/git.ts";
+import { GIT_TOKEN_FILE_FLAG, hasUrlCredentials, httpOrigin, readTokenFile, type TokenFileCredentials } from "../adapters/git-credentials.ts";
 import { isDirectory, isSymlinkEntry, listDirs, listFiles, readFiles, removeTree, writeSnapshot, type TreeEntry } from "../adapters/local-tree.ts";
 
 export interface Revision {
@@ -49,6 +50,8 @@ export interface SourceOptions {
   keep?: number;
   git?: GitClient;
   now?: () => Date;
+  /** A token for an http(s) remote (--git-token-file), read again before each fetch. */
+  credentials?: TokenFileCredentials;
 }
 
 const URL_LIKE = /^[a-z][a-z0-9+.-]*:\/\//i;
@@ -104,6 +107,7 @@ export async function openSource(src: string, opts: SourceOptions = {}): Promise
   checkSourceArgs(src, opts.ref);
   const git = opts.git ?? createGitClient();
   const o = { ...opts, git, cacheDir: opts.cacheDir ?? defaultCacheDir() };
+  if (opts.credentials) await checkCredentials(src, opts.credentials);
   if (isGitUrl(src)) return createRemoteSource(src, o);
   const path = resolve(src);
   if (!(await isDirectory(path))) {
@@ -111,6 +115,21 @@ export async function openSource(src: string, opts: SourceOptions = {}): Promise
   }
   if (opts.ref !== undefined || (await git.isBareRepo(path))) return createRemoteSource(path, o);
   return createLocalSource(path, o);
+}
+
+// A token is for an http(s) remote only, and refused beside credentials in the
+// URL (two answers to "who is berth?"). The file is read once here so a
+// missing or empty one stops the command before anything runs.
+async function checkCredentials(src: string, credentials: TokenFileCredentials): Promise<void> {
+  if (httpOrigin(src) === undefined) {
+    throw new UsageError(
+      `${GIT_TOKEN_FILE_FLAG} is for an http:// or https:// --source; ${redactCredentials(src)} is not one (an ssh remote authenticates with ssh keys or ssh-agent, a directory or file:// needs none)`,
+    );
+  }
+  if (hasUrlCredentials(src)) {
+    throw new UsageError(`--source ${redactCredentials(src)} carries credentials in the URL as well as ${GIT_TOKEN_FILE_FLAG}; give the URL without user:password@ and the token in the file`);
+  }
+  await readTokenFile(credentials.tokenFile);
 }
 
 type Resolved = SourceOptions & { git: GitClient; cacheDir: string };
@@ -173,7 +192,10 @@ export function createRemoteSource(url: string, opts: Resolved): GitSource {
 
   async function fetchOnce(): Promise<Revision> {
     if (latest === undefined) await git.initBare(repo);
-    const sha = await git.fetchCommit(repo, url, ref);
+    const credentials = opts.credentials
+      ? { username: opts.credentials.username, token: await readTokenFile(opts.credentials.tokenFile) }
+      : undefined;
+    const sha = credentials ? await git.fetchCommit(repo, url, ref, { credentials }) : await git.fetchCommit(repo, url, ref);
     const dir = join(revs, sha);
     if (sha === latest) return { sha, dir }; // nothing new: one git fetch, one rev-parse
     // A tree left by an earlier run (or a crash mid-checkout) is checked before reuse.
