@@ -21,6 +21,9 @@ import type { TokenEntry } from "../server/auth.ts";
 import { apiHost } from "../server/server.ts";
 import type { ServeState } from "../server/state.ts";
 import { addLeaderFlags, leaderFromFlags, type LeaderFlags } from "./leader-flags.ts";
+import { addNotifyFlags, notifyFromFlags, type NotifyFlags } from "./notify-flags.ts";
+import { createNotifier } from "../notify/notifier.ts";
+import type { NotifyPolicy } from "../notify/trust.ts";
 import { addSourceFlags, defaultRenderer, kubeconfigPolicy, repositoryCredentialDirs, repositoryUrls, openFromFlags, positiveInt, rendererFromFlags, stopSignal, type SourceFlags } from "./reconciler-flags.ts";
 import type { Renderer } from "../reconcile/revision.ts";
 
@@ -66,6 +69,12 @@ export interface ServeOptions {
   driftIntervalMs?: number;
   /** berth is stopping (SIGTERM): running helm calls stop, none start, pending revisions are marked failed. */
   signal?: AbortSignal;
+  /**
+   * Notifications (--notification-credentials-dir, --notification-url-allow,
+   * --notification-namespace); absent: no file is read and nothing posted, so
+   * every sink of a Notification in git is refused (and logged).
+   */
+  notify?: { policy: NotifyPolicy; namespace: string };
 }
 
 export interface ServeHandle {
@@ -81,9 +90,19 @@ export interface ServeHandle {
 
 export async function startServe(o: ServeOptions): Promise<ServeHandle> {
   const metrics = o.metrics ?? createMetrics({ processMetrics: true });
+  // Only the leader's passes reach it (progress of a pass that acts, afterPass); it queues and returns.
+  const notifier = createNotifier({
+    policy: o.notify?.policy ?? { credentialDirs: [], urls: [] },
+    namespace: o.notify?.namespace ?? "berth-system",
+    source: o.source,
+    kube: (c) => targets.targets([c])[0]!.kube,
+    log: o.log.child({ component: "notify" }),
+    onOutcome: metrics.countNotification,
+  });
   const reconciler = createReconciler({
     source: o.source,
-    renderer: o.renderer ?? defaultRenderer,
+    renderer: notifier.observe(o.renderer ?? defaultRenderer),
+    progress: notifier.progress,
     log: o.log,
     cacheDir: o.cacheDir,
     helmBinary: o.helmBinary,
@@ -119,6 +138,7 @@ export async function startServe(o: ServeOptions): Promise<ServeHandle> {
     intervalMs: o.driftIntervalMs ?? 0,
     onDrift: metrics.setDrift,
     onRun: (run) => {
+      notifier.afterDrift(run);
       lastDrift = { run, at: new Date() };
       if (held.state) held.state.drift = lastDrift;
     },
@@ -139,13 +159,23 @@ export async function startServe(o: ServeOptions): Promise<ServeHandle> {
     webhookSecret: typeof o.webhookSecret === "function" ? o.webhookSecret : () => o.webhookSecret as string | undefined,
     ...(o.leader ? { leader: o.leader } : {}),
     afterPass: async (p) => {
+      notifier.afterPass(p.report);
       await o.afterPass?.(p);
       await drift();
     },
   });
   held.state = service.state;
   if (lastDrift) service.state.drift = lastDrift;
-  return { ...service, metrics, reconciler };
+  return {
+    ...service,
+    metrics,
+    reconciler,
+    // deliveries waiting in backoff are dropped: what was not sent is derived again only by a pass that sees it again
+    close: async () => {
+      await service.close();
+      notifier.close();
+    },
+  };
 }
 
 /** The secret from --webhook-secret-file, else $BERTH_WEBHOOK_SECRET; trailing newlines dropped. */
@@ -174,7 +204,7 @@ function rereadSecret(file: string, log: Logger): string | undefined {
   }
 }
 
-type ServeFlags = SourceFlags & LeaderFlags & { port: string; host?: string; authFile?: string; probePort?: string; probeHost: string; interval: string; webhookSecretFile?: string; driftInterval: string };
+type ServeFlags = SourceFlags & LeaderFlags & NotifyFlags & { port: string; host?: string; authFile?: string; probePort?: string; probeHost: string; interval: string; webhookSecretFile?: string; driftInterval: string };
 
 function portNumber(flag: string, v: string): number {
   const port = Number(v);
@@ -183,7 +213,7 @@ function portNumber(flag: string, v: string): number {
 }
 
 export const registerServe: RegisterCommand = (program, ctx) => {
-  addLeaderFlags(addSourceFlags(program.command("serve")))
+  addNotifyFlags(addLeaderFlags(addSourceFlags(program.command("serve"))))
     .description("reconcile continuously and serve /healthz, /readyz, /metrics, /api/v1, /hooks/git and a status page at /")
     .option("--port <PORT>", "HTTP port of the API, the page and everything else", "8080")
     .option("--host <ADDR>", "address of that port (default: 0.0.0.0 with --auth-file; 127.0.0.1 without, where only a loopback address is allowed)")
@@ -218,6 +248,7 @@ export const registerServe: RegisterCommand = (program, ctx) => {
           repositoryCredentialDirs: repositoryCredentialDirs(f, ctx.cwd),
           ...repositoryUrls(f),
           renderer: rendererFromFlags(f),
+          notify: notifyFromFlags(f, ctx.cwd),
           port,
           host,
           ...(tokens ? { tokens } : {}),
