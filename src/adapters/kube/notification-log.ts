@@ -37,38 +37,46 @@ function parse(cm: Record<string, unknown> | undefined): Record<string, string> 
 
 export function notificationLog(kube: Kube, namespace: string, max = MAX_SENT, now: () => Date = () => new Date()): SentLog {
   const get = () => kube.getObject("v1", "ConfigMap", namespace, NOTIFICATION_LOG);
+  // this process's writes one at a time (another replica's are caught by resourceVersion)
+  let writing: Promise<unknown> = Promise.resolve();
   return {
     async read() {
       return new Set(Object.keys(parse(await get())));
     },
-    async add(ids) {
-      if (ids.length === 0) return;
-      for (let attempt = 0; ; attempt++) {
-        const cm = await get();
-        if (!cm) await kube.ensureNamespace(namespace);
-        const sent = parse(cm);
-        const at = now().toISOString();
-        for (const id of ids) sent[id] = at;
-        const kept = Object.entries(sent)
-          .sort((a, b) => (a[1] < b[1] ? 1 : a[1] > b[1] ? -1 : 0))
-          .slice(0, max);
-        const resourceVersion = (cm?.metadata as { resourceVersion?: string } | undefined)?.resourceVersion;
-        try {
-          await kube.applyObject(
-            {
-              apiVersion: "v1",
-              kind: "ConfigMap",
-              // the version read: another writer in between makes this a conflict, read again
-              metadata: { name: NOTIFICATION_LOG, namespace, labels: { [LABELS.managed]: "true" }, ...(resourceVersion ? { resourceVersion } : {}) },
-              data: { sent: JSON.stringify(Object.fromEntries(kept.sort((a, b) => (a[0] < b[0] ? -1 : 1)))) },
-            },
-            { fieldManager: FIELD_MANAGER, force: true },
-          );
-          return;
-        } catch (err) {
-          if (httpStatus(err) !== 409 || attempt >= 4) throw err;
-        }
-      }
+    add(ids) {
+      const run = writing.then(() => write(ids));
+      writing = run.catch(() => undefined);
+      return run;
     },
   };
+
+  async function write(ids: readonly string[]): Promise<void> {
+    if (ids.length === 0) return;
+    for (let attempt = 0; ; attempt++) {
+      const cm = await get();
+      if (!cm) await kube.ensureNamespace(namespace);
+      const sent = parse(cm);
+      const at = now().toISOString();
+      for (const id of ids) sent[id] = at;
+      const kept = Object.entries(sent)
+        .sort((a, b) => (a[1] < b[1] ? 1 : a[1] > b[1] ? -1 : 0))
+        .slice(0, max);
+      const resourceVersion = (cm?.metadata as { resourceVersion?: string } | undefined)?.resourceVersion;
+      try {
+        await kube.applyObject(
+          {
+            apiVersion: "v1",
+            kind: "ConfigMap",
+            // the version read: another writer in between makes this a conflict, read again
+            metadata: { name: NOTIFICATION_LOG, namespace, labels: { [LABELS.managed]: "true" }, ...(resourceVersion ? { resourceVersion } : {}) },
+            data: { sent: JSON.stringify(Object.fromEntries(kept.sort((a, b) => (a[0] < b[0] ? -1 : 1)))) },
+          },
+          { fieldManager: FIELD_MANAGER, force: true },
+        );
+        return;
+      } catch (err) {
+        if (httpStatus(err) !== 409 || attempt >= 4) throw err;
+      }
+    }
+  }
 }
