@@ -6,16 +6,16 @@
 // environment the workflow gives it, the real berth and the real helm. The
 // comment is read back through the API; a second push and a second run update
 // that same comment.
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { startGitea, type Gitea } from "../support/gitea.ts";
+import { copyShopWithWaves, devOverlay, SHOP_SECRET as SECRET, shopChange } from "../support/shop-pull-request.ts";
 import { PKG_ROOT } from "../unit/render/fixture.ts";
 
 const SCRIPT = join(PKG_ROOT, "examples", "ci", "berth-pr-comment.mjs");
-const SECRET = "s3cr3t-token-value";
 const { helm } = inject("binaries");
 
 interface Comment {
@@ -34,12 +34,6 @@ describe("the pull-request loop on a real Gitea", () => {
   const tmp = mkdtempSync(join(tmpdir(), "berth-pr-loop-"));
   const clone = join(tmp, "clone");
   const repo = "defs";
-  const shop = (path: string) => readFileSync(join(PKG_ROOT, "examples", "shop", path), "utf8");
-  const devOverlay = (values: string) => {
-    const text = shop("overlays/shop-dev.yaml");
-    expect(text).toContain("values: { env: { LOG_LEVEL: debug } }");
-    return text.replace("values: { env: { LOG_LEVEL: debug } }", values);
-  };
   let pr: Pull;
 
   const comments = () => gitea.api<Comment[]>("GET", `/repos/${gitea.user}/${repo}/issues/${pr.number}/comments`);
@@ -80,20 +74,9 @@ describe("the pull-request loop on a real Gitea", () => {
     gitea = await startGitea();
     await gitea.createRepo(repo, { private: true });
     const defs = join(tmp, "defs");
-    cpSync(join(PKG_ROOT, "examples", "shop"), defs, { recursive: true });
-    const app = join(defs, "apps", "shop.yaml");
-    const text = readFileSync(app, "utf8");
-    expect(text).toContain("rollout: { canary: [prod-hk], wait: healthy }");
-    writeFileSync(app, text.replace("rollout: { canary: [prod-hk], wait: healthy }", "rollout: { waves: [{ clusters: [prod-hk] }, { clusters: [dev], soak: 10m, approval: manual }] }"));
+    copyShopWithWaves(defs);
     await gitea.pushDir(repo, defs);
-    await gitea.pushFiles(
-      repo,
-      {
-        "components/api-3.0.7.yaml": shop("components/api-3.0.6.yaml").replaceAll("3.0.6", "3.0.7"),
-        "overlays/shop-dev.yaml": devOverlay(`values: { env: { LOG_LEVEL: debug, API_TOKEN: ${SECRET} } }`),
-      },
-      { branch: "api-3.0.7", from: "main", message: "api 3.0.7, and a token for dev" },
-    );
+    await gitea.pushFiles(repo, shopChange(), { branch: "api-3.0.7", from: "main", message: "api 3.0.7, and a token for dev" });
     pr = await gitea.api<Pull>("POST", `/repos/${gitea.user}/${repo}/pulls`, { base: "main", head: "api-3.0.7", title: "api 3.0.7" });
     await execa("git", ["clone", "--quiet", gitea.cloneUrl(repo), clone], { env: gitea.gitEnv(), extendEnv: false });
   });

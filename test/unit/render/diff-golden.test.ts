@@ -3,36 +3,29 @@
 // rolls out in two waves (prod-hk, then dev after a soak and an approval).
 // The change: a new api version (prod-hk moves 3.0.6 -> 3.0.7 and runs its
 // step) and a secret-looking value on dev (API_TOKEN), which reads ••••••.
-// No helm here (--no-manifests); test/render/diff.int.test.ts pins the
+// No helm here (--no-manifests); test/render/diff-golden.int.test.ts pins the
 // objects with the real helm. The short commit SHAs in the heading differ per
 // run and are compared as <sha>. UPDATE_GOLDEN=1 rewrites the file.
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runBerth } from "../../support/cli.ts";
+import { writeFiles } from "../../support/git-remote.ts";
+import { copyShopWithWaves, SHOP_SECRET, shopChange } from "../../support/shop-pull-request.ts";
 import { PKG_ROOT } from "./fixture.ts";
 
 const GOLDEN = join(PKG_ROOT, "test", "golden", "diff", "shop-pull-request.md");
 const dir = mkdtempSync(join(tmpdir(), "berth-diff-golden-"));
 const git = (...args: string[]) => execa("git", ["-c", "user.email=t@example.com", "-c", "user.name=t", ...args], { cwd: dir });
 
-function edit(path: string, from: string, to: string): void {
-  const file = join(dir, "shop", path);
-  const text = readFileSync(file, "utf8");
-  expect(text).toContain(from);
-  writeFileSync(file, text.replace(from, to));
-}
-
 beforeAll(async () => {
-  cpSync(join(PKG_ROOT, "examples", "shop"), join(dir, "shop"), { recursive: true });
-  edit("apps/shop.yaml", "rollout: { canary: [prod-hk], wait: healthy }", "rollout: { waves: [{ clusters: [prod-hk] }, { clusters: [dev], soak: 10m, approval: manual }] }");
+  copyShopWithWaves(join(dir, "shop"));
   await git("init", "-q", "-b", "main");
   await git("add", "-A");
   await git("commit", "-qm", "base");
-  writeFileSync(join(dir, "shop/components/api-3.0.7.yaml"), readFileSync(join(dir, "shop/components/api-3.0.6.yaml"), "utf8").replaceAll("3.0.6", "3.0.7"));
-  edit("overlays/shop-dev.yaml", "values: { env: { LOG_LEVEL: debug } }", "values: { env: { LOG_LEVEL: debug, API_TOKEN: s3cr3t-value } }");
+  writeFiles(join(dir, "shop"), shopChange());
   await git("add", "-A");
   await git("commit", "-qm", "head");
 });
@@ -50,20 +43,20 @@ describe("berth diff --format markdown (a pull request's comment)", () => {
       writeFileSync(GOLDEN, shaFree(r.out));
     }
     expect(shaFree(r.out)).toBe(readFileSync(GOLDEN, "utf8"));
-    expect(r.out).not.toContain("s3cr3t-value");
+    expect(r.out).not.toContain(SHOP_SECRET);
   });
 
   it("--show-secrets shows the value", async () => {
     const r = await runBerth(["diff", "--base", "HEAD~1", "--head", "HEAD", "--format", "markdown", "--no-manifests", "--show-secrets", "shop"], dir);
     expect(r.code).toBe(3);
-    expect(r.out).toContain('+ values.env.API_TOKEN: "s3cr3t-value"');
+    expect(r.out).toContain(`+ values.env.API_TOKEN: "${SHOP_SECRET}"`);
     expect(r.out).not.toContain("••••••");
   });
 
   it("the text view masks it too", async () => {
     const r = await runBerth(["diff", "--base", "HEAD~1", "--head", "HEAD", "--no-manifests", "shop"], dir);
     expect(r.out).toContain('values + env.API_TOKEN: "••••••"');
-    expect(r.out).not.toContain("s3cr3t-value");
+    expect(r.out).not.toContain(SHOP_SECRET);
   });
 
   it("no change: the marker, the heading and No changes.", async () => {
