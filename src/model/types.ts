@@ -186,6 +186,8 @@ export interface ClusterSpec {
   /** With prune, allow a revision that places no release at all on this cluster to remove everything. */
   allowEmpty?: boolean;
   helm?: { maxHistory?: number };
+  /** `berth serve --shards K`: the shard this cluster is in (0..K-1), instead of a hash of its name. */
+  shard?: number;
 }
 
 /** What a team's Applications may touch (DESIGN.md "Project"). */
