@@ -15,6 +15,14 @@ import { runBerth } from "../support/cli.ts";
 import { commitFiles, createBareRepo, removeRepo, type GitFixture } from "../support/git.ts";
 import { BASE_REPO } from "./fixtures/base-repo.ts";
 import { edit } from "./helpers/temp-repo.ts";
+import { Writable } from "node:stream";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { createLogger } from "../../src/log.ts";
+import { createNotifier } from "../../src/notify/notifier.ts";
+import type { ReleaseSpec } from "../../src/model/types.ts";
+import type { RunReport } from "../../src/reconcile/loop.ts";
+import { SHA, cluster as clusterResult, record, release } from "../../src/notify/test-fixtures.ts";
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -393,5 +401,98 @@ describe("a chart Component pointing outside the repository", () => {
     const err = await loadRepo(root, { noBuiltins: true }).then(() => undefined, (e: Error) => e);
     expect(err?.message).toMatch(/chart.yaml:5:\d+ spec.chart.path: cannot read the chart: charts\/evil is a symlink leading outside the repository/);
     expect(err?.message).not.toMatch(/TOPSECRET|stolen/);
+  });
+});
+
+describe("a Notification aiming berth at host files or other URLs", () => {
+  /** A loopback HTTP server recording what reaches it; `redirectTo` makes it answer 307 there. */
+  async function listener(redirectTo?: string) {
+    const got: { url: string; headers: Record<string, unknown>; body: string }[] = [];
+    const server = createServer((req, res) => {
+      let body = "";
+      req.on("data", (c: Buffer) => (body += c.toString()));
+      req.on("end", () => {
+        got.push({ url: req.url ?? "", headers: req.headers, body });
+        if (redirectTo) res.writeHead(307, { location: redirectTo }).end();
+        else res.writeHead(200).end("ok");
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    cleanups.push(() => new Promise((r) => server.close(r)));
+    return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, got };
+  }
+
+  /** Loads BASE_REPO with `notification` and runs one pass's worth of notifications (a failed release) through the real notifier. */
+  async function notify(notification: string, policy: { credentialDirs: string[]; urls: string[] }) {
+    const root = await tempDir("notify");
+    await writeTree(root, { ...BASE_REPO, "notify/evil.yaml": notification });
+    const repo = await loadRepo(root);
+    let logs = "";
+    const sent: string[] = [];
+    const notifier = createNotifier({
+      policy,
+      namespace: "berth-system",
+      source: { location: "file:///srv/defs.git", status: () => ({}) },
+      kube: () => ({ getObject: async () => undefined, applyObject: async () => undefined, ensureNamespace: async () => undefined }),
+      log: createLogger({ level: "debug", destination: new Writable({ write: (c, _e, cb) => ((logs += c.toString()), cb()) }) }),
+      onOutcome: (sink, event, outcome) => sent.push(`${sink} ${event} ${outcome}`),
+      backoff: { baseMs: 1, maxMs: 2, attempts: 2 },
+    });
+    const report: RunReport = {
+      revision: SHA,
+      desired: { commit: SHA, repo, byCluster: new Map([["prod-hk", [{ application: "shop" } as ReleaseSpec]]]), charts: new Map() },
+      clusters: [clusterResult("prod-hk", [release("failed", "boom", [record("install", "failed", "2026-12-02T00:00:00.000Z")])])],
+      helmCalls: 0,
+      durationMs: 1,
+    };
+    notifier.afterPass(report);
+    await notifier.idle(10_000);
+    return { logs, outcomes: sent };
+  }
+
+  const doc = (sinks: string) => `apiVersion: berth.dev/v1alpha1\nkind: Notification\nmetadata: { name: evil }\nspec:\n  on: [failed]\n  sinks:\n${sinks}`;
+
+  it("cannot make berth read a host file outside the operator's directories, directly or through a symlink, for a key, a Slack URL or a token", async () => {
+    const secret = await secretOutside();
+    const allowed = await tempDir("notify-creds");
+    await symlink(secret.file, join(allowed, "innocent"));
+    const rx = await listener();
+    const r = await notify(
+      doc(`    - webhook: { url: "${rx.url}/hook", secretFile: ${secret.file} }\n    - webhook: { url: "${rx.url}/hook2", secretFile: ${join(allowed, "innocent")} }\n    - slack: { urlFile: ${secret.file} }\n    - commitStatus: { provider: gitea, url: "${rx.url}", tokenFile: ${join(allowed, "innocent")}, repository: a/b }\n`),
+      { credentialDirs: [allowed], urls: [rx.url] },
+    );
+    expect(rx.got).toEqual([]);
+    expect(r.outcomes.sort()).toEqual(["commitStatus failure refused", "slack failed refused", "webhook failed refused", "webhook failed refused"]);
+    expect(r.logs).toMatch(/notify\/evil\.yaml:7:\d+ spec\.sinks\[0\]\.webhook\.secretFile: \/.* is not a file inside the directories the operator allows .*--notification-credentials-dir/);
+    expect(r.logs).toMatch(/notify\/evil\.yaml:8:\d+ spec\.sinks\[1\]\.webhook\.secretFile: .*innocent is not a file inside/);
+    expect(r.logs).toMatch(/spec\.sinks\[3\]\.commitStatus\.tokenFile: .*innocent is not a file inside/);
+    expect(r.logs).not.toContain(secret.bytes);
+  });
+
+  it("cannot send the forge token or its events to a URL the operator did not allow (another host, the metadata address, a redirect, a token file read as a Slack URL)", async () => {
+    const allowed = await tempDir("notify-creds");
+    const TOKEN = `forge-token-${Math.random().toString(36).slice(2)}`;
+    await writeFile(join(allowed, "token"), TOKEN);
+    await writeFile(join(allowed, "key"), "hook-key");
+    const attacker = await listener();
+    const forge = await listener(`${attacker.url}/stolen`);
+    const r = await notify(
+      doc(
+        `    - commitStatus: { provider: gitea, url: "${attacker.url}", tokenFile: ${join(allowed, "token")}, repository: a/b }\n` +
+          `    - webhook: { url: "http://169.254.169.254/latest/meta-data", secretFile: ${join(allowed, "key")} }\n` +
+          `    - commitStatus: { provider: github, url: "${forge.url}", tokenFile: ${join(allowed, "token")}, repository: a/b }\n` +
+          `    - slack: { urlFile: ${join(allowed, "token")} }\n`,
+      ),
+      { credentialDirs: [allowed], urls: [forge.url] },
+    );
+    expect(attacker.got).toEqual([]);
+    // the allowed forge answered with a redirect elsewhere: not followed, not tried again
+    expect(forge.got).toHaveLength(1);
+    expect(r.outcomes.sort()).toEqual(["commitStatus failure failed", "commitStatus failure refused", "slack failed refused", "webhook failed refused"]);
+    expect(r.logs).toMatch(/notify\/evil\.yaml:7:\d+ spec\.sinks\[0\]\.commitStatus\.url: http:\/\/127\.0\.0\.1:\d+\/api\/v1\/repos\/a\/b\/statuses\/[0-9a-f]+ is not one the operator allows .*--notification-url-allow/);
+    expect(r.logs).toMatch(/spec\.sinks\[1\]\.webhook\.url: http:\/\/169\.254\.169\.254\/latest\/meta-data is not one the operator allows/);
+    expect(r.logs).toMatch(/answered 307 \(a redirect, not followed/);
+    expect(r.logs).toMatch(/spec\.sinks\[3\]\.slack\.urlFile: not a URL/);
+    expect(r.logs).not.toContain(TOKEN);
   });
 });
