@@ -34,6 +34,8 @@ export interface GitSource {
   readonly location: string;
   /** The directory to watch for edits (local sources only). */
   readonly watchPath?: string;
+  /** The ref followed, as given (--ref); absent: the remote's default branch (or a local directory's files). */
+  readonly ref?: string;
   /** Fetches the current revision. Calls are serialised. Git failures throw GitError. */
   fetch(): Promise<Revision>;
   status(): SourceStatus;
@@ -214,7 +216,7 @@ export function createRemoteSource(url: string, opts: Resolved): GitSource {
   }
 
   const t = tracked(opts.now ?? (() => new Date()), fetchOnce);
-  return { kind: "remote", location: redactCredentials(url), ...t };
+  return { kind: "remote", location: redactCredentials(url), ...(opts.ref !== undefined ? { ref: opts.ref } : {}), ...t };
 }
 
 /**

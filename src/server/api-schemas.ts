@@ -312,7 +312,14 @@ export const Run = Type.Object(
 );
 
 export const WebhookResult = Type.Object(
-  { triggered: Type.Boolean(), provider: StringEnum(["github", "gitea", "gitlab"]), message: Opt(Str()) },
+  {
+    triggered: Type.Boolean(),
+    provider: StringEnum(["github", "gitea", "gitlab"]),
+    message: Opt(Str()),
+    ignored: Opt(Type.Boolean({ description: "true: a verified delivery that asks for no fetch (not a push, another ref, no payload)" })),
+    reason: Opt(Str("why it was ignored, e.g. `push to refs/heads/dev; berth follows refs/heads/main`")),
+    ref: Opt(Str("the pushed ref that triggered the fetch")),
+  },
   { title: "WebhookResult" },
 );
 
@@ -462,6 +469,12 @@ export const WebhookHeaders = Type.Object({
   "x-hub-signature-256": Opt(Str("GitHub/Gitea: sha256=<hex HMAC-SHA256 of the body>")),
   "x-gitea-signature": Opt(Str("Gitea: <hex HMAC-SHA256 of the body>")),
   "x-gitlab-token": Opt(Str("GitLab: the secret itself")),
+  "x-github-event": Opt(Str("GitHub: the event; berth acts on push")),
+  "x-gitea-event": Opt(Str("Gitea: the event; berth acts on push")),
+  "x-gitlab-event": Opt(Str("GitLab: the event; berth acts on Push Hook and Tag Push Hook")),
+  "x-github-delivery": Opt(Str("GitHub: the delivery id, logged")),
+  "x-gitea-delivery": Opt(Str("Gitea: the delivery id, logged")),
+  "x-gitlab-event-uuid": Opt(Str("GitLab: the delivery id, logged")),
 });
 
 // The domain's own types and these schemas name the same fields: a field added

@@ -21,6 +21,8 @@ export interface Metrics {
   countFetchError(): void;
   /** One notification's end: sent, failed, refused (the operator's rules), dropped (queue full, stopping) or already-sent (remembered on the cluster). */
   countNotification(sink: string, event: string, outcome: string): void;
+  /** One POST /hooks/git: accepted (a fetch), ignored (verified, not a push to the followed ref) or rejected (signature, size). */
+  countWebhook(provider: string, outcome: "accepted" | "ignored" | "rejected"): void;
   /** The exposition text and its content type. */
   render(): Promise<{ body: string; contentType: string }>;
 }
@@ -127,6 +129,13 @@ export function createMetrics(o: MetricsOptions = {}): Metrics {
     registers,
   });
 
+  const webhooks = new Counter({
+    name: "berth_webhook_deliveries_total",
+    help: "POST /hooks/git deliveries by provider (github, gitea, gitlab; unknown when unverified and unnamed) and outcome: accepted (a push to the followed ref: a fetch), ignored (verified, but another event or ref), rejected (bad signature, too large).",
+    labelNames: ["provider", "outcome"],
+    registers,
+  });
+
   // An info gauge has one series: the current revision.
   const setInfo = (g: Gauge, revision: string | undefined) => {
     g.reset();
@@ -175,6 +184,7 @@ export function createMetrics(o: MetricsOptions = {}): Metrics {
     setLeader: (leading) => leader.set(leading ? 1 : 0),
     countFetchError: () => fetchErrors.inc(),
     countNotification: (sink, event, outcome) => notifications.inc({ sink, event, outcome }),
+    countWebhook: (provider, outcome) => webhooks.inc({ provider, outcome }),
     async render() {
       return { body: await registry.metrics(), contentType: registry.contentType };
     },

@@ -359,7 +359,7 @@ describe("service", () => {
     await waitFor(() => rec.runs === 1 && svc!.state.snapshot !== undefined);
     rec.next = { ...rec.next, revision: SHA2 };
     rec.snapshotStatus = status(SHA2);
-    const body = JSON.stringify({ ref: "refs/heads/main" });
+    const body = JSON.stringify({ ref: "refs/heads/main", repository: { default_branch: "main" } });
     const bad = await fetch(`${svc!.url}/hooks/git`, { method: "POST", headers: { "x-hub-signature-256": `sha256=${createHmac("sha256", "wrong").update(body).digest("hex")}` }, body });
     expect(bad.status).toBe(401);
     await new Promise((r) => setTimeout(r, 100));
@@ -396,13 +396,17 @@ describe("service", () => {
   it("never shows the webhook secret in logs, status, API or metrics", async () => {
     await start();
     await waitFor(() => svc!.state.snapshot !== undefined);
-    const body = "{}";
-    await fetch(`${svc!.url}/hooks/git`, { method: "POST", headers: { "x-gitlab-token": SECRET }, body });
+    const body = JSON.stringify({ object_kind: "push", ref: "refs/heads/main", project: { default_branch: "main" } });
+    await fetch(`${svc!.url}/hooks/git`, { method: "POST", headers: { "x-gitlab-token": SECRET, "x-gitlab-event": "Push Hook" }, body });
     await fetch(`${svc!.url}/hooks/git`, { method: "POST", headers: { "x-gitlab-token": `${SECRET}-wrong` }, body });
     await fetch(`${svc!.url}/hooks/git`, { method: "POST", headers: { "x-hub-signature-256": "sha256=00" }, body });
     const outputs = await Promise.all(["/api/v1/status", "/api/v1/releases", "/api/v1/plan", "/api/v1/runs/latest", "/api/v1/clusters/east/releases/shop-api/history", "/metrics", "/readyz", "/"].map(async (p) => JSON.stringify((await get(p)).body)));
     expect(logs).toContain("webhook accepted");
     expect(logs).toContain("webhook rejected");
+    const metrics = String((await get("/metrics")).body);
+    expect(metrics).toContain('berth_webhook_deliveries_total{provider="gitlab",outcome="accepted"} 1');
+    expect(metrics).toContain('berth_webhook_deliveries_total{provider="gitlab",outcome="rejected"} 1');
+    expect(metrics).toContain('berth_webhook_deliveries_total{provider="github",outcome="rejected"} 1');
     for (const out of [logs, ...outputs]) expect(out).not.toContain(SECRET);
   });
 

@@ -147,7 +147,14 @@ export async function startService(o: ServiceOptions): Promise<Service> {
     ...(o.tokens ? { tokens: o.tokens } : {}),
     ...(o.routes ? { routes: o.routes(state, { trigger: () => loop.trigger(), serial, leading: isLeader }) } : {}),
     // a push may come with a new chart version: the indexes are read again at once, not at their interval
-    webhook: { secret: o.webhookSecret, trigger: () => { o.reconciler.refreshCharts(); loop.trigger(); }, ...(o.webhookBodyLimit ? { bodyLimit: o.webhookBodyLimit } : {}) },
+    webhook: {
+      secret: o.webhookSecret,
+      trigger: () => { o.reconciler.refreshCharts(); loop.trigger(); },
+      ...(o.webhookBodyLimit ? { bodyLimit: o.webhookBodyLimit } : {}),
+      // only a push to this ref starts a pass
+      followed: o.source.ref !== undefined ? { ref: o.source.ref } : {},
+      onDelivery: o.metrics.countWebhook,
+    },
   });
   const listeners: Listening[] = [];
   try {

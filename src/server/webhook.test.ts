@@ -1,5 +1,6 @@
 import { createHmac } from "node:crypto";
 import { request } from "node:http";
+import { Writable } from "node:stream";
 import { afterEach, describe, expect, it } from "vitest";
 import { createLogger } from "../log.ts";
 import { createRouter } from "./router.ts";
@@ -7,7 +8,7 @@ import { listen, type Listening } from "./server.ts";
 import { verifyPush, webhookRoute } from "./webhook.ts";
 
 const SECRET = "s3cret-hook-value";
-const BODY = Buffer.from(JSON.stringify({ ref: "refs/heads/main", after: "abc" }));
+const BODY = Buffer.from(JSON.stringify({ ref: "refs/heads/main", after: "abc", repository: { default_branch: "main" } }));
 const hmac = (key: string, body: Buffer = BODY) => createHmac("sha256", key).update(body).digest("hex");
 
 describe("verifyPush", () => {
@@ -49,8 +50,15 @@ describe("POST /hooks/git", () => {
     await server?.close();
     triggered = 0;
   });
-  const start = async (limit = 1024) => {
-    const route = webhookRoute({ secret: () => SECRET, trigger: () => triggered++, log: createLogger({ level: "silent" }), bodyLimit: limit });
+  let deliveries: string[] = [];
+  let logs = "";
+  afterEach(() => {
+    deliveries = [];
+    logs = "";
+  });
+  const start = async (limit = 1024, followed: { ref?: string } = {}) => {
+    const log = createLogger({ level: "info", destination: new Writable({ write: (c, _e, cb) => ((logs += c.toString()), cb()) }) });
+    const route = webhookRoute({ secret: () => SECRET, trigger: () => triggered++, log, bodyLimit: limit, followed, onDelivery: (p, o) => deliveries.push(`${p} ${o}`) });
     server = await listen(createRouter([route], createLogger({ level: "silent" })), 0, "127.0.0.1");
     return server.url;
   };
@@ -68,6 +76,39 @@ describe("POST /hooks/git", () => {
   });
 
   it.each([
+    ["an issues event", { "x-github-event": "issues" }, BODY, {}, "event issues is not a push; berth acts on push events only"],
+    ["a push to another branch", { "x-github-event": "push" }, BODY, { ref: "release" }, "push to refs/heads/main; berth follows refs/heads/release (or the tag refs/tags/release)"],
+    ["a push with an empty body", { "x-github-event": "push" }, Buffer.alloc(0), {}, "empty body; a push event carries its payload as JSON"],
+  ])("a verified GitHub delivery of %s gets 202 ignored, with the reason, and triggers nothing", async (_what, headers, body, followed, reason) => {
+    const url = await start(1024, followed);
+    const res = await fetch(`${url}/hooks/git`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-hub-signature-256": `sha256=${hmac(SECRET, body)}`, "x-github-delivery": "d-1", ...headers },
+      body,
+    });
+    expect(res.status).toBe(202);
+    expect(await res.json()).toEqual({ triggered: false, ignored: true, provider: "github", reason });
+    expect(triggered).toBe(0);
+    expect(deliveries).toEqual(["github ignored"]);
+    const line = JSON.parse(logs.trim().split("\n").at(-1)!) as Record<string, unknown>;
+    expect(line).toMatchObject({ msg: "webhook ignored", provider: "github", event: headers["x-github-event"], delivery: "d-1", reason });
+  });
+
+  it("logs and counts an accepted push with its event and delivery id, never the secret or the body", async () => {
+    const url = await start();
+    const headers = { "x-gitea-signature": hmac(SECRET), "x-gitea-event": "push", "x-gitea-delivery": "9f1c-delivery" };
+    const res = await fetch(`${url}/hooks/git`, { method: "POST", headers, body: BODY });
+    expect(await res.json()).toEqual({ triggered: true, provider: "gitea", ref: "refs/heads/main" });
+    expect(deliveries).toEqual(["gitea accepted"]);
+    expect(JSON.parse(logs.trim())).toMatchObject({ msg: "webhook accepted; fetching the source", provider: "gitea", event: "push", delivery: "9f1c-delivery", ref: "refs/heads/main" });
+    await fetch(`${url}/hooks/git`, { method: "POST", headers: { "x-gitea-signature": hmac("nope"), "x-gitea-event": "push" }, body: BODY });
+    expect(deliveries).toEqual(["gitea accepted", "gitea rejected"]);
+    expect(logs).not.toContain(SECRET);
+    expect(logs).not.toContain('"after"');
+    expect(logs).not.toContain(hmac(SECRET));
+  });
+
+  it.each([
     ["a wrong GitHub signature", { "x-hub-signature-256": `sha256=${hmac("nope")}` }],
     ["a wrong Gitea signature", { "x-gitea-signature": hmac("nope") }],
     ["a wrong GitLab token", { "x-gitlab-token": "nope" }],
@@ -78,13 +119,16 @@ describe("POST /hooks/git", () => {
     expect(res.status).toBe(401);
     expect(((await res.json()) as { error: string }).error).not.toContain(SECRET);
     expect(triggered).toBe(0);
+    expect(deliveries).toEqual([expect.stringMatching(/ rejected$/)]);
   });
 
   it("a GitHub ping is verified but triggers nothing", async () => {
     const url = await start();
     const res = await fetch(`${url}/hooks/git`, { method: "POST", headers: { "x-github-event": "ping", "x-hub-signature-256": `sha256=${hmac(SECRET)}` }, body: BODY });
     expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ triggered: false, provider: "github", message: "pong" });
     expect(triggered).toBe(0);
+    expect(deliveries).toEqual(["github ignored"]);
   });
 
   it("GET is 405", async () => {
@@ -114,6 +158,7 @@ describe("POST /hooks/git", () => {
     expect(res.status).toBe(413);
     expect(res.body).toMatch(/over the limit of 1024/);
     expect(triggered).toBe(0);
+    expect(deliveries).toEqual(["gitlab rejected"]);
   });
 
   it("a chunked body that grows over the limit gets 413", async () => {

@@ -1,18 +1,20 @@
-// POST /hooks/git: a push from GitHub, Gitea or GitLab, verified with the
-// shared secret, triggers a fetch of the configured source (nothing else: the
-// payload is never trusted for what to apply). Bodies are read up to a limit.
+// POST /hooks/git: a delivery from GitHub, Gitea or GitLab, verified with the
+// shared secret; a push to the ref berth follows triggers a fetch of the
+// configured source, anything else is answered 202 `ignored` with the reason
+// (webhook-event.ts). The payload only decides whether to fetch, never what
+// to apply. Bodies are read up to a limit; the secret and the body are never logged.
 import { createHmac, createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage } from "node:http";
 import type { Logger } from "../log.ts";
 import { ErrorBody, WebhookHeaders, WebhookResult } from "./api-schemas.ts";
 import { BodyTooLarge, readBody } from "./body.ts";
 import { defineRoute, type Route } from "./router.ts";
+import { claimedProvider, decide, deliveryId, eventName, isPing, type Followed, type Provider } from "./webhook-event.ts";
 
 export { BodyTooLarge, readBody };
+export type { Provider };
 
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
-
-export type Provider = "github" | "gitea" | "gitlab";
 
 export type Verdict = { ok: true; provider: Provider } | { ok: false; reason: string };
 
@@ -55,10 +57,8 @@ export function verifyPush(headers: IncomingMessage["headers"], body: Buffer, se
   return { ok: false, reason: "no signature: expected X-Hub-Signature-256, X-Gitea-Signature or X-Gitlab-Token" };
 }
 
-/** A ping (GitHub, Gitea on creation) proves the secret but asks for no fetch. */
-function isPing(headers: IncomingMessage["headers"]): boolean {
-  return header(headers, "x-github-event") === "ping" || header(headers, "x-gitea-event") === "ping";
-}
+/** What became of one delivery, for berth_webhook_deliveries_total. */
+export type DeliveryOutcome = "accepted" | "ignored" | "rejected";
 
 export interface WebhookOptions {
   /** Read on every request, so a rotated secret file takes effect without a restart. */
@@ -66,6 +66,10 @@ export interface WebhookOptions {
   trigger(): void;
   log: Logger;
   bodyLimit?: number;
+  /** The ref berth follows (--ref); absent: the remote's default branch. */
+  followed?: Followed;
+  /** Counts each delivery by provider (`unknown` when unverified and unnamed) and outcome. */
+  onDelivery?(provider: Provider | "unknown", outcome: DeliveryOutcome): void;
 }
 
 export function webhookRoute(o: WebhookOptions): Route {
@@ -73,24 +77,26 @@ export function webhookRoute(o: WebhookOptions): Route {
   return defineRoute({
     method: "POST",
     path: "/hooks/git",
-    summary: "Push webhook (GitHub, Gitea, GitLab): verified with the shared secret, triggers a fetch of the source",
+    summary: "Push webhook (GitHub, Gitea, GitLab): verified with the shared secret; a push to the followed ref triggers a fetch of the source, other deliveries are ignored",
     // Its own HMAC secret stands in for a token: forges cannot send one.
     access: "public",
     headers: WebhookHeaders,
-    rawBody: { contentType: "application/json", description: "The forge's push event; never read for what to apply" },
+    rawBody: { contentType: "application/json", description: "The forge's event; only its ref (and the default branch it names) is read, to decide whether to fetch" },
     responses: {
       200: { description: "A ping: verified, nothing triggered", schema: WebhookResult },
-      202: { description: "Verified: a fetch is triggered", schema: WebhookResult },
+      202: { description: "Verified: a push to the followed ref triggers a fetch (`triggered: true`); any other event, ref or body is `ignored: true` with the `reason`", schema: WebhookResult },
       401: { description: "Missing or wrong signature: nothing triggered", schema: ErrorBody },
       413: { description: "Body over the size limit", schema: ErrorBody },
     },
     async handle({ req, res, send }) {
+      const count = (provider: Provider | "unknown", outcome: DeliveryOutcome) => o.onDelivery?.(provider, outcome);
       let body: Buffer;
       try {
         body = await readBody(req, limit);
       } catch (err) {
         if (!(err instanceof BodyTooLarge)) throw err;
         o.log.warn({ limit }, "webhook body too large; rejected");
+        count(claimedProvider(req.headers), "rejected");
         // Close the connection instead of draining what the client still sends.
         res.once("finish", () => req.socket.destroy());
         return send(413, { error: err.message }, { connection: "close" });
@@ -98,12 +104,26 @@ export function webhookRoute(o: WebhookOptions): Route {
       const verdict = verifyPush(req.headers, body, o.secret());
       if (!verdict.ok) {
         o.log.warn({ reason: verdict.reason }, "webhook rejected");
+        count(claimedProvider(req.headers), "rejected");
         return send(401, { error: verdict.reason });
       }
-      if (isPing(req.headers)) return send(200, { triggered: false, provider: verdict.provider, message: "pong" });
+      const { provider } = verdict;
+      const seen = { provider, event: eventName(req.headers, provider), delivery: deliveryId(req.headers, provider) };
+      if (isPing(req.headers, provider)) {
+        o.log.info(seen, "webhook ping; nothing to fetch");
+        count(provider, "ignored");
+        return send(200, { triggered: false, provider, message: "pong" });
+      }
+      const decision = decide(req.headers, provider, body, o.followed ?? {});
+      if (!decision.act) {
+        o.log.info({ ...seen, reason: decision.reason }, "webhook ignored");
+        count(provider, "ignored");
+        return send(202, { triggered: false, ignored: true, provider, reason: decision.reason });
+      }
       o.trigger();
-      o.log.info({ provider: verdict.provider }, "webhook accepted; fetching the source");
-      send(202, { triggered: true, provider: verdict.provider });
+      o.log.info({ ...seen, ref: decision.ref }, "webhook accepted; fetching the source");
+      count(provider, "accepted");
+      send(202, { triggered: true, provider, ref: decision.ref });
     },
   });
 }

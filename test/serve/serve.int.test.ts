@@ -98,7 +98,7 @@ describe("berth serve", () => {
 
   it("a push webhook with a valid GitHub signature applies the new commit at once", async () => {
     const sha = await commitFiles(repo, { "components/web-1.1.0.yaml": webComponent("web", "1.1.0") }, { message: "web 1.1.0" });
-    const body = JSON.stringify({ ref: "refs/heads/main", after: sha });
+    const body = JSON.stringify({ ref: "refs/heads/main", after: sha, repository: { default_branch: "main" } });
     const started = Date.now();
     const res = await push(body, sign(body));
     expect(res.status).toBe(202);
@@ -124,7 +124,7 @@ describe("berth serve", () => {
     const before = await get("/api/v1/status");
     const runBefore = await get("/api/v1/runs/latest");
     const sha = await commitFiles(repo, { "components/web-1.2.0.yaml": webComponent("web", "1.2.0") }, { message: "web 1.2.0" });
-    const body = JSON.stringify({ ref: "refs/heads/main", after: sha });
+    const body = JSON.stringify({ ref: "refs/heads/main", after: sha, repository: { default_branch: "main" } });
     for (const signature of [sign(body, "not-the-secret"), "sha256=", sign("{}")]) expect((await push(body, signature)).status).toBe(401);
     expect((await fetch(`${serve.url}/hooks/git`, { method: "POST", body })).status).toBe(401);
     await new Promise((r) => setTimeout(r, 3000));
@@ -234,7 +234,7 @@ describe("berth serve", () => {
       expect(status.leader).toBe(false);
       expect(status.clusters.map((c) => ours(c.releases)[0]!.deployedVersion)).toEqual(["1.1.0", "1.1.0"]);
       // The newest commit (web 1.2.0, pushed by the previous test) is seen but not applied.
-      const body = JSON.stringify({ ref: "refs/heads/main" });
+      const body = JSON.stringify({ ref: "refs/heads/main", repository: { default_branch: "main" } });
       const next = follower.nextPass();
       expect((await fetch(`${follower.url}/hooks/git`, { method: "POST", headers: { "x-hub-signature-256": sign(body), "x-github-event": "push" }, body })).status).toBe(202);
       await next;
