@@ -9,6 +9,7 @@ import { execFile } from "node:child_process";
 import console from "node:console";
 import { readFileSync, realpathSync } from "node:fs";
 import process from "node:process";
+import { setTimeout } from "node:timers";
 import { URL, pathToFileURL } from "node:url";
 
 const HELP = `Usage: node berth-pr-comment.mjs [options]
@@ -43,6 +44,8 @@ Options (each can also be given as the environment variable after it):
                          at spaces (e.g. --no-manifests, --helm /usr/bin/helm).
   --marker TEXT          BERTH_MARKER: the line that marks the comment
                          (default <!-- berth-diff -->, what berth prints first).
+                         Another one replaces berth's: one comment per
+                         definitions directory, e.g. <!-- berth-diff: prod/ -->.
   --dry-run              print the comment instead of posting it (no token needed).
   -h, --help             this text.
 
@@ -63,6 +66,9 @@ against Gitea:
     --api-url https://git.example.com/api/v1 --repository acme/deploy --pr 42 \\
     --base origin/main --head HEAD`;
 
+/** The line berth diff --format markdown starts with. */
+const BERTH_MARKER = "<!-- berth-diff -->";
+
 /** GitHub refuses a comment body over 65536 characters; room is kept for the note. */
 const MAX_BODY = 65_000;
 
@@ -80,7 +86,7 @@ function parseArgs(argv, env) {
     dir: env.BERTH_DIR || ".",
     berth: env.BERTH_COMMAND || "npx berth",
     diffArgs: env.BERTH_DIFF_ARGS || "",
-    marker: env.BERTH_MARKER || "<!-- berth-diff -->",
+    marker: env.BERTH_MARKER || BERTH_MARKER,
     dryRun: false,
     help: false,
   };
@@ -188,8 +194,35 @@ function failureBody(o, d) {
   return [o.marker, "## berth diff failed", "", `\`${d.command}\` exited ${d.code}:`, "", fence, d.why, fence, "", "The definitions at the head may not load or render; `berth validate` says what to fix.", ""].join("\n");
 }
 
-/** One forge call; a refusal throws with the method, the URL and the forge's own message, never the token. */
+const CALL_TIMEOUT_MS = 30_000;
+
+/** A failed forge call; `transient`: the forge could not answer (network, 5xx), so a GET or PATCH may be tried again. */
+class ForgeError extends Error {
+  constructor(message, transient) {
+    super(message);
+    this.transient = transient;
+  }
+}
+
+/**
+ * A forge call, tried again twice (after 1 s, then 3 s) when the forge could
+ * not answer — but a POST never: if the first one was taken, a second would
+ * make a second comment.
+ */
 async function call(o, token, method, path, body) {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await callOnce(o, token, method, path, body);
+    } catch (err) {
+      if (!(err instanceof ForgeError) || !err.transient || method === "POST" || attempt >= 2) throw err;
+      console.error(`berth-pr-comment: ${err.message}; trying again`);
+      await new Promise((r) => setTimeout(r, attempt === 0 ? 1_000 : 3_000));
+    }
+  }
+}
+
+/** One forge call; a refusal throws with the method, the URL and the forge's own message, never the token. */
+async function callOnce(o, token, method, path, body) {
   const url = new URL(/^https?:/.test(path) ? path : `${o.apiUrl.replace(/\/+$/, "")}${path}`);
   // a next-page link is followed only where the token is meant to go
   if (url.origin !== new URL(o.apiUrl).origin) throw new Error(`the forge pointed to ${url.origin}, not ${new URL(o.apiUrl).origin}; not sending the token there`);
@@ -202,9 +235,10 @@ async function call(o, token, method, path, body) {
   if (body !== undefined) headers["Content-Type"] = "application/json";
   let res;
   try {
-    res = await globalThis.fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    res = await globalThis.fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal: globalThis.AbortSignal.timeout(CALL_TIMEOUT_MS) });
   } catch (err) {
-    throw new Error(`${method} ${url.origin}${url.pathname}: cannot reach the forge (${err.cause?.message ?? err.message}); check --api-url`);
+    const why = err.name === "TimeoutError" ? `no answer in ${CALL_TIMEOUT_MS / 1000} s` : (err.cause?.message ?? err.message);
+    throw new ForgeError(`${method} ${url.origin}${url.pathname}: cannot reach the forge (${why}); check --api-url`, true);
   }
   const text = await res.text();
   if (!res.ok) {
@@ -222,7 +256,7 @@ async function call(o, token, method, path, body) {
           : res.status === 404
             ? `; is ${o.repository} the repository, #${o.pr} one of its pull requests, and --api-url its API (${o.forge === "gitea" ? "https://<host>/api/v1" : "https://api.github.com"})?`
             : "";
-    throw new Error(`${method} ${url.origin}${url.pathname}: ${res.status} ${res.statusText}: ${msg}${hint}`);
+    throw new ForgeError(`${method} ${url.origin}${url.pathname}: ${res.status} ${res.statusText}: ${msg}${hint}`, res.status >= 500);
   }
   return { json: text ? JSON.parse(text) : undefined, link: res.headers.get("link") ?? "" };
 }
@@ -265,7 +299,9 @@ export async function main(argv = process.argv.slice(2), env = process.env) {
   const base = await mergeBase(o);
   console.error(`berth-pr-comment: berth diff --base ${base.rev}${base.note} --head ${o.head}`);
   const d = await berthDiff(o, base.rev);
-  const body = fitBody(d.ok ? d.markdown : failureBody(o, d));
+  // a marker of its own replaces berth's, so no other run's comment matches it
+  const markdown = d.ok && o.marker !== BERTH_MARKER ? d.markdown.replace(BERTH_MARKER, o.marker) : d.markdown;
+  const body = fitBody(d.ok ? markdown : failureBody(o, d));
   if (!d.ok) console.error(`berth-pr-comment: berth diff failed (exit ${d.code}): ${d.why}`);
   if (d.ok && !body.includes(o.marker)) {
     console.error(`berth-pr-comment: berth's output does not hold the marker ${o.marker}; is ${o.berth} a berth that prints it (--format markdown)?`);

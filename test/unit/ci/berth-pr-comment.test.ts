@@ -33,6 +33,8 @@ function fakeForge(prefix: string, paged: boolean) {
   let nextId = 100;
   const seen: Seen[] = [];
   let refuse: number | undefined;
+  // the next `count` calls of `method` answer `status`
+  let flaky: { method: string; count: number; status: number } | undefined;
   const read = (req: IncomingMessage) =>
     new Promise<string>((resolve) => {
       let s = "";
@@ -48,6 +50,10 @@ function fakeForge(prefix: string, paged: boolean) {
       res.end(JSON.stringify(v));
     };
     if (refuse) return send(refuse, { message: "Resource not accessible by integration" });
+    if (flaky && flaky.method === req.method && flaky.count > 0) {
+      flaky.count--;
+      return send(flaky.status, { message: "upstream hiccup" });
+    }
     const url = new URL(req.url as string, "http://x");
     if (!url.pathname.startsWith(prefix)) return send(404, { message: "Not Found" });
     const path = url.pathname.slice(prefix.length);
@@ -89,6 +95,9 @@ function fakeForge(prefix: string, paged: boolean) {
     },
     refuse(status: number | undefined) {
       refuse = status;
+    },
+    flaky(f: typeof flaky) {
+      flaky = f;
     },
     async start() {
       await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
@@ -185,6 +194,33 @@ describe("on GitHub's API", () => {
     const r = await script({ ...env(), GITHUB_API_URL: "http://127.0.0.1:1", FAKE_MD: md("x") });
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/GET http:\/\/127\.0\.0\.1:1\/repos\/o\/r\/issues\/5\/comments: cannot reach the forge \(.*\); check --api-url/);
+  });
+
+  it("a forge that answers 502 to a read is asked again; a POST that gets 502 is not (it may have been taken)", async () => {
+    forge.comments = [];
+    forge.seen.length = 0;
+    forge.flaky({ method: "GET", count: 1, status: 502 });
+    const r = await script({ ...env(), FAKE_MD: md("retried") });
+    expect(r.code).toBe(0);
+    expect(r.err).toMatch(/GET http:\/\/127\.0\.0\.1:\d+\/repos\/o\/r\/issues\/5\/comments: 502 Bad Gateway: upstream hiccup; trying again/);
+    expect(forge.seen.map((s) => s.method)).toEqual(["GET", "GET", "POST"]);
+
+    forge.comments = [];
+    forge.seen.length = 0;
+    forge.flaky({ method: "POST", count: 1, status: 502 });
+    const p = await script({ ...env(), FAKE_MD: md("not twice") });
+    expect(p.code).toBe(1);
+    expect(p.err).toMatch(/POST .*: 502 Bad Gateway: upstream hiccup\n$/);
+    expect(forge.seen.map((s) => s.method)).toEqual(["GET", "POST"]);
+    forge.flaky(undefined);
+  });
+
+  it("a marker of its own replaces berth's, so two definitions directories keep a comment each", async () => {
+    forge.comments = [{ id: 1, body: md("the default's comment"), user: { login: "bot" } }];
+    const own = "<!-- berth-diff: prod/ -->";
+    const r = await script({ ...env(), BERTH_MARKER: own, FAKE_MD: md("prod") });
+    expect(r.out).toMatch(/^berth-pr-comment: created comment \d+ /);
+    expect(forge.comments.map((c) => c.body)).toEqual([md("the default's comment"), md("prod").replace(MARKER, own)]);
   });
 
   it("berth failing: the comment says why (so the pull request shows it) and the run fails", async () => {
