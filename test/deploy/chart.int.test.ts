@@ -28,7 +28,7 @@ afterAll(async () => {
 describe("deploy/berth", () => {
   it.each([
     ["default values", []],
-    ["every option on", ["--set", "source.url=https://git.example.com/defs.git", "--set", "webhook.secret=s", "--set", "serviceMonitor.enabled=true", "--set", "leaderElection.enabled=true", "--set", "replicaCount=2", "--set", "kubeconfigSecret=kc", "--set", "rbac.impersonate=true", "--set", "requireProject=true", "--set", "chartRepositories.credentialsSecret=rc", "--set", "chartRepositories.allowUrls={https://c.example}", "--set", "auth.existingSecret=berth-auth"]],
+    ["every option on", ["--set", "source.url=https://git.example.com/defs.git", "--set", "webhook.secret=s", "--set", "serviceMonitor.enabled=true", "--set", "leaderElection.enabled=true", "--set", "replicaCount=2", "--set", "kubeconfigSecret=kc", "--set", "rbac.impersonate=true", "--set", "requireProject=true", "--set", "chartRepositories.credentialsSecret=rc", "--set", "chartRepositories.allowUrls={https://c.example}", "--set", "auth.existingSecret=berth-auth", "--set", "source.tokenSecret=git-token"]],
   ])("helm lint --strict passes with %s", async (_n, extra) => {
     const r = await helm(["lint", "--strict", CHART, ...extra]);
     expect(r.stdout + r.stderr).toContain("1 chart(s) linted, 0 chart(s) failed");
@@ -61,6 +61,9 @@ describe("deploy/berth", () => {
     const repos = await args(["--set", "chartRepositories.credentialsSecret=repo-creds", "--set", "chartRepositories.allowUrls={https://charts.example,oci://reg.example/charts}"]);
     expect(repos.args).toEqual(expect.arrayContaining(["--repository-credentials-dir=/etc/berth/repositories", "--repository-url-allow=https://charts.example", "--repository-url-allow=oci://reg.example/charts"]));
     expect(plain.args.some((a) => a.startsWith("--repository-"))).toBe(false);
+    const token = await args(["--set", "source.tokenSecret=git-token", "--set", "source.username=bot"]);
+    expect(token.args).toEqual(expect.arrayContaining(["--git-token-file=/etc/berth/git/token", "--git-username=bot"]));
+    expect(plain.args.some((a) => a.startsWith("--git-"))).toBe(false);
   });
 
   it("serves probes, metrics and the webhook on their own port with and without tokens; the API off loopback only with auth.existingSecret", async () => {
