@@ -184,13 +184,14 @@ export async function openFromFlags(f: SourceFlags, cwd: string, env: NodeJS.Pro
   });
 }
 
-export function reconcilerFromFlags(f: SourceFlags, source: GitSource, log: Logger, o: { cwd?: string; progress?: ProgressSink } = {}): Reconciler {
+export function reconcilerFromFlags(f: SourceFlags, source: GitSource, log: Logger, o: { cwd?: string; progress?: ProgressSink; observe?: (r: Renderer) => Renderer } = {}): Reconciler {
   const cwd = o.cwd ?? process.cwd();
   return createReconciler({
     kubeconfig: kubeconfigPolicy(f, source, cwd),
     signal: stopSignal(positiveInt("--shutdown-grace", f.shutdownGrace, 30) * 1000, log),
     source,
-    renderer: rendererFromFlags(f),
+    // `observe`: who is told of each revision loaded (the notifier, for its Notifications)
+    renderer: o.observe ? o.observe(rendererFromFlags(f)) : rendererFromFlags(f),
     repositoryCredentialDirs: repositoryCredentialDirs(f, cwd),
     ...repositoryUrls(f),
     log,

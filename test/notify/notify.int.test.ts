@@ -14,6 +14,7 @@ import { createLogger } from "../../src/log.ts";
 import { verifySignature } from "../../src/notify/signature.ts";
 import { openSource, type GitSource } from "../../src/reconcile/source.ts";
 import { commitFiles, createBareRepo, removeRepo, type GitFixture } from "../support/git.ts";
+import { runBerth } from "../support/cli.ts";
 import { until } from "../support/until.ts";
 import { clusterFiles, kubeFor, tempCacheDir, webComponent } from "../reconcile/fixture.ts";
 import { startReceiver, type Receiver } from "./receiver.ts";
@@ -171,6 +172,28 @@ describe("notifications from berth serve", () => {
     } finally {
       await second.close();
     }
+  });
+
+  it("berth reconcile --once notifies too, and waits for the delivery before it exits", async () => {
+    await commitFiles(repo, {
+      "notify/cli.yaml": `apiVersion: berth.dev/v1alpha1
+kind: Notification
+metadata: { name: nt-cli }
+spec:
+  applications: [nt]
+  on: [blocked]
+  sinks:
+    - webhook: { url: "${rx.url}/cli", secretFile: ${join(creds, "hook-key")} }
+`,
+    });
+    const r = await runBerth([
+      "reconcile", "--once", "--source", repo.url, "--helm", binaries.helm, "--cache-dir", await tempCacheDir(), "--helm-timeout", "10",
+      "--notification-credentials-dir", creds, "--notification-url-allow", `${rx.url}/cli`, "--notification-namespace", BERTH_NS,
+    ]);
+    expect(r.err).not.toContain(HOOK_KEY);
+    const got = bodies("/cli");
+    expect(got.map((b) => `${b.notification} ${b.event} ${b.release}`)).toContain("nt-cli blocked nt-wait");
+    for (const x of accepted("/cli")) expect(verifySignature(x.body, HOOK_KEY, x.headers["x-berth-signature-256"] as string)).toBe(true);
   });
 
   it("logs name sinks by kind and host, never the key, the Slack URL's secret path or a token", () => {
