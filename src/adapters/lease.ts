@@ -82,11 +82,24 @@ function toLease(namespace: string, name: string, r: LeaseRecord): k8s.V1Lease {
 const statusCode = (err: unknown): number | undefined => (err as { code?: number }).code;
 
 export function createLeaseClient(o: LeaseClientOptions): LeaseClient {
+  return createLeaseNamespace(o).client(o.name);
+}
+
+/** The Leases of one namespace: one per name, and a list of those whose name starts with a prefix (shards, heartbeats). */
+export interface LeaseNamespace {
+  readonly namespace: string;
+  client(name: string): LeaseClient;
+  /** One call: every Lease whose name starts with `prefix`, with its record. */
+  list(prefix: string): Promise<Array<{ name: string; record: LeaseRecord }>>;
+  /** Deletes a Lease when it is still at `resourceVersion` (a heartbeat long dead); gone already is fine. */
+  remove(name: string, resourceVersion: string): Promise<void>;
+}
+
+export function createLeaseNamespace(o: Omit<LeaseClientOptions, "name">): LeaseNamespace {
   const api = o.kubeConfig.makeApiClient(k8s.CoordinationV1Api);
   const ms = o.requestTimeoutMs ?? 5_000;
-  const where = `lease ${o.namespace}/${o.name}`;
 
-  async function call<T>(what: string, p: () => Promise<T>): Promise<T> {
+  async function call<T>(what: string, where: string, p: () => Promise<T>): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
     try {
       return await Promise.race([
@@ -107,26 +120,49 @@ export function createLeaseClient(o: LeaseClientOptions): LeaseClient {
     }
   }
 
+  function client(name: string): LeaseClient {
+    const where = `lease ${o.namespace}/${name}`;
+    return {
+      namespace: o.namespace,
+      name,
+      async get() {
+        try {
+          return fromLease(await call("read", where, () => api.readNamespacedLease({ name, namespace: o.namespace })));
+        } catch (err) {
+          if (statusCode((err as KubeError).cause) === 404) return undefined;
+          throw err;
+        }
+      },
+      async create(r) {
+        const { resourceVersion: _rv, ...fresh } = r;
+        const body = toLease(o.namespace, name, fresh);
+        return fromLease(await call("create", where, () => api.createNamespacedLease({ namespace: o.namespace, body })));
+      },
+      async update(r) {
+        if (!r.resourceVersion) throw new KubeError(o.cluster, `update ${where}: no resourceVersion to base the write on`);
+        const body = toLease(o.namespace, name, r);
+        return fromLease(await call("update", where, () => api.replaceNamespacedLease({ name, namespace: o.namespace, body })));
+      },
+    };
+  }
+
   return {
     namespace: o.namespace,
-    name: o.name,
-    async get() {
+    client,
+    async list(prefix) {
+      const list = await call("list", `leases in ${o.namespace}`, () => api.listNamespacedLease({ namespace: o.namespace }));
+      return (list.items ?? []).flatMap((l) => {
+        const name = l.metadata?.name ?? "";
+        return name.startsWith(prefix) ? [{ name, record: fromLease(l) }] : [];
+      });
+    },
+    async remove(name, resourceVersion) {
       try {
-        return fromLease(await call("read", () => api.readNamespacedLease({ name: o.name, namespace: o.namespace })));
+        await call("delete", `lease ${o.namespace}/${name}`, () => api.deleteNamespacedLease({ name, namespace: o.namespace, body: { preconditions: { resourceVersion } } }));
       } catch (err) {
-        if (statusCode((err as KubeError).cause) === 404) return undefined;
+        if (statusCode((err as KubeError).cause) === 404) return;
         throw err;
       }
-    },
-    async create(r) {
-      const { resourceVersion: _rv, ...fresh } = r;
-      const body = toLease(o.namespace, o.name, fresh);
-      return fromLease(await call("create", () => api.createNamespacedLease({ namespace: o.namespace, body })));
-    },
-    async update(r) {
-      if (!r.resourceVersion) throw new KubeError(o.cluster, `update ${where}: no resourceVersion to base the write on`);
-      const body = toLease(o.namespace, o.name, r);
-      return fromLease(await call("update", () => api.replaceNamespacedLease({ name: o.name, namespace: o.namespace, body })));
     },
   };
 }
