@@ -94,6 +94,20 @@ describe("maskValue", () => {
     });
   });
 
+  it("in any other string: a URL's password, and a secret-looking --flag=value inside a script", () => {
+    expect(
+      maskValue({
+        env: { DATABASE_URL: "postgres://app:hunter2@db:5432/app", HOME_PAGE: "https://example.com/a:b@c" },
+        command: ["sh", "-c", "migrate --db-password=hunter2 --to 3 && serve --port=80"],
+        image: "registry.example.com:5000/shop/api:3.0.6",
+      }),
+    ).toEqual({
+      env: { DATABASE_URL: `postgres://app:${MASK}@db:5432/app`, HOME_PAGE: "https://example.com/a:b@c" },
+      command: ["sh", "-c", `migrate --db-password=${MASK} --to 3 && serve --port=80`],
+      image: "registry.example.com:5000/shop/api:3.0.6",
+    });
+  });
+
   it("a bare `key` in manifests is a selector, not a secret; in values it is one", () => {
     const tol = { tolerations: [{ key: "dedicated", operator: "Equal", value: "infra" }] };
     expect(maskValue(tol, { manifest: true })).toEqual(tol);

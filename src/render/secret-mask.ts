@@ -8,7 +8,8 @@
 // Everything else under a secret-looking key is masked (mappings keep their
 // keys), and so is `value` beside a secret-looking `name` (an env entry) and
 // the argument of a secret-looking `--flag`. Booleans and null stay: they never
-// hold a secret, and hiding `enabled: true` helps no one. Pure.
+// hold a secret, and hiding `enabled: true` helps no one. In any other
+// string, a URL's password and a `--token=x` inside a script are masked. Pure.
 import type { JsonObject } from "../model/types.ts";
 import { isPlainObject } from "./merge.ts";
 
@@ -63,6 +64,23 @@ function secretKey(key: string, o: MaskOptions): boolean {
   return looksSecret(key);
 }
 
+/** `scheme://user:password@host`: the password of a URL's user. */
+const URL_PASSWORD = /(\b[a-z][a-z0-9+.-]*:\/\/[^\s:@/]*:)([^\s@/]+)(@)/gi;
+/** `--password=x` inside a longer string (a `sh -c` script). */
+const INLINE_FLAG = /(^|\s)(--?[A-Za-z][A-Za-z0-9_.-]*=)(\S+)/g;
+
+/**
+ * A string under no secret-looking key with what still looks secret in it
+ * masked: a URL's password (`DATABASE_URL: postgres://app:pw@db`) and a
+ * `--token=x` in a script. A change there shows as a changed line whose two
+ * sides read the same.
+ */
+export function maskInline(s: string): string {
+  return s
+    .replace(URL_PASSWORD, (_, head: string, _pw: string, at: string) => `${head}${MASK}${at}`)
+    .replace(INLINE_FLAG, (all, pre: string, flag: string) => (looksSecret(flag.replace(/^-+|=$/g, "")) ? `${pre}${flag}${MASK}` : all));
+}
+
 /** A flag (`--token`, `-password`) whose value follows it or is joined by `=`. */
 const FLAG = /^--?([A-Za-z][A-Za-z0-9_.-]*)(=(.*))?$/s;
 
@@ -72,7 +90,10 @@ function maskArgs(v: string[], other: unknown, side: Side): string[] {
   const out: string[] = [...v];
   for (let i = 0; i < v.length; i++) {
     const m = FLAG.exec(v[i] as string);
-    if (!m || !looksSecret(m[1] as string)) continue;
+    if (!m || !looksSecret(m[1] as string)) {
+      out[i] = maskInline(v[i] as string);
+      continue;
+    }
     const arg = v[i] as string;
     if (m[2] !== undefined) {
       const changed = side === "head" && theirs[i] !== undefined && theirs[i] !== arg;
@@ -122,7 +143,8 @@ function walk(v: unknown, other: unknown, secret: boolean, side: Side, o: MaskOp
     }
     return out;
   }
-  return secret ? masked(v, other, side) : v;
+  if (secret) return masked(v, other, side);
+  return typeof v === "string" ? maskInline(v) : v;
 }
 
 /** One value with its secrets masked (`secret`: it sits under a secret-looking key already). */
