@@ -313,7 +313,8 @@ export async function main(argv = process.argv.slice(2), env = process.env) {
   }
 
   try {
-    const mine = (await listComments(o, token)).find((c) => typeof c.body === "string" && c.body.includes(o.marker));
+    // ours starts with the marker; a comment quoting ours does not
+    const mine = (await listComments(o, token)).find((c) => typeof c.body === "string" && c.body.trimStart().startsWith(o.marker));
     const where = `${o.repository}#${o.pr}`;
     if (mine) {
       const r = await call(o, token, "PATCH", `/repos/${o.repository}/issues/comments/${mine.id}`, { body });

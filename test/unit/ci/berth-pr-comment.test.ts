@@ -159,7 +159,7 @@ describe("on GitHub's API", () => {
   it("updates its own comment on a later run, found by the marker on a later page, and never adds a second", async () => {
     forge.comments = [
       { id: 1, body: "LGTM", user: { login: "alice" } },
-      { id: 2, body: "see below", user: { login: "bob" } },
+      { id: 2, body: `> quoting the bot:\n> ${MARKER}`, user: { login: "bob" } },
       { id: 3, body: "nit", user: { login: "alice" } },
       { id: 100, body: md("first"), user: { login: "bot" } },
     ];
