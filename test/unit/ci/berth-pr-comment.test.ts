@@ -167,7 +167,7 @@ describe("on GitHub's API", () => {
     const r = await script({ ...env(), FAKE_MD: md("second"), FAKE_CODE: "0" });
     expect(r.code).toBe(0);
     expect(r.out).toBe("berth-pr-comment: updated comment 100 on o/r#5 (http://forge/o/r/pull/5#issuecomment-100): no changes\n");
-    expect(forge.comments.filter((c) => c.body.includes(MARKER)).map((c) => [c.id, c.body])).toEqual([[100, md("second")]]);
+    expect(forge.comments.filter((c) => c.body.startsWith(MARKER)).map((c) => [c.id, c.body])).toEqual([[100, md("second")]]);
     expect(forge.seen.map((s) => s.method)).toEqual(["GET", "GET", "PATCH"]);
     expect(forge.seen[1]!.url).toBe("/repositories/77/issues/5/comments?per_page=100&page=2");
   });
