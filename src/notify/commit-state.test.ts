@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { finalStatuses, pendingStatus } from "./commit-state.ts";
+import { finalStatuses, invalidStatuses, pendingStatus } from "./commit-state.ts";
 import type { PassView } from "./events.ts";
 import { SHA, cluster, notification, record, release } from "./test-fixtures.ts";
 
@@ -42,5 +42,13 @@ describe("finalStatuses", () => {
     const [u] = finalStatuses(notification({}), { revision: SHA, clusters: [cluster("east", [release("failed", "x".repeat(500))])] }, placed);
     expect(u!.description).toMatch(/^shop-web failed: x+…$/);
     expect(u!.description.length).toBe(140);
+  });
+});
+
+describe("invalidStatuses", () => {
+  it("failure on every cluster the Notification follows, with the problem", () => {
+    expect(invalidStatuses(notification({ clusters: ["west"] }), SHA, ["east", "west"], "apps/shop.yaml:3:5 spec.namespace: required")).toEqual([
+      { cluster: "west", sha: SHA, state: "failure", description: "invalid, nothing applied: apps/shop.yaml:3:5 spec.namespace: required", key: `status|west|${SHA}|failure` },
+    ]);
   });
 });

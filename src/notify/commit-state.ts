@@ -66,3 +66,14 @@ export function finalStatuses(n: Notification, pass: PassView, placed: (cluster:
   }
   return out;
 }
+
+/**
+ * A commit berth refused as invalid applies nowhere: failure on every cluster
+ * the Notification follows (of the last valid revision's clusters), with the
+ * first problem as `file:line field: message`.
+ */
+export function invalidStatuses(n: Notification, sha: string, clusters: readonly string[], problem: string): StatusUpdate[] {
+  return clusters
+    .filter((c) => wantsCluster(n, c))
+    .map((cluster) => ({ cluster, sha, state: "failure" as const, description: cut(`invalid, nothing applied: ${problem}`), key: key(cluster, sha, "failure") }));
+}

@@ -15,7 +15,7 @@ import type { ProgressSink } from "../reconcile/progress.ts";
 import type { Renderer } from "../reconcile/revision.ts";
 import type { GitSource } from "../reconcile/source.ts";
 import type { BackoffPolicy } from "./backoff.ts";
-import { finalStatuses, pendingStatus, type StatusUpdate } from "./commit-state.ts";
+import { finalStatuses, invalidStatuses, pendingStatus, type StatusUpdate } from "./commit-state.ts";
 import { commitStatusRequest, repositoryFromSource } from "./commit-status.ts";
 import { eventId, sinkFingerprint } from "./event-id.ts";
 import { driftEvents, passEvents, type NotifyEvent, type PassView } from "./events.ts";
@@ -74,12 +74,14 @@ export function createNotifier(o: NotifierOptions): Notifier {
     ...(o.maxQueued ? { maxQueued: o.maxQueued } : {}),
     onOutcome: (d, outcome) => o.onOutcome?.(d.sink, d.event, outcome),
     sentLog(cluster) {
-      const hit = logs.get(cluster);
-      if (hit) return hit;
       const doc = latest?.clusters.find((c) => c.metadata.name === cluster);
       if (!doc) throw new Error(`cluster ${cluster} is not in the revision`);
+      // one per cluster and access (its writes go one at a time); a new kubeconfig in git, a new client
+      const id = `${cluster}\u0000${JSON.stringify(doc.spec.kubeconfig ?? {})}`;
+      const hit = logs.get(id);
+      if (hit) return hit;
       const log = notificationLog(o.kube(doc), o.namespace);
-      logs.set(cluster, log);
+      logs.set(id, log);
       return log;
     },
   });
@@ -187,6 +189,16 @@ export function createNotifier(o: NotifierOptions): Notifier {
     },
     afterPass(report) {
       const desired = report.desired;
+      if (report.invalid && report.revision && latest) {
+        // the Notifications of the last valid revision tell of the commit that could not be applied
+        const first = report.invalid.issues[0];
+        const problem = first ? `${first.file}:${first.line}:${first.col} ${first.path ? `${first.path}: ` : ""}${first.message}` : report.invalid.message;
+        const names = latest.clusters.map((c) => c.metadata.name);
+        const sha = report.revision;
+        each(latest, "commitStatus", (n, i) => {
+          for (const u of invalidStatuses(n, sha, names, problem)) queue.enqueue(statusDelivery(n, i, u));
+        });
+      }
       if (!desired) return;
       latest = desired.repo;
       // RunReport.rollout: each application's waves (plan/waves.ts), read by its shape

@@ -102,6 +102,14 @@ spec:
     expect(metrics).toMatch(/berth_notifications_total\{sink="commitStatus",event="failure",outcome="sent"\} 1/);
   });
 
+  it("failure on a commit berth refuses as invalid, with the file:line of the problem", async () => {
+    const bad = await gitea.pushFiles("defs", { "apps/broken.yaml": "apiVersion: berth.dev/v1alpha1\nkind: Application\nmetadata: { name: broken }\nspec:\n  components: []\n" }, { message: "an Application without a namespace" });
+    serve.trigger();
+    await until("berth/east failure on the invalid commit", async () => ((await states(bad)).includes("failure") ? true : undefined), 60_000, 500);
+    const failure = (await statuses(bad)).find((s) => s.context === `berth/${east.name}`)!;
+    expect(failure.description).toMatch(/^invalid, nothing applied: apps\/broken\.yaml:\d+:\d+ spec\.namespace: /);
+  });
+
   it("never logs the forge token", () => {
     expect(logs).toContain('"sink":"commitStatus gitea 127.0.0.1:');
     expect(logs).not.toContain(gitea.token);
