@@ -101,8 +101,9 @@ describe("POST /hooks/git", () => {
     expect(await res.json()).toEqual({ triggered: true, provider: "gitea", ref: "refs/heads/main" });
     expect(deliveries).toEqual(["gitea accepted"]);
     expect(JSON.parse(logs.trim())).toMatchObject({ msg: "webhook accepted; fetching the source", provider: "gitea", event: "push", delivery: "9f1c-delivery", ref: "refs/heads/main" });
-    await fetch(`${url}/hooks/git`, { method: "POST", headers: { "x-gitea-signature": hmac("nope"), "x-gitea-event": "push" }, body: BODY });
+    await fetch(`${url}/hooks/git`, { method: "POST", headers: { "x-gitea-signature": hmac("nope"), "x-gitea-event": "push", "x-gitea-delivery": "bad-1" }, body: BODY });
     expect(deliveries).toEqual(["gitea accepted", "gitea rejected"]);
+    expect(JSON.parse(logs.trim().split("\n").at(-1)!)).toMatchObject({ msg: "webhook rejected", provider: "gitea", event: "push", delivery: "bad-1", reason: "X-Gitea-Signature does not match the body signed with the secret" });
     expect(logs).not.toContain(SECRET);
     expect(logs).not.toContain('"after"');
     expect(logs).not.toContain(hmac(SECRET));

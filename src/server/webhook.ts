@@ -103,8 +103,11 @@ export function webhookRoute(o: WebhookOptions): Route {
       }
       const verdict = verifyPush(req.headers, body, o.secret());
       if (!verdict.ok) {
-        o.log.warn({ reason: verdict.reason }, "webhook rejected");
-        count(claimedProvider(req.headers), "rejected");
+        // what the sender claims to be, so a forge's failing deliveries can be found in its log
+        const claimed = claimedProvider(req.headers);
+        const named = claimed === "unknown" ? {} : { event: eventName(req.headers, claimed), delivery: deliveryId(req.headers, claimed) };
+        o.log.warn({ provider: claimed, ...named, reason: verdict.reason }, "webhook rejected");
+        count(claimed, "rejected");
         return send(401, { error: verdict.reason });
       }
       const { provider } = verdict;
