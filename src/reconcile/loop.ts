@@ -7,6 +7,9 @@ import { createChartFetcher } from "../adapters/charts/fetcher.ts";
 import { createChartSources, type ChartSources } from "../adapters/charts/sources.ts";
 import { chartPathFor } from "./chart-path.ts";
 import { ValidationError, formatIssue } from "../errors.ts";
+import type { Cluster } from "../model/types.ts";
+import { readApplied, writeApplied } from "../adapters/kube/applied-record.ts";
+import { shardIssues, shardOf } from "./shard-plan.ts";
 import type { Logger } from "../log.ts";
 import type { RetryPolicy } from "../plan/decide.ts";
 import type { GitSource, Revision } from "./source.ts";
@@ -17,7 +20,7 @@ import { progressSink, trackCluster, trackDrift, type ProgressSink } from "./pro
 import { declaredApps, loadRevision, type DesiredRevision, type Renderer } from "./revision.ts";
 import { markCluster, readState, writeState, type RuntimeState } from "./runtime-state.ts";
 import { createTargetCache, type KubeconfigPolicy } from "./targets.ts";
-import { clusterStatus, type StatusSnapshot } from "./status.ts";
+import { clusterStatus, type ClusterStatus, type StatusSnapshot } from "./status.ts";
 import { checkDrift, driftPolicyOf, type DriftPolicy, type DriftReport } from "./drift-check.ts";
 
 export interface ReconcilerOptions {
@@ -47,6 +50,16 @@ export interface ReconcilerOptions {
   onHelmCall?: (cluster: string, verb: string, ms: number, ok: boolean) => void;
   /** Told what each pass is doing while it runs (reconcile/progress.ts). */
   progress?: ProgressSink;
+  /**
+   * Sharding (`serve --shards K`): asked at the start of each pass which
+   * clusters this replica acts for; the others are only read (status, the
+   * rollout records of their waves). Absent: every cluster.
+   */
+  actsFor?: () => (cluster: Cluster) => boolean;
+  /** With actsFor: K, to check each revision's spec.shard and to show each cluster's shard. */
+  shards?: number;
+  /** Who this process is, written into each cluster's applied record (the replica's identity). */
+  replica?: string;
 }
 
 export interface RunReport {
@@ -151,6 +164,7 @@ export function createReconciler(o: ReconcilerOptions): Reconciler {
     let desired: DesiredRevision;
     try {
       desired = reusable(lastGood, rev.sha) ? lastGood : await loadRevision(rev.sha, rev.dir, o.renderer, sources);
+      checkShards(desired);
     } catch (err) {
       if (!(err instanceof ValidationError)) throw err;
       o.log.warn({ revision: rev.sha, problems: err.issues.length }, "invalid revision; nothing applied");
@@ -164,7 +178,11 @@ export function createReconciler(o: ReconcilerOptions): Reconciler {
     }
     if (!opts.dryRun) lastGood = desired;
 
-    const clusters = desired.repo.clusters.filter((c) => !o.cluster || c.metadata.name === o.cluster);
+    const named = desired.repo.clusters.filter((c) => !o.cluster || c.metadata.name === o.cluster);
+    // A dry pass reads every cluster; a real one acts for this replica's shards only, and reads the others' rollout records.
+    const mine = !opts.dryRun && o.actsFor ? o.actsFor() : undefined;
+    const clusters = mine ? named.filter(mine) : named;
+    const others = mine ? named.filter((c) => !mine(c)) : [];
     const applications = declaredApps(desired.repo);
     const run = async (t: ClusterTarget, heldApps?: Map<string, string>): Promise<ClusterResult> => {
       const { result, ms } = await trackCluster(emit, t.name, opts.dryRun ? "read" : "reconcile", () => reconcileCluster(t, {
@@ -189,6 +207,7 @@ export function createReconciler(o: ReconcilerOptions): Reconciler {
       byCluster: desired.byCluster,
       revision: desired.commit,
       clusters: targets.targets(clusters),
+      ...(others.length ? { observe: targets.targets(others) } : {}),
       run,
       emit,
       log: o.log.child({ revision: desired.commit }),
@@ -197,6 +216,7 @@ export function createReconciler(o: ReconcilerOptions): Reconciler {
 
     if (!opts.dryRun) {
       const now = new Date();
+      await recordApplied(results, desired, now);
       await update((s) => {
         let next: RuntimeState = { ...s, lastFetchAt: now.toISOString(), lastAttemptedRevision: rev.sha };
         delete next.sourceError;
@@ -226,6 +246,7 @@ export function createReconciler(o: ReconcilerOptions): Reconciler {
       for (const r of c.releases) if (r.final.action.kind === "blocked") blocked.set(`${c.cluster}/${r.name}`, r.final.action.reason);
     }
     const clusters = desired ? desired.repo.clusters.filter((c) => !o.cluster || c.metadata.name === o.cluster) : [];
+    const shardOfName = new Map(clusters.map((c) => [c.metadata.name, o.shards ? shardOf(c, o.shards) : undefined]));
     const status: StatusSnapshot = {
       source: o.source.location,
       ...(desired ? { revision: desired.commit } : {}),
@@ -238,7 +259,7 @@ export function createReconciler(o: ReconcilerOptions): Reconciler {
           const run = report.clusters.find((c) => c.cluster === t.name);
           // the dry pass has just observed it (or waited out its timeout): not again
           const seen = run?.observation ?? (run && !run.reachable ? { unreachable: run.error ?? "unreachable" } : undefined);
-          return clusterStatus(t, desired?.byCluster.get(t.name) ?? [], { runtime: state, ...(seen ? { seen } : {}), blocked });
+          return withApplied(t, shardOfName.get(t.name), clusterStatus(t, desired?.byCluster.get(t.name) ?? [], { runtime: state, ...(seen ? { seen } : {}), blocked }));
         }),
       ),
     };
@@ -255,7 +276,9 @@ export function createReconciler(o: ReconcilerOptions): Reconciler {
     const d = desired;
     const policyOf = driftPolicyOf(d.repo);
     const policy = opts.policy ? () => opts.policy! : policyOf;
-    const clusters = d.repo.clusters.filter((c) => !o.cluster || c.metadata.name === o.cluster);
+    // drift may be corrected: only where this replica acts
+    const mine = o.actsFor?.();
+    const clusters = d.repo.clusters.filter((c) => (!o.cluster || c.metadata.name === o.cluster) && (!mine || mine(c)));
     const per = await Promise.all(
       targets.targets(clusters).map((t) =>
         trackDrift(emit, t.name, d.byCluster.get(t.name) ?? [], opts.onDrift, (desired, onDrift) =>
@@ -270,6 +293,36 @@ export function createReconciler(o: ReconcilerOptions): Reconciler {
       ),
     );
     return { revision: d.commit, reports: per.flat() };
+  }
+
+  /** A revision whose Clusters name shards berth does not run is invalid (nothing applied), as any other invalid field. */
+  function checkShards(d: DesiredRevision): void {
+    if (!o.shards) return;
+    const bad = shardIssues(d.repo.clusters, o.shards);
+    if (bad.length) throw new ValidationError(bad.map(({ cluster: c, message }) => ({ file: c.origin.file, ...c.origin.pos(["spec", "shard"]), path: "spec.shard", message })));
+  }
+
+  /** Each cluster this pass left fully at the revision (nothing failed or held) remembers it, and who applied it. */
+  async function recordApplied(results: ClusterResult[], d: DesiredRevision, at: Date): Promise<void> {
+    const replica = o.replica ?? "berth";
+    const revision = d.commit;
+    const byName = new Map(targets.targets(d.repo.clusters).map((t) => [t.name, t]));
+    await Promise.all(
+      results
+        .filter((r) => r.reachable && !r.releases.some((x) => x.outcome === "failed" || x.outcome === "blocked"))
+        .map(async (r) => {
+          const t = byName.get(r.cluster);
+          if (!t || t.paused) return;
+          await writeApplied(t.kube, { revision, replica, at }).catch((err: Error) => o.log.warn({ cluster: r.cluster, err: err.message }, "could not store the applied revision on the cluster"));
+        }),
+    );
+  }
+
+  /** A cluster's status with what it stores of its last applied revision (read by every replica) and its shard. */
+  async function withApplied(t: ClusterTarget, shard: number | undefined, status: Promise<ClusterStatus>): Promise<ClusterStatus> {
+    const s = await status;
+    const rec = s.reachable ? await readApplied(t.kube).catch(() => undefined) : undefined;
+    return { ...s, ...(shard !== undefined ? { shard } : {}), ...(rec ? { lastAppliedRevision: rec.revision, appliedBy: rec.replica, appliedSince: rec.since } : {}) };
   }
 
   const refreshCharts = () => {

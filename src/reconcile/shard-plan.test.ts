@@ -30,11 +30,11 @@ describe("shardOf", () => {
 describe("shardIssues", () => {
   it.each([
     [[cluster("a"), cluster("b", 0), cluster("c", 5)], 6, []],
-    [[cluster("a", 6)], 6, ["cluster a: spec.shard is 6, but berth runs 6 shards (--shards 6): use 0..5, or drop spec.shard to hash the name"]],
-    [[cluster("a", -1), cluster("b", 1.5)], 2, [expect.stringMatching(/^cluster a: spec.shard is -1/), expect.stringMatching(/^cluster b: spec.shard is 1.5/)]],
-    [[cluster("a", 1)], 1, ["cluster a: spec.shard is 1, but berth runs 1 shard (--shards 1): use 0..0, or drop spec.shard to hash the name"]],
+    [[cluster("a", 6)], 6, ["a: shard 6 of cluster a is not one of the 6 shards berth runs (--shards 6): use 0..5, or drop spec.shard to hash the name"]],
+    [[cluster("a", -1), cluster("b", 1.5)], 2, [expect.stringMatching(/^a: shard -1 of cluster a/), expect.stringMatching(/^b: shard 1.5 of cluster b/)]],
+    [[cluster("a", 1)], 1, ["a: shard 1 of cluster a is not one of the 1 shard berth runs (--shards 1): use 0..0, or drop spec.shard to hash the name"]],
   ])("%j with %i shards", (clusters, k, want) => {
-    expect(shardIssues(clusters, k)).toEqual(want);
+    expect(shardIssues(clusters, k).map((i) => `${i.cluster.metadata.name}: ${i.message}`)).toEqual(want);
   });
 });
 

@@ -33,12 +33,12 @@ export function shardOf(cluster: { metadata: { name: string }; spec?: { shard?: 
   return fnv1a(cluster.metadata.name) % shards;
 }
 
-/** Clusters whose `spec.shard` is not a shard of `--shards K`, each as `name: message`. */
-export function shardIssues(clusters: ReadonlyArray<{ metadata: { name: string }; spec?: { shard?: number } }>, shards: number): string[] {
+/** Clusters whose `spec.shard` is not a shard of `--shards K`, with what would be right (the field is `spec.shard`). */
+export function shardIssues<C extends { metadata: { name: string }; spec?: { shard?: number } }>(clusters: readonly C[], shards: number): Array<{ cluster: C; message: string }> {
   return clusters.flatMap((c) => {
     const s = c.spec?.shard;
     if (s === undefined || (Number.isInteger(s) && s >= 0 && s < shards)) return [];
-    return [`cluster ${c.metadata.name}: spec.shard is ${s}, but berth runs ${shards} shard${shards === 1 ? "" : "s"} (--shards ${shards}): use 0..${shards - 1}, or drop spec.shard to hash the name`];
+    return [{ cluster: c, message: `shard ${s} of cluster ${c.metadata.name} is not one of the ${shards} shard${shards === 1 ? "" : "s"} berth runs (--shards ${shards}): use 0..${shards - 1}, or drop spec.shard to hash the name` }];
   });
 }
 

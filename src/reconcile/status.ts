@@ -34,6 +34,12 @@ export interface ClusterStatus {
   error?: string;
   paused: boolean;
   releases: ReleaseStatus[];
+  /** With `serve --shards K`: the shard the cluster is in. */
+  shard?: number;
+  /** What the cluster stores (berth-applied): the revision it was last fully reconciled to, by which replica, since when. */
+  lastAppliedRevision?: string;
+  appliedBy?: string;
+  appliedSince?: string;
 }
 
 export interface StatusSnapshot {

@@ -122,3 +122,56 @@ describe("runRollout", () => {
     expect(r.rollout).toEqual([]);
   });
 });
+
+describe("runRollout over shards: this replica acts for west only, the canary east is another replica's", () => {
+  const rollout: Rollout = { canary: ["east"] };
+  const digestOf = (cluster: string) => gatedApps({ applications: [application("a", rollout)], clusters: clusterDefs }, byCluster()).at(0)!.digestOn.get(cluster)!;
+
+  async function westOnly(eastRecords: RolloutRecord[], reads: string[] = []) {
+    const calls: string[] = [];
+    const writes: string[] = [];
+    const east = target("east", eastRecords, writes);
+    const list = east.kube.listRolloutRecords.bind(east.kube);
+    east.kube.listRolloutRecords = async () => {
+      reads.push("east");
+      return list();
+    };
+    const run = await runRollout({
+      repo: { applications: [application("a", rollout), application("b")], clusters: clusterDefs },
+      byCluster: byCluster(),
+      revision: "rev1",
+      clusters: [target("west", [], writes)],
+      observe: [east],
+      run: async (c, held) => {
+        calls.push(`${c.name}${held?.size ? ` holding ${[...held.keys()].join(",")}` : ""}`);
+        return result(c.name, held, new Set());
+      },
+      emit: () => undefined,
+      log: createLogger({ level: "silent" }),
+      now: () => new Date("2026-12-02T12:00:00Z"),
+    });
+    return { ...run, calls, writes };
+  }
+
+  it("the canary's cluster has not stored it done: west is held, east is read but never run nor written", async () => {
+    const reads: string[] = [];
+    const r = await westOnly([], reads);
+    expect(reads).toEqual(["east"]);
+    expect(r.calls).toEqual(["west holding a"]);
+    expect(r.results.map((x) => x.cluster)).toEqual(["west"]);
+    expect(r.results[0]!.releases.find((x) => x.name === "a-api")).toMatchObject({ outcome: "blocked", reason: "rollout: waiting for wave 1 of a to be healthy" });
+    expect(r.writes).toEqual([]);
+  });
+
+  it("a done record for an older digest of the canary still holds west", async () => {
+    const r = await westOnly([{ application: "a", namespace: "a", done: { digest: "older", revision: "rev0", since: "2026-12-02T11:00:00Z" }, approvals: [] }]);
+    expect(r.calls).toEqual(["west holding a"]);
+  });
+
+  it("once the canary's replica has stored it done at this digest, west goes, and only west's record is written", async () => {
+    const r = await westOnly([{ application: "a", namespace: "a", done: { digest: digestOf("east"), revision: "rev1", since: "2026-12-02T11:59:00Z" }, approvals: [] }]);
+    expect(r.calls).toEqual(["west"]);
+    expect(r.rollout[0]!.waves.map((w) => w.state)).toEqual(["done", "done"]);
+    expect(r.writes).toEqual(["west/a@2026-12-02T12:00:00.000Z"]);
+  });
+});

@@ -76,6 +76,12 @@ export interface RolloutInput<T extends ClusterTarget> {
   byCluster: ReadonlyMap<string, ReleaseSpec[]>;
   revision: string;
   clusters: T[];
+  /**
+   * Clusters this pass does not act for (another replica's shards) whose
+   * records still gate the waves: a canary elsewhere holds these clusters
+   * until its own replica has stored it done.
+   */
+  observe?: ClusterTarget[];
   run: (cluster: T, heldApps?: Map<string, string>) => Promise<ClusterResult>;
   emit: ProgressSink;
   /** Plan only: nothing is written (done-since records stay as they are). */
@@ -103,7 +109,8 @@ export async function runRollout<T extends ClusterTarget>(i: RolloutInput<T>): P
   // What the clusters remember (one list call each); an unreachable cluster remembers nothing now.
   const records = new Map<string, RolloutRecord[]>();
   await Promise.all(
-    i.clusters.map(async (c) => {
+    // another shard's cluster is read only when a wave of an application here spans it
+    [...i.clusters, ...(i.observe ?? []).filter((c) => !names.has(c.name) && gated.some((g) => g.digestOn.has(c.name)))].map(async (c) => {
       records.set(c.name, await c.kube.listRolloutRecords().catch(() => []));
     }),
   );

@@ -138,7 +138,18 @@ export const Release = Type.Object(
 );
 
 export const ClusterStatus = Type.Object(
-  { name: Str(), reachable: Type.Boolean(), since: Opt(Time()), error: Opt(Str()), paused: Type.Boolean(), releases: Type.Array(Release) },
+  {
+    name: Str(),
+    reachable: Type.Boolean(),
+    since: Opt(Time()),
+    error: Opt(Str()),
+    paused: Type.Boolean(),
+    releases: Type.Array(Release),
+    shard: Opt(Int("with serve --shards K: the cluster's shard (spec.shard, else a hash of its name)")),
+    lastAppliedRevision: Opt(Str("the revision this cluster was last fully reconciled to, as the cluster stores it (ConfigMap berth-applied)")),
+    appliedBy: Opt(Str("the replica that applied it")),
+    appliedSince: Opt(Time()),
+  },
   { title: "ClusterStatus" },
 );
 
