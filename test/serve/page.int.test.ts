@@ -35,7 +35,8 @@ function plannedReport(): FakeReconciler["next"] {
       c.plan!.releases.push({ ...api, name: "blog-web", namespace: "blog", application: "blog", needs: [] });
     }
   }
-  r.desired = { repo: { applications: [{ metadata: { name: "shop" }, spec: { placement: { rollout: { canary: ["east"] } } } }] } } as unknown as DesiredRevision;
+  const clusters = r.clusters.map((c) => ({ metadata: { name: c.cluster, labels: {} } }));
+  r.desired = { repo: { clusters, applications: [{ metadata: { name: "shop" }, spec: { placement: { rollout: { canary: ["east"] } } } }] } } as unknown as DesiredRevision;
   return r;
 }
 
