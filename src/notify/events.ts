@@ -2,6 +2,7 @@
 // failed, was blocked or succeeded, each wave that waits for an approval, each
 // release whose live objects drifted. Pure: a RunReport (or a drift run) in,
 // events out; who hears of which is filter.ts, how often is event-id.ts.
+import type { AppRollout } from "../plan/waves.ts";
 import { createHash } from "node:crypto";
 import type { NotificationEvent } from "../model/types.ts";
 import type { DriftReport } from "../reconcile/drift-check.ts";
@@ -39,11 +40,7 @@ export interface NotifyEvent {
 }
 
 /** The rollout of one application as the loop reports it (RunReport.rollout). */
-export interface RolloutView {
-  application: string;
-  revision: string;
-  waves: { index: number; clusters: string[]; state: "done" | "active" | "waiting" | "failed"; waitingFor?: "previous-wave" | "soak" | "approval"; since?: string; reason?: string }[];
-}
+export type RolloutView = AppRollout;
 
 /** The parts of a RunReport events come from (structural, so a test builds one by hand). */
 export interface PassView {

@@ -201,8 +201,7 @@ export function createNotifier(o: NotifierOptions): Notifier {
       }
       if (!desired) return;
       latest = desired.repo;
-      // RunReport.rollout: each application's waves (plan/waves.ts), read by its shape
-      const rollout = (report as { rollout?: PassView["rollout"] }).rollout;
+      const rollout = report.rollout;
       const pass: PassView = { ...(report.revision ? { revision: report.revision } : {}), clusters: report.clusters, ...(rollout ? { rollout } : {}) };
       const placed = (cluster: string) => [...new Set((desired.byCluster.get(cluster) ?? []).map((r) => r.application))];
       each(desired.repo, "commitStatus", (n, i) => {
