@@ -7,7 +7,9 @@ import { homedir } from "node:os";
 import { loadKubeConfig } from "../adapters/kube.ts";
 import { UsageError } from "../errors.ts";
 import type { Logger } from "../log.ts";
-import { startLeaderElection, type LeaderElection } from "../reconcile/leader.ts";
+import { defaultIdentity, startLeaderElection, type LeaderElection } from "../reconcile/leader.ts";
+import { createLeaseNamespace } from "../adapters/lease.ts";
+import { startShards, type ShardManager } from "../reconcile/shards.ts";
 import { positiveInt } from "./reconciler-flags.ts";
 
 export interface LeaderFlags {
@@ -17,6 +19,8 @@ export interface LeaderFlags {
   leaseKubeconfig?: string;
   leaseContext?: string;
   leaseDuration?: string;
+  shards?: string;
+  leaseIdentity?: string;
   /** From the source flags: the same exec rule as every Cluster's kubeconfig. */
   insecureKubeconfigExec?: boolean;
 }
@@ -28,7 +32,9 @@ export function addLeaderFlags(cmd: Command): Command {
     .option("--lease-name <NAME>", "name of the Lease", "berth")
     .option("--lease-kubeconfig <PATH>", "kubeconfig of the cluster holding the Lease (default: in-cluster, else the usual kubeconfig)")
     .option("--lease-context <CONTEXT>", "context in --lease-kubeconfig")
-    .option("--lease-duration <SECONDS>", "how long a silent leader keeps the Lease before another replica takes over", "15");
+    .option("--lease-duration <SECONDS>", "how long a silent leader keeps the Lease before another replica takes over", "15")
+    .option("--shards <K>", "with --leader-elect: split the clusters into K shards (a hash of the name, or spec.shard), one Lease each (berth-shard-<i>); every replica holds a fair share and acts only for its shards' clusters")
+    .option("--lease-identity <NAME>", "this replica's name in the Leases (default: $POD_NAME, else host-pid-random)");
 }
 
 const SA_NAMESPACE = "/var/run/secrets/kubernetes.io/serviceaccount/namespace";
@@ -41,9 +47,37 @@ function podNamespace(): string | undefined {
   }
 }
 
-/** Starts an election when --leader-elect is set; undefined means this replica always acts. */
+/** Starts an election when --leader-elect is set (without --shards); undefined means this replica always acts. */
 export function leaderFromFlags(f: LeaderFlags, log: Logger, env: NodeJS.ProcessEnv = process.env): LeaderElection | undefined {
-  if (!f.leaderElect) return undefined;
+  if (!f.leaderElect || f.shards !== undefined) return undefined;
+  const l = leaseFlags(f, env);
+  return startLeaderElection({
+    kubeConfig: l.kubeConfig,
+    cluster: l.cluster,
+    namespace: l.namespace,
+    name: f.leaseName ?? "berth",
+    ...(f.leaseIdentity ? { identity: f.leaseIdentity } : {}),
+    ...l.timing,
+    log,
+  });
+}
+
+/** With --shards K (and --leader-elect): starts this replica's shard manager; undefined without --shards. */
+export function shardsFromFlags(f: LeaderFlags, log: Logger, env: NodeJS.ProcessEnv = process.env): ShardManager | undefined {
+  if (f.shards === undefined) return undefined;
+  const shards = positiveInt("--shards", f.shards, 1);
+  if (!f.leaderElect) throw new UsageError(`--shards ${shards} needs --leader-elect: each shard is a Lease the replicas elect a holder for`);
+  const l = leaseFlags(f, env);
+  return startShards({
+    leases: createLeaseNamespace({ kubeConfig: l.kubeConfig, cluster: l.cluster, namespace: l.namespace, requestTimeoutMs: Math.max(1_000, Math.min(5_000, l.timing.renewDeadlineMs - l.timing.renewMs)) }),
+    shards,
+    identity: f.leaseIdentity ?? (env.POD_NAME || defaultIdentity()),
+    ...l.timing,
+    log: log.child({ component: "shards" }),
+  });
+}
+
+function leaseFlags(f: LeaderFlags, env: NodeJS.ProcessEnv) {
   const durationS = positiveInt("--lease-duration", f.leaseDuration, 15);
   if (durationS < 3) throw new UsageError(`--lease-duration must be at least 3 seconds (renewals happen every second), got ${durationS}`);
   const inCluster = !f.leaseKubeconfig && Boolean(env.KUBERNETES_SERVICE_HOST);
@@ -63,15 +97,15 @@ export function leaderFromFlags(f: LeaderFlags, log: Logger, env: NodeJS.Process
     throw new UsageError(`${what}${f.leaseContext ? ` (--lease-context ${f.leaseContext})` : ""}: ${(err as Error).message}`);
   }
   const durationMs = durationS * 1000;
-  return startLeaderElection({
+  return {
     kubeConfig,
     cluster: f.leaseContext ?? kubeConfig.getCurrentContext() ?? "lease",
     namespace: f.leaseNamespace ?? (inCluster ? podNamespace() : undefined) ?? "default",
-    name: f.leaseName ?? "berth",
-    leaseDurationMs: durationMs,
-    renewDeadlineMs: Math.floor((durationMs * 2) / 3),
-    renewMs: Math.min(2_000, Math.floor(durationMs / 5)),
-    retryMs: Math.min(2_000, Math.floor(durationMs / 5)),
-    log,
-  });
+    timing: {
+      leaseDurationMs: durationMs,
+      renewDeadlineMs: Math.floor((durationMs * 2) / 3),
+      renewMs: Math.min(2_000, Math.floor(durationMs / 5)),
+      retryMs: Math.min(2_000, Math.floor(durationMs / 5)),
+    },
+  };
 }

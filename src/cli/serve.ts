@@ -19,8 +19,10 @@ import { startService, type LeaderHook, type ServiceOptions } from "../server/se
 import { watchAuthFile } from "../server/auth-file.ts";
 import type { TokenEntry } from "../server/auth.ts";
 import { apiHost } from "../server/server.ts";
-import type { ServeState } from "../server/state.ts";
-import { addLeaderFlags, leaderFromFlags, type LeaderFlags } from "./leader-flags.ts";
+import { notifyStateChange, onStateChange, type ServeState } from "../server/state.ts";
+import { addLeaderFlags, leaderFromFlags, shardsFromFlags, type LeaderFlags } from "./leader-flags.ts";
+import type { ShardManager } from "../reconcile/shards.ts";
+import { shardOf } from "../reconcile/shard-plan.ts";
 import { addNotifyFlags, notifyFromFlags, type NotifyFlags } from "./notify-flags.ts";
 import { createNotifier } from "../notify/notifier.ts";
 import type { NotifyPolicy } from "../notify/trust.ts";
@@ -61,6 +63,12 @@ export interface ServeOptions {
   renderer?: Renderer;
   /** Leader election: only the leader reconciles; absent, this replica always leads. */
   leader?: LeaderHook;
+  /**
+   * Sharding (--shards K): this replica acts only for the clusters of the
+   * shards it holds (and "leads" while it holds one); every replica reads all.
+   * Takes the place of `leader`.
+   */
+  shards?: ShardManager;
   /** Metrics registry to feed (the drift engine calls metrics.setDrift). */
   metrics?: Metrics;
   /** Extra work after each leader pass, e.g. drift detection (see startService). */
@@ -113,7 +121,9 @@ export async function startServe(o: ServeOptions): Promise<ServeHandle> {
     ...(o.repositoryUrls ? { repositoryUrls: o.repositoryUrls } : {}),
     ...(o.signal ? { signal: o.signal } : {}),
     onHelmCall: metrics.onHelmCall,
+    ...(o.shards ? { actsFor: actsFor(o.shards), shards: o.shards.shards, replica: o.shards.identity } : {}),
   });
+  const leader: LeaderHook | undefined = o.shards ? shardLeader(o.shards) : o.leader;
   // A release's history, reads and actions find it on its cluster; the clusters are those of the latest snapshot.
   const targets = createTargetCache({ helmBinary: o.helmBinary, log: o.log, ...(o.kubeconfig ? { kubeconfig: o.kubeconfig } : {}) });
   const held: { state?: ServeState } = {};
@@ -157,7 +167,7 @@ export async function startServe(o: ServeOptions): Promise<ServeHandle> {
     routes,
     intervalMs: o.intervalMs ?? 30_000,
     webhookSecret: typeof o.webhookSecret === "function" ? o.webhookSecret : () => o.webhookSecret as string | undefined,
-    ...(o.leader ? { leader: o.leader } : {}),
+    ...(leader ? { leader } : {}),
     afterPass: async (p) => {
       notifier.afterPass(p.report);
       await o.afterPass?.(p);
@@ -166,15 +176,52 @@ export async function startServe(o: ServeOptions): Promise<ServeHandle> {
   });
   held.state = service.state;
   if (lastDrift) service.state.drift = lastDrift;
+  const unshard = o.shards ? wireShards(o.shards, service, metrics) : undefined;
   return {
     ...service,
     metrics,
     reconciler,
     // deliveries waiting in backoff are dropped: what was not sent is derived again only by a pass that sees it again
     close: async () => {
+      unshard?.();
       await service.close();
       notifier.close();
     },
+  };
+}
+
+/** At the start of each pass: the clusters of the shards held now. */
+function actsFor(shards: ShardManager) {
+  return () => {
+    const acting = shards.acting();
+    return (c: Parameters<typeof shardOf>[0]) => acting.has(shardOf(c, shards.shards));
+  };
+}
+
+/** A replica that holds a shard "leads" (runs passes that act); gaining a shard triggers a pass at once. */
+function shardLeader(shards: ShardManager): LeaderHook {
+  return {
+    isLeader: () => shards.acting().size > 0,
+    onChange: (cb) => shards.onChange((acting) => cb(acting.size > 0)),
+  };
+}
+
+/** A shard handed over waits for the running pass; status, /readyz and metrics say what this replica acts for. */
+function wireShards(shards: ShardManager, service: { state: ServeState; serial: { run<T>(what: string, fn: () => Promise<T>): Promise<T> }; trigger(): void }, metrics: Metrics): () => void {
+  shards.setDrain(() => service.serial.run("handing over a shard", async () => undefined));
+  service.state.shards = () => shards.view();
+  const publish = () => metrics.setShards(shards.shards, [...shards.acting()], service.state.snapshot?.status.clusters ?? []);
+  publish();
+  const offState = onStateChange(service.state, publish);
+  const offShards = shards.onChange(() => {
+    publish();
+    notifyStateChange(service.state);
+    // a newly held shard is acted for at once, not at the next interval
+    service.trigger();
+  });
+  return () => {
+    offState();
+    offShards();
   };
 }
 
@@ -238,6 +285,7 @@ export const registerServe: RegisterCommand = (program, ctx) => {
       const driftIntervalMs = nonNegativeInt("--drift-interval", f.driftInterval) * 1000;
       const source = await openFromFlags(f, ctx.cwd);
       const leader = leaderFromFlags(f, ctx.log);
+      const shards = shardsFromFlags(f, ctx.log);
       try {
         const handle = await startServe({
           source,
@@ -258,6 +306,7 @@ export const registerServe: RegisterCommand = (program, ctx) => {
           helmTimeoutMs: positiveInt("--helm-timeout", f.helmTimeout, 300) * 1000,
           ...(webhookSecret ? { webhookSecret } : {}),
           ...(leader ? { leader } : {}),
+          ...(shards ? { shards } : {}),
           driftIntervalMs,
           // The running pass is told to stop too, so SIGTERM ends serve within --shutdown-grace.
           signal: stopSignal(positiveInt("--shutdown-grace", f.shutdownGrace, 30) * 1000, ctx.log),
@@ -277,6 +326,7 @@ export const registerServe: RegisterCommand = (program, ctx) => {
         await handle.close();
       } finally {
         // Released at once, so another replica takes over without waiting for the lease to expire.
+        await shards?.stop();
         await leader?.stop();
         await source.close();
       }

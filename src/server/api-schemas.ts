@@ -21,6 +21,7 @@ import type { ReleaseOutcome } from "../reconcile/release.ts";
 import { EVENT_BOUNDS, LOG_BOUNDS, type EventsAnswer, type LogsAnswer, type ObjectsAnswer, type PodsAnswer } from "../reconcile/inspect.ts";
 import { WAITING_FOR, WAVE_STATES, type AppRollout as AppRolloutT, type WaveStatus as WaveStatusT } from "../plan/waves.ts";
 import type { ClusterStatus as ClusterStatusT, ReleaseStatus, StatusSnapshot } from "../reconcile/status.ts";
+import type { ShardView } from "../reconcile/shards.ts";
 import type { Readiness as ReadinessT } from "./state.ts";
 import { allOf } from "../enum.ts";
 
@@ -55,6 +56,12 @@ export const Readiness = Type.Object(
     revision: Opt(Str()),
     lastAppliedRevision: Opt(Str()),
     reasons: Type.Array(Type.String()),
+    clusters: Opt(
+      Type.Array(Type.Object({ name: Str(), lastAppliedRevision: Opt(Str()), appliedBy: Opt(Str()), shard: Opt(Type.Integer()), acting: Opt(Type.Boolean()) }), {
+        description: "per cluster: the revision it stores as last fully applied, by which replica; with shards, its shard and whether this replica acts for it",
+      }),
+    ),
+    shards: Opt(Type.Array(Type.Integer(), { description: "with --shards: the shards this replica acts for" })),
   },
   { title: "Readiness" },
 );
@@ -173,6 +180,19 @@ export const AppRollout = Type.Object(
   { title: "AppRollout", description: "An application's waves at this revision (placement.rollout)" },
 );
 
+export const Shards = Type.Object(
+  {
+    identity: Str("this replica"),
+    shards: Int("K of --shards K"),
+    share: Int("the most shards one replica holds: ceil(K / live replicas)"),
+    live: Type.Array(Type.String(), { description: "replicas whose heartbeat Lease is renewed" }),
+    acting: Type.Array(Type.Integer(), { description: "the shards this replica acts for now" }),
+    holders: Type.Array(Type.Object({ shard: Type.Integer(), holder: Opt(Str()), renewTime: Opt(Time()) }), { description: "each shard Lease's holder as this replica last read it" }),
+    history: Type.Array(Type.Object({ shard: Type.Integer(), from: Time(), to: Opt(Time()), reason: Opt(Str()) }), { description: "when this replica began and stopped acting for each shard, by its clock, newest last" }),
+  },
+  { title: "Shards", description: "With serve --shards K: which replica holds which shard, and what this one acts for" },
+);
+
 export const Status = Type.Object(
   {
     source: Str(),
@@ -191,6 +211,7 @@ export const Status = Type.Object(
     ),
     observedAt: Time(),
     leader: Type.Boolean(),
+    shards: Opt(Shards),
   },
   { title: "Status" },
 );
@@ -504,7 +525,8 @@ const _sameFields: {
   cluster: SameKeys<ClusterStatusT, Body<typeof ClusterStatus>>;
   wave: SameKeys<WaveStatusT, Body<typeof WaveStatus>>;
   appRollout: SameKeys<AppRolloutT, Body<typeof AppRollout>>;
-  status: SameKeys<StatusSnapshot & { blocked: unknown; drift?: unknown; observedAt: string; leader: boolean }, Body<typeof Status>>;
+  status: SameKeys<StatusSnapshot & { blocked: unknown; drift?: unknown; observedAt: string; leader: boolean; shards?: ShardView }, Body<typeof Status>>;
+  shards: SameKeys<ShardView, Body<typeof Shards>>;
   readiness: SameKeys<ReadinessT, Body<typeof Readiness>>;
   driftReport: SameKeys<DriftReportT, Body<typeof DriftReport>>;
   objectDrift: SameKeys<ObjectDriftT, Body<typeof ObjectDrift>>;
@@ -528,6 +550,7 @@ const _sameFields: {
   wave: true,
   appRollout: true,
   status: true,
+  shards: true,
   readiness: true,
   driftReport: true,
   objectDrift: true,

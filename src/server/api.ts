@@ -49,7 +49,7 @@ function driftView(run: DriftRun | undefined): { drift?: Record<string, string[]
 
 /** The answer of GET /api/v1/status (and each `status` event of /api/v1/live). */
 export function statusBody(state: ServeState, s: Snapshot): Static<typeof Status> {
-  return { ...s.status, blocked: Object.fromEntries(s.blocked), ...driftView(state.drift?.run), observedAt: s.at.toISOString(), leader: state.leader };
+  return { ...s.status, blocked: Object.fromEntries(s.blocked), ...driftView(state.drift?.run), observedAt: s.at.toISOString(), leader: state.leader, ...(state.shards ? { shards: state.shards() } : {}) };
 }
 
 const noSnapshot = { 503: { description: "No status yet: the first reconcile has not finished", schema: ErrorBody } } as const;

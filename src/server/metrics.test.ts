@@ -62,3 +62,29 @@ describe("metrics", () => {
     expect((await b.render()).body).not.toContain('verb="list"');
   });
 });
+
+describe("metrics of a sharded replica", () => {
+  it("labels the shards it holds, the clusters it acts for, and each cluster's applied revision with the replica that applied it", async () => {
+    const m = createMetrics();
+    const st = status(SHA1);
+    const [east, west] = st.clusters;
+    m.observeStatus({ ...st, clusters: [{ ...east!, shard: 0, lastAppliedRevision: SHA1, appliedBy: "berth-0" }, { ...west!, shard: 2, lastAppliedRevision: SHA2, appliedBy: "berth-1" }] });
+    m.setShards(3, [0], [{ name: "east", shard: 0 }, { name: "west", shard: 2 }]);
+    const lines = (await m.render()).body.split("\n");
+    for (const line of [
+      'berth_shard_held{shard="0"} 1',
+      'berth_shard_held{shard="1"} 0',
+      'berth_shard_held{shard="2"} 0',
+      'berth_cluster_acting{cluster="east",shard="0"} 1',
+      'berth_cluster_acting{cluster="west",shard="2"} 0',
+      `berth_cluster_applied_revision_info{cluster="east",revision="${SHA1}",replica="berth-0"} 1`,
+      `berth_cluster_applied_revision_info{cluster="west",revision="${SHA2}",replica="berth-1"} 1`,
+    ])
+      expect(lines).toContain(line);
+    // a shard handed over: its series says 0 at once
+    m.setShards(3, [], [{ name: "east", shard: 0 }]);
+    const after = (await m.render()).body.split("\n");
+    expect(after).toContain('berth_shard_held{shard="0"} 0');
+    expect(after).toContain('berth_cluster_acting{cluster="east",shard="0"} 0');
+  });
+});

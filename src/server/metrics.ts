@@ -17,6 +17,8 @@ export interface Metrics {
   /** Number of drifted fields of one release (drift detection calls this after each check). */
   setDrift(cluster: string, release: string, count: number): void;
   setLeader(leading: boolean): void;
+  /** With --shards: which of the K shards this replica acts for, and so which clusters (by their shard in the status). */
+  setShards(shards: number, acting: readonly number[], clusters: ReadonlyArray<{ name: string; shard?: number }>): void;
   /** A fetch that failed outside a run (a follower's status read). */
   countFetchError(): void;
   /** One notification's end: sent, failed, refused (the operator's rules), dropped (queue full, stopping) or already-sent (remembered on the cluster). */
@@ -136,6 +138,25 @@ export function createMetrics(o: MetricsOptions = {}): Metrics {
     registers,
   });
 
+  const clusterApplied = new Gauge({
+    name: "berth_cluster_applied_revision_info",
+    help: "Per cluster, the git revision it was last fully reconciled to and the replica that did it, as the cluster stores it (value 1).",
+    labelNames: ["cluster", "revision", "replica"],
+    registers,
+  });
+  const shardHeld = new Gauge({
+    name: "berth_shard_held",
+    help: "With --shards: 1 for each shard this replica holds and acts for, 0 for the others.",
+    labelNames: ["shard"],
+    registers,
+  });
+  const clusterActing = new Gauge({
+    name: "berth_cluster_acting",
+    help: "With --shards: 1 for each cluster this replica acts for (its shard is held here), 0 for those it only reads.",
+    labelNames: ["cluster", "shard"],
+    registers,
+  });
+
   // An info gauge has one series: the current revision.
   const setInfo = (g: Gauge, revision: string | undefined) => {
     g.reset();
@@ -168,6 +189,8 @@ export function createMetrics(o: MetricsOptions = {}): Metrics {
       setInfo(applied, st.lastAppliedRevision);
       reachable.reset();
       releases.reset();
+      clusterApplied.reset();
+      for (const c of st.clusters) if (c.lastAppliedRevision) clusterApplied.set({ cluster: c.name, revision: c.lastAppliedRevision, replica: c.appliedBy ?? "" }, 1);
       for (const c of st.clusters) {
         reachable.set({ cluster: c.name }, c.reachable ? 1 : 0);
         if (!c.reachable) continue;
@@ -182,6 +205,13 @@ export function createMetrics(o: MetricsOptions = {}): Metrics {
     },
     setDrift: (cluster, release, count) => drift.set({ cluster, release }, count),
     setLeader: (leading) => leader.set(leading ? 1 : 0),
+    setShards(shards, acting, clusters) {
+      const mine = new Set(acting);
+      shardHeld.reset();
+      for (let s = 0; s < shards; s++) shardHeld.set({ shard: String(s) }, mine.has(s) ? 1 : 0);
+      clusterActing.reset();
+      for (const c of clusters) if (c.shard !== undefined) clusterActing.set({ cluster: c.name, shard: String(c.shard) }, mine.has(c.shard) ? 1 : 0);
+    },
     countFetchError: () => fetchErrors.inc(),
     countNotification: (sink, event, outcome) => notifications.inc({ sink, event, outcome }),
     countWebhook: (provider, outcome) => webhooks.inc({ provider, outcome }),

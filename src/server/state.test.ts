@@ -27,3 +27,29 @@ describe("readiness", () => {
     if (ready) expect(r).toMatchObject({ revision: SHA1, lastAppliedRevision: SHA1 });
   });
 });
+
+describe("readiness with shards", () => {
+  it("says per cluster what it stores as applied and by whom, its shard and whether this replica acts for it", () => {
+    const st = status();
+    const [east, west] = st.clusters;
+    const s: ServeState = {
+      leader: true,
+      lastRun: runReport(),
+      lastRunAt: t0,
+      snapshot: { ...snap(), status: { ...st, clusters: [{ ...east!, shard: 1, lastAppliedRevision: SHA1, appliedBy: "berth-0" }, { ...west!, shard: 4 }] } },
+      shards: () => ({ identity: "berth-0", shards: 6, share: 2, live: ["berth-0", "berth-1", "berth-2"], acting: [1, 2], holders: [], history: [] }),
+    };
+    const r = readiness(s);
+    expect(r.shards).toEqual([1, 2]);
+    expect(r.clusters).toEqual([
+      { name: east!.name, shard: 1, acting: true, lastAppliedRevision: SHA1, appliedBy: "berth-0" },
+      { name: west!.name, shard: 4, acting: false },
+    ]);
+  });
+
+  it("without shards: no acting field, no shard list", () => {
+    const r = readiness({ leader: false, snapshot: snap() });
+    expect(r.shards).toBeUndefined();
+    for (const c of r.clusters ?? []) expect(c).not.toHaveProperty("acting");
+  });
+});

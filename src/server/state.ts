@@ -3,6 +3,7 @@
 // writes it; the handlers only read it, so a slow request never waits on helm.
 import type { DriftRun, RunReport } from "../reconcile/loop.ts";
 import type { StatusSnapshot } from "../reconcile/status.ts";
+import type { ShardView } from "../reconcile/shards.ts";
 
 export interface Snapshot {
   status: StatusSnapshot;
@@ -23,6 +24,8 @@ export interface ServeState {
   loopError?: string;
   /** The leader's last drift check (see --drift-interval). */
   drift?: { run: DriftRun; at: Date };
+  /** With --shards: who holds which shard, what this replica acts for (read per request). */
+  shards?: () => ShardView;
 }
 
 export function createServeState(): ServeState {
@@ -61,6 +64,9 @@ export interface Readiness {
   revision?: string;
   lastAppliedRevision?: string;
   reasons: string[];
+  /** Per cluster, as the cluster stores it; with shards, whether this replica acts for it. */
+  clusters?: Array<{ name: string; lastAppliedRevision?: string; appliedBy?: string; shard?: number; acting?: boolean }>;
+  shards?: number[];
 }
 
 /** Ready once a pass has finished and the newest fetch of the source worked. */
@@ -75,6 +81,15 @@ export function readiness(s: ServeState): Readiness {
   if (s.loopError) reasons.push(`the last pass failed: ${s.loopError}`);
   const revision = latest?.revision ?? s.snapshot?.status.revision;
   const applied = s.snapshot?.status.lastAppliedRevision;
+  const shards = s.shards?.();
+  const acting = new Set(shards?.acting ?? []);
+  const clusters = s.snapshot?.status.clusters.map((c) => ({
+    name: c.name,
+    ...(c.lastAppliedRevision ? { lastAppliedRevision: c.lastAppliedRevision } : {}),
+    ...(c.appliedBy ? { appliedBy: c.appliedBy } : {}),
+    ...(c.shard !== undefined ? { shard: c.shard } : {}),
+    ...(shards && c.shard !== undefined ? { acting: acting.has(c.shard) } : {}),
+  }));
   return {
     ready: firstReconcile && !sourceError && !s.loopError,
     firstReconcile,
@@ -83,6 +98,8 @@ export function readiness(s: ServeState): Readiness {
     ...(revision ? { revision } : {}),
     ...(applied ? { lastAppliedRevision: applied } : {}),
     reasons,
+    ...(clusters ? { clusters } : {}),
+    ...(shards ? { shards: shards.acting } : {}),
   };
 }
 
