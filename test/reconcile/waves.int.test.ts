@@ -2,7 +2,12 @@
 // its soak, then wave 3 once a person approves that revision (berth approve);
 // a new revision needs a new approval; a failed wave 1 holds the others; and
 // another application on the same clusters is never held by these waves.
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { verifySignature } from "../../src/notify/signature.ts";
+import { startReceiver, type Receiver } from "../notify/receiver.ts";
 import { ensureBinaries, startCluster, type LocalCluster } from "../cluster/harness.ts";
 import type { ProvidedCluster } from "../cluster/global-setup.ts";
 import { commitFiles, createBareRepo, removeRepo, type GitFixture } from "../support/git.ts";
@@ -16,7 +21,11 @@ const NS = "rt-waves";
 const NS_B = "rt-waves-b";
 const SOAK_S = 6;
 
+const KEY = "waves-hook-key";
+
 let third: LocalCluster;
+let rx: Receiver;
+let creds: string;
 let c3: ProvidedCluster;
 let repo: GitFixture;
 let cache: string;
@@ -52,8 +61,24 @@ interface Wave { index: number; clusters: string[]; state: string; waitingFor?: 
 interface Report { revision: string; clusters: Array<{ cluster: string; releases: Rel[] }>; rollout?: Array<{ application: string; revision: string; waves: Wave[] }> }
 
 const flags = () => ["--source", repo.url, "--helm", binaries.helm, "--cache-dir", cache, "--helm-timeout", "15"];
+const notifyFlags = () => ["--notification-credentials-dir", creds, "--notification-url-allow", `${rx.url}/waves`, "--notification-namespace", "rt-waves-berth"];
+const notification = () => `apiVersion: berth.dev/v1alpha1
+kind: Notification
+metadata: { name: wv-team }
+spec:
+  applications: [wv]
+  on: [failed, waiting-approval]
+  sinks:
+    - webhook: { url: "${rx.url}/waves", secretFile: ${join(creds, "key")} }
+`;
+/** What the webhook receiver got, each body checked against its signature. */
+const told = () =>
+  rx.received.map((r) => {
+    expect(verifySignature(r.body, KEY, r.headers["x-berth-signature-256"] as string)).toBe(true);
+    return JSON.parse(r.body) as { event: string; cluster: string; release?: string; wave?: number; reason?: string; revision: string };
+  });
 async function reconcile(): Promise<{ code: number; report: Report }> {
-  const r = await berth(["reconcile", "--once", ...flags(), "--output", "json"]);
+  const r = await berth(["reconcile", "--once", ...flags(), ...notifyFlags(), "--notify-wait", "10", "--output", "json"]);
   return { code: r.code, report: JSON.parse(r.out.trim().split("\n").at(-1)!) as Report };
 }
 const rel = (r: Report, cluster: string, name: string) => r.clusters.find((c) => c.cluster === cluster)!.releases.find((x) => x.name === name)!;
@@ -64,6 +89,9 @@ const image = (c: ProvidedCluster, ns = NS, name = "wv-api") => deploymentImage(
 
 beforeAll(async () => {
   third = await startCluster({ name: "wave3", binaries: await ensureBinaries() });
+  rx = await startReceiver();
+  creds = await mkdtemp(join(tmpdir(), "berth-waves-creds-"));
+  await writeFile(join(creds, "key"), KEY);
   c3 = { name: "wave3", kubeconfig: third.kubeconfigPath, server: third.server };
   repo = await createBareRepo();
   cache = await tempCacheDir();
@@ -71,6 +99,7 @@ beforeAll(async () => {
     ...clusterFiles([east, west, c3]),
     "apps/wv.yaml": appA(),
     "apps/wb.yaml": appB,
+    "notify/wv.yaml": notification(),
     "components/wvapi-1.0.0.yaml": webComponent("wvapi", "1.0.0"),
     "components/wbweb-1.0.0.yaml": webComponent("wbweb", "1.0.0"),
   }, { message: "wv 1.0.0" });
@@ -78,6 +107,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await third?.stop();
+  await rx?.close();
+  if (creds) await rm(creds, { recursive: true, force: true });
   await removeRepo(repo);
 });
 
@@ -106,6 +137,10 @@ describe("rollout waves", () => {
     const status = await berth(["status", ...flags()]);
     expect(status.out).toMatch(new RegExp(`wave 3 \\[${c3.name}\\] \\(approval\\): waiting for approval since \\S+: waiting for approval`));
     expect(await image(c3)).toBeUndefined();
+    // told once, though two passes found wave 3 waiting
+    const waiting = told().filter((b) => b.event === "waiting-approval");
+    expect(waiting).toHaveLength(1);
+    expect(waiting[0]).toMatchObject({ cluster: c3.name, wave: 3, revision: r.report.revision });
   });
 
   it("berth approve stores the approval on the wave's clusters; the next pass (another process) starts wave 3", async () => {
@@ -159,5 +194,7 @@ describe("rollout waves", () => {
     }
     for (const c of [east, west, c3]) expect(await image(c, NS_B, "wb-web")).toBe("registry.example.com/test/wbweb:1.1.0");
     expect(states(r.report)).toEqual(["1:failed", "2:waiting(previous-wave)", "3:waiting(previous-wave)"]);
+    const failed = told().filter((b) => b.event === "failed" && b.revision === r.report.revision);
+    expect(failed).toEqual([expect.objectContaining({ cluster: east.name, release: "wv-api" })]);
   });
 });
