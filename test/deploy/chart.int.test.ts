@@ -29,6 +29,7 @@ describe("deploy/berth", () => {
   it.each([
     ["default values", []],
     ["every option on", ["--set", "source.url=https://git.example.com/defs.git", "--set", "webhook.secret=s", "--set", "serviceMonitor.enabled=true", "--set", "leaderElection.enabled=true", "--set", "replicaCount=2", "--set", "kubeconfigSecret=kc", "--set", "rbac.impersonate=true", "--set", "requireProject=true", "--set", "chartRepositories.credentialsSecret=rc", "--set", "chartRepositories.allowUrls={https://c.example}", "--set", "auth.existingSecret=berth-auth", "--set", "source.tokenSecret=git-token"]],
+    ["three sharded replicas", ["--set", "source.url=x", "--set", "leaderElection.enabled=true", "--set", "replicaCount=3", "--set", "sharding.shards=6", "--set", "leaderElection.leaseDuration=10"]],
   ])("helm lint --strict passes with %s", async (_n, extra) => {
     const r = await helm(["lint", "--strict", CHART, ...extra]);
     expect(r.stdout + r.stderr).toContain("1 chart(s) linted, 0 chart(s) failed");
@@ -38,6 +39,7 @@ describe("deploy/berth", () => {
   it.each([
     ["no source.url", [], /source\.url is required/],
     ["two replicas without leader election", ["--set", "source.url=x", "--set", "replicaCount=2"], /replicaCount > 1 needs leaderElection\.enabled=true/],
+    ["shards without leader election", ["--set", "source.url=x", "--set", "sharding.shards=6"], /sharding\.shards needs leaderElection\.enabled=true/],
   ])("helm template refuses %s", async (_n, extra, message) => {
     const r = await helm(["template", "berth", CHART, ...extra]);
     expect(r.exitCode).not.toBe(0);
@@ -95,6 +97,30 @@ describe("deploy/berth", () => {
     expect(withAuth.volumes).toContainEqual({ name: "auth", secret: { secretName: "berth-auth" } });
     // a directory, not a subPath: an edited Secret reaches the pod, and berth reads the file again
     expect(withAuth.c.volumeMounts).toContainEqual({ name: "auth", mountPath: "/etc/berth/auth", readOnly: true });
+  });
+
+  it("runs N sharded replicas: --shards with the lease flags, a PodDisruptionBudget of one at a time, and Leases it may list and delete", async () => {
+    const render = async (extra: string[]) => {
+      const r = await helm(["template", "berth", CHART, "--set", "source.url=x", ...extra]);
+      expect(r.exitCode).toBe(0);
+      return parseAllDocuments(r.stdout).map((d) => d.toJS() as { kind?: string; metadata?: { name?: string }; spec?: Record<string, unknown>; rules?: Array<{ apiGroups: string[]; verbs: string[] }> });
+    };
+    const docs = await render(["--set", "leaderElection.enabled=true", "--set", "replicaCount=3", "--set", "sharding.shards=6"]);
+    const dep = docs.find((d) => d.kind === "Deployment")!.spec as { replicas: number; template: { spec: { containers: Array<{ args: string[]; env: Array<{ name: string }> }> } } };
+    expect(dep.replicas).toBe(3);
+    const c = dep.template.spec.containers[0]!;
+    expect(c.args).toEqual(expect.arrayContaining(["--leader-elect", "--shards=6", "--lease-duration=15", "--lease-namespace=default"]));
+    // each replica is named by its pod in the Leases
+    expect(c.env.map((e) => e.name)).toContain("POD_NAME");
+    const pdb = docs.find((d) => d.kind === "PodDisruptionBudget")!;
+    expect(pdb.spec).toMatchObject({ maxUnavailable: 1, selector: { matchLabels: { "app.kubernetes.io/name": "berth" } } });
+    const lease = docs.find((d) => d.kind === "Role" && d.metadata?.name === "berth-lease")!;
+    expect(lease.rules![0]).toMatchObject({ apiGroups: ["coordination.k8s.io"], verbs: expect.arrayContaining(["get", "list", "create", "update", "delete"]) });
+    // one replica: no budget (it would block every drain), no --shards
+    const one = await render([]);
+    expect(one.some((d) => d.kind === "PodDisruptionBudget")).toBe(false);
+    const args = (one.find((d) => d.kind === "Deployment")!.spec as typeof dep).template.spec.containers[0]!.args;
+    expect(args.some((a) => a.startsWith("--shards"))).toBe(false);
   });
 
   it("renders a ServiceMonitor only when asked", async () => {
@@ -156,6 +182,9 @@ describe("deploy/berth", () => {
     ["patch", "deployments.apps", undefined, "yes"],
     ["create", "statefulsets.apps", undefined, "yes"],
     ["create", "leases.coordination.k8s.io", NS, "yes"],
+    ["list", "leases.coordination.k8s.io", NS, "yes"],
+    ["delete", "leases.coordination.k8s.io", NS, "yes"],
+    ["delete", "leases.coordination.k8s.io", "kube-system", "no"],
     ["create", "leases.coordination.k8s.io", "kube-system", "no"],
     ["create", "clusterroles.rbac.authorization.k8s.io", undefined, "no"],
     // impersonation is opt-in (rbac.impersonate), and never of groups
