@@ -90,6 +90,8 @@ export function startShards(o: ShardOptions): ShardManager {
   let share = o.shards;
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
+  /** When another replica's shard Lease expires next, as this replica counts it: the next round then, not a retry later. */
+  let soonest: number | undefined;
   let running: Promise<void> = Promise.resolve();
 
   function changed(): void {
@@ -196,6 +198,7 @@ export function startShards(o: ShardOptions): ShardManager {
 
     const free = new Set<number>();
     const create = new Set<number>();
+    soonest = undefined;
     const view: ShardView["holders"] = [];
     for (let shard = 0; shard < o.shards; shard++) {
       const name = shardLeaseName(shard);
@@ -212,6 +215,7 @@ export function startShards(o: ShardOptions): ShardManager {
         renewDeadlineMs,
       });
       if (d.kind === "lost") drop(shard, d.reason);
+      else if (d.kind === "wait") soonest = Math.min(soonest ?? Infinity, d.expiresInMs);
       else if (d.kind === "acquire") {
         free.add(shard);
         if (d.create) create.add(shard);
@@ -288,7 +292,7 @@ export function startShards(o: ShardOptions): ShardManager {
       running = round()
         .catch((err: unknown) => log.error({ err: (err as Error).message }, "shard round failed"))
         .finally(schedule);
-    }, held.size ? renewMs : retryMs);
+    }, Math.max(50, Math.min(held.size ? renewMs : retryMs, soonest === undefined ? Infinity : soonest + 20)));
   }
 
   running = round()
