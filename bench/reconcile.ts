@@ -1,7 +1,12 @@
 // First sync and no-op resync of a generated repository on local clusters, with
 // the real helm: releases per second, no-op time, helm calls, peak memory.
 // Anchor: Flux's published benchmark, 1,000 HelmReleases in 8m12s (~2.03/s, 400 MiB).
-// Run: npm run bench:reconcile [-- --releases 200 --clusters 2 --concurrency 6 --helm helm3 --charts 1]
+// Run: npm run bench:reconcile [-- --releases 200 --clusters 2 --concurrency 6 --helm helm3 --charts 1 --replicas 3 --shards 6]
+// --replicas R --shards K: the clusters go into K shards (a hash of the name) and shard i to
+// replica i mod R, as `serve --shards K` settles with R live replicas (spec.shard spreads the
+// clusters: cluster i in shard i mod K); the R reconcilers run
+// their first sync at once, in this one process (each with its own cache and helm children),
+// and the figure is the slowest replica's. No Leases: what is measured is the split work.
 // --charts N: the first N entries of each application run the real metrics-server chart
 // (from a Helm HTTP repository on loopback, the test harness's packaged chart) instead of
 // a generated worker; the no-op resyncs then also count the repository's requests.
@@ -18,6 +23,7 @@ import { createLogger } from "../src/log.ts";
 import { createReconciler } from "../src/reconcile/loop.ts";
 import { defaultRenderer } from "../src/cli/reconciler-flags.ts";
 import { openSource } from "../src/reconcile/source.ts";
+import { shardOf } from "../src/reconcile/shard-plan.ts";
 
 const { values } = parseArgs({
   options: {
@@ -26,8 +32,13 @@ const { values } = parseArgs({
     concurrency: { type: "string", default: "6" },
     helm: { type: "string", default: "helm" },
     charts: { type: "string", default: "0" },
+    replicas: { type: "string", default: "1" },
+    shards: { type: "string", default: "0" },
   },
 });
+const REPLICAS = Number(values.replicas);
+const SHARDS = Number(values.shards) || REPLICAS;
+if (!Number.isInteger(REPLICAS) || REPLICAS < 1) throw new Error(`--replicas ${values.replicas}: a whole number of at least 1`);
 const RELEASES = Number(values.releases);
 const CLUSTERS = Number(values.clusters);
 const PER_APP = 5;
@@ -42,16 +53,18 @@ const mib = (b: number) => (b / 1024 / 1024).toFixed(0);
 const binaries = await ensureBinaries();
 const helm = values.helm === "helm3" ? binaries.helm3 : binaries.helm;
 const base = await mkdtemp(join(tmpdir(), "berth-bench-"));
-const names = ["east", "west", "north"].slice(0, CLUSTERS);
+const names = ["east", "west", "north", "south", "up", "down", "left", "right"].slice(0, CLUSTERS);
 process.stderr.write(`starting ${CLUSTERS} local clusters...\n`);
 const clusters: LocalCluster[] = await Promise.all(names.map((name) => startCluster({ name, binaries, baseDir: base, persistentVolumes: 0 })));
 let chartRepo: ChartRepo | undefined;
 
 try {
   const files: Record<string, string> = {};
-  for (const c of clusters) {
-    files[`clusters/${c.name}.yaml`] = `apiVersion: berth.dev/v1alpha1\nkind: Cluster\nmetadata: { name: ${c.name} }\nspec:\n  kubeconfig: { path: ${c.kubeconfigPath}, context: ${c.name} }\n`;
-  }
+  clusters.forEach((c, i) => {
+    // with replicas, spec.shard spreads the clusters evenly (a hash of six names rarely does)
+    const shard = REPLICAS > 1 ? `  shard: ${i % SHARDS}\n` : "";
+    files[`clusters/${c.name}.yaml`] = `apiVersion: berth.dev/v1alpha1\nkind: Cluster\nmetadata: { name: ${c.name} }\nspec:\n  kubeconfig: { path: ${c.kubeconfigPath}, context: ${c.name} }\n${shard}`;
+  });
   const apps = Math.ceil(RELEASES / CLUSTERS / PER_APP);
   if (CHARTS > 0) {
     const charts = await ensureCharts(binaries);
@@ -79,22 +92,41 @@ try {
   const source = await openSource(repo.url, { cacheDir: join(cacheDir, "sources") });
   const chartSources = createChartSources({ fetcher: createChartFetcher({ cacheDir: join(cacheDir, "charts", "pulled") }), credentialDirs: [] });
   const served = () => chartRepo?.requests.length ?? 0;
-  const rec = createReconciler({
-    source,
-    renderer: defaultRenderer,
-    log: createLogger({ level: "error" }),
-    cacheDir,
-    helmBinary: helm,
-    concurrency: Number(values.concurrency),
-    helmTimeoutMs: 300_000,
-    // The clusters' kubeconfigs are under `base`, the operator's directory here.
-    kubeconfig: { dirs: [base], deny: [{ dir: cacheDir, what: "berth's cache dir" }], allowExec: false },
-    charts: chartSources,
-  });
+  const reconciler = (dir: string, replica?: number) =>
+    createReconciler({
+      source,
+      renderer: defaultRenderer,
+      log: createLogger({ level: "error" }),
+      cacheDir: dir,
+      helmBinary: helm,
+      concurrency: Number(values.concurrency),
+      helmTimeoutMs: 300_000,
+      // The clusters' kubeconfigs are under `base`, the operator's directory here.
+      kubeconfig: { dirs: [base], deny: [{ dir: dir, what: "berth's cache dir" }], allowExec: false },
+      charts: chartSources,
+      ...(replica !== undefined ? { actsFor: () => (c: Parameters<typeof shardOf>[0]) => shardOf(c, SHARDS) % REPLICAS === replica, shards: SHARDS, replica: `bench-${replica}` } : {}),
+    });
+  const rec = reconciler(cacheDir);
+  const others = REPLICAS > 1 ? Array.from({ length: REPLICAS }, (_, r) => reconciler(join(base, `cache-${r}`), r)) : [];
 
   peakRss = 0;
   let t = Date.now();
-  const first = await rec.runOnce();
+  let first: Awaited<ReturnType<typeof rec.runOnce>>;
+  let perReplica = "";
+  if (others.length) {
+    // every replica's first sync at once; the pass ends when the slowest does
+    const runs = await Promise.all(
+      others.map(async (x) => {
+        const t0 = Date.now();
+        const r = await x.runOnce();
+        return { r, ms: Date.now() - t0 };
+      }),
+    );
+    first = { ...runs[0]!.r, clusters: runs.flatMap((x) => x.r.clusters), helmCalls: runs.reduce((n, x) => n + x.r.helmCalls, 0) };
+    perReplica = runs.map((x, i) => `replica ${i}: ${x.r.clusters.map((c) => c.cluster).join("+") || "no cluster"} ${(x.ms / 1000).toFixed(1)} s`).join("; ");
+  } else {
+    first = await rec.runOnce();
+  }
   const firstMs = Date.now() - t;
   const outcomes = first.clusters.flatMap((c) => c.releases.map((r) => r.outcome));
   const applied = outcomes.filter((o) => o === "applied").length;
@@ -122,6 +154,7 @@ try {
   const asked = (n: number) => (chartRepo ? `, ${n} chart repository requests` : "");
   console.log(`releases: ${total} (${apps} applications x ${PER_APP} components${mix}, chained by dependsOn, x ${CLUSTERS} clusters); helm ${values.helm}; concurrency ${values.concurrency} per cluster`);
   console.log(`first sync: ${(firstMs / 1000).toFixed(1)} s, ${applied}/${total} applied, ${perSec.toFixed(2)} releases/s, ${first.helmCalls} helm calls${asked(firstServed)}`);
+  if (perReplica) console.log(`replicas: ${REPLICAS}, shards: ${SHARDS} (shard i -> replica i mod ${REPLICAS}); ${perReplica}`);
   console.log(`no-op resync: ${noopMs} ms, ${noop.helmCalls} helm calls${asked(noopServed)}`);
   if (pushed) console.log(`no-op resync after a push (indexes read again): ${pushed}`);
   console.log(`peak RSS of berth: ${mib(peakRss)} MiB (helm child processes not included)`);
