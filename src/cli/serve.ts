@@ -135,7 +135,12 @@ export async function startServe(o: ServeOptions): Promise<ServeHandle> {
     return { cluster, release: rel.name, namespace: rel.namespace, suspended: Boolean(rel.book.memo.suspendedDigest), records };
   }
   // The per-release reads and actions; the actions run in the loop's queue (release-actions.ts).
-  const routes: NonNullable<ServiceOptions["routes"]> = (state, control) => [
+  const routes: NonNullable<ServiceOptions["routes"]> = (state, given) => {
+    // with shards, an action on a cluster is taken only by the replica acting for its shard
+    const control = o.shards ? { ...given, leading: (cluster?: string) => (cluster === undefined ? given.leading() : actsForName(o.shards!, state, cluster)) } : given;
+    return releaseRoutes(state, control);
+  };
+  const releaseRoutes: NonNullable<ServiceOptions["routes"]> = (state, control) => [
     ...releaseReadRoutes({ locate, log: o.log }),
     ...releaseActionRoutes({ state, control, locate, log: o.log, helmTimeoutMs: o.helmTimeoutMs ?? 300_000 }),
     approveRoute({ state, control, targets: (c) => targets.targets(c), log: o.log }),
@@ -188,6 +193,12 @@ export async function startServe(o: ServeOptions): Promise<ServeHandle> {
       notifier.close();
     },
   };
+}
+
+/** Whether this replica acts for a cluster now: its shard (as the latest status shows it) is held here. */
+function actsForName(shards: ShardManager, state: ServeState, cluster: string): boolean {
+  const shard = state.snapshot?.status.clusters.find((c) => c.name === cluster)?.shard;
+  return shard !== undefined && shards.acting().has(shard);
 }
 
 /** At the start of each pass: the clusters of the shards held now. */

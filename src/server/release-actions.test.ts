@@ -37,7 +37,7 @@ kind: Service
 metadata: { name: shop-api }
 `;
 
-function setup(o: { paused?: boolean; leading?: boolean; waitMs?: number; restartFails?: boolean } = {}) {
+function setup(o: { paused?: boolean; leading?: boolean | ((cluster?: string) => boolean); waitMs?: number; restartFails?: boolean } = {}) {
   const f = fakeKube(observed);
   const restarted: RestartTarget[] = [];
   Object.assign(f.kube, {
@@ -56,10 +56,18 @@ function setup(o: { paused?: boolean; leading?: boolean; waitMs?: number; restar
   };
   const serial = createSerial();
   const triggers: number[] = [];
-  const control = { trigger: () => void triggers.push(Date.now()), serial, leading: () => o.leading ?? true };
+  const asked: Array<string | undefined> = [];
+  const control = {
+    trigger: () => void triggers.push(Date.now()),
+    serial,
+    leading: (cluster?: string) => {
+      asked.push(cluster);
+      return typeof o.leading === "function" ? o.leading(cluster) : (o.leading ?? true);
+    },
+  };
   const routes = releaseActionRoutes({ state: stateWithSnapshot(), control, locate, log: silent, helmTimeoutMs: 1_000, ...(o.waitMs ? { waitMs: o.waitMs } : {}) });
   const records = () => readBook(f.memos.get("shop/shop-api")).records;
-  return { f, h, restarted, serial, triggers, routes, records };
+  return { f, h, restarted, serial, triggers, routes, records, asked };
 }
 
 /** A pass that holds the queue until `end()`. */
@@ -105,9 +113,22 @@ describe("who may act", () => {
     for (const action of ["restart", "sync", "resume"]) {
       const r = await s.call("POST", `${rel}/${action}`, { token: AS.admin });
       expect(r.status).toBe(409);
-      expect(r.body.error).toMatch(/this replica does not lead/);
+      expect(r.body.error).toMatch(/this replica does not act for cluster east \(leader election, or another replica holds its shard/);
     }
     expect(t.records()).toEqual([]);
+  });
+
+  it("with shards, a replica asks about the release's cluster: it refuses where another replica acts, and acts where it does", async () => {
+    const t = setup({ leading: (cluster) => cluster === "west" });
+    const s = await serve(t);
+    const r = await s.call("POST", `${rel}/restart`, { token: AS.admin });
+    expect(r.status).toBe(409);
+    expect(t.asked).toEqual(["east"]);
+    expect([t.restarted, t.records()]).toEqual([[], []]);
+    const mine = setup({ leading: (cluster) => cluster === "east" });
+    await served?.close();
+    const s2 = await serve(mine);
+    expect((await s2.call("POST", `${rel}/restart`, { token: AS.admin })).status).toBe(200);
   });
 
   it("an unknown release: 404", async () => {

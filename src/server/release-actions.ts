@@ -56,8 +56,10 @@ export function releaseActionRoutes(o: ReleaseActionOptions): Route[] {
   const access = { action: releaseApplication(o.state) };
   const waitMs = o.waitMs ?? 120_000;
 
-  function leading(): void {
-    if (!o.control.leading()) throw new HttpError(409, "this replica does not lead (leader election): it does not reconcile and takes no action; ask the leader");
+  function leading(cluster: string): void {
+    if (!o.control.leading(cluster)) {
+      throw new HttpError(409, `this replica does not act for cluster ${cluster} (leader election, or another replica holds its shard: see shards in /api/v1/status); it takes no action there; ask the replica that does`);
+    }
   }
 
   /** `fn` in the loop's queue; 503 when its turn does not come within waitMs, or the client goes away before it does. */
@@ -91,7 +93,7 @@ export function releaseActionRoutes(o: ReleaseActionOptions): Route[] {
       body: RestartBody,
       responses: { 200: { description: "Restarted", schema: ActionResult }, ...refusals },
       handle: async ({ send, params, query, body, identity, res }) => {
-        leading();
+        leading(params.cluster);
         const record = await queued(res, `the restart of ${params.release} on ${params.cluster}`, async () => {
           const l = await o.locate(params.cluster, params.release, query.namespace);
           return restartRelease(l.target, inspectedRelease(l.found, l.desired), { ...(body.workload ? { workload: body.workload } : {}), ...actorOf(identity), commit: l.commit, log: o.log });
@@ -111,7 +113,7 @@ export function releaseActionRoutes(o: ReleaseActionOptions): Route[] {
       query: ReleaseQuery,
       responses: { 202: { description: "Asked for", schema: SyncAccepted }, ...refusals },
       handle: async ({ send, params, query, identity }) => {
-        leading();
+        leading(params.cluster);
         const l = await o.locate(params.cluster, params.release, query.namespace);
         if (l.target.paused) throw new HttpError(409, `cluster ${l.target.name} is paused: a pass changes nothing on it; nothing was asked for`);
         const suspended = Boolean(l.found.book.memo.suspendedDigest);
@@ -157,7 +159,7 @@ export function releaseActionRoutes(o: ReleaseActionOptions): Route[] {
       body: RollbackBody,
       responses: { 200: { description: "Rolled back", schema: ActionResult }, ...refusals },
       handle: async ({ send, params, query, body, identity, res }) => {
-        leading();
+        leading(params.cluster);
         const { record, l } = await queued(res, `the rollback of ${params.release} on ${params.cluster}`, async () => {
           const l: LocatedRelease = await o.locate(params.cluster, params.release, query.namespace);
           const book = await manualRollback(l.target, l.desired, l.found, body.toRevision, l.commit, o.helmTimeoutMs, { log: o.log, ...actorOf(identity) });
@@ -178,7 +180,7 @@ export function releaseActionRoutes(o: ReleaseActionOptions): Route[] {
       query: ReleaseQuery,
       responses: { 200: { description: "Resumed", schema: ActionResult }, ...refusals },
       handle: async ({ send, params, query, identity, res }) => {
-        leading();
+        leading(params.cluster);
         const record = await queued(res, `the resume of ${params.release} on ${params.cluster}`, async () => {
           const l = await o.locate(params.cluster, params.release, query.namespace);
           return resume(l.target, l.found, { commit: l.commit, ...(l.desired?.application ? { application: l.desired.application } : {}), ...actorOf(identity) });

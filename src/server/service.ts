@@ -59,8 +59,8 @@ export interface ServiceControl {
    * that writes a release's records runs in it too, after the running pass.
    */
   serial: Serial;
-  /** Whether this replica leads (reconciles) now. */
-  leading(): boolean;
+  /** Whether this replica leads (reconciles) now; with a cluster and --shards, whether it acts for that cluster's shard. */
+  leading(cluster?: string): boolean;
 }
 
 export interface Service {
