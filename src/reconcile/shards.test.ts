@@ -169,6 +169,16 @@ describe("shard manager", () => {
     await until(() => b.acting().size === 1, 3_000);
   });
 
+  it("a held shard whose Lease is deleted: stops acting for it at once, then takes it again", async () => {
+    const { ns, store } = memoryLeases();
+    const a = start(ns(), "a", 2);
+    await until(() => a.acting().size === 2, 2_000);
+    store.delete("berth-shard-1");
+    await until(() => a.view().history.some((h) => h.shard === 1 && h.to !== undefined), 2_000);
+    expect(a.view().history.find((h) => h.shard === 1 && h.to)).toMatchObject({ reason: "its Lease is gone" });
+    await until(() => a.acting().size === 2 && store.get("berth-shard-1")?.holder === "a", 2_000);
+  });
+
   it("refuses timings that would let two replicas act at once", () => {
     const { ns } = memoryLeases();
     expect(() => startShards({ leases: ns(), shards: 2, identity: "x", log, leaseDurationMs: 1_000, renewDeadlineMs: 1_000 })).toThrow(/renewDeadlineMs \(1000\) must be shorter/);

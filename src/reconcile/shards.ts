@@ -217,6 +217,8 @@ export function startShards(o: ShardOptions): ShardManager {
       if (d.kind === "lost") drop(shard, d.reason);
       else if (d.kind === "wait") soonest = Math.min(soonest ?? Infinity, d.expiresInMs);
       else if (d.kind === "acquire") {
+        // held, yet its Lease is gone (deleted): anyone may create it now, so stop acting before taking it again
+        if (last !== undefined) drop(shard, "its Lease is gone");
         free.add(shard);
         if (d.create) create.add(shard);
       }
