@@ -165,8 +165,15 @@ describe("shard manager", () => {
     // a still holds (and renews) the Lease it no longer acts for; b has not taken it
     expect(b.acting().size).toBe(0);
     expect([store.get("berth-shard-0")?.holder, store.get("berth-shard-1")?.holder]).toEqual(["a", "a"]);
+    // the interval a reports for the shard it handed over stays open while the pass runs
+    const [gone] = [0, 1].filter((s) => !a.acting().has(s));
+    expect(a.view().history.find((h) => h.shard === gone)?.to).toBeUndefined();
+    const finishedAt = Date.now();
     finish();
     await until(() => b.acting().size === 1, 3_000);
+    const ended = Date.parse(a.view().history.find((h) => h.shard === gone)!.to!);
+    expect(ended).toBeGreaterThanOrEqual(finishedAt - 5);
+    expect(Date.parse(b.view().history.find((h) => h.shard === gone)!.from)).toBeGreaterThanOrEqual(ended);
   });
 
   it("a held shard whose Lease is deleted: stops acting for it at once, then takes it again", async () => {

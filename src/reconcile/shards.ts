@@ -34,7 +34,10 @@ export interface ShardView {
   live: string[];
   acting: number[];
   holders: Array<{ shard: number; holder?: string; renewTime?: string }>;
-  /** When this replica began and stopped acting for each shard (its own clock), newest last, bounded. */
+  /**
+   * When this replica began and stopped acting for each shard (its own clock),
+   * newest last, bounded; a hand-over ends once the running pass has ended.
+   */
   history: Array<{ shard: number; from: string; to?: string; reason?: string }>;
 }
 
@@ -105,26 +108,35 @@ export function startShards(o: ShardOptions): ShardManager {
     }
   }
 
+  const openInterval = (shard: number) => [...history].reverse().find((h) => h.shard === shard && h.to === undefined);
+
   function startActing(shard: number, reason: string): void {
     if (acting.has(shard) || draining.has(shard) || stopped) return;
     acting.add(shard);
-    history.push({ shard, from: new Date(now()).toISOString() });
+    // kept again while its hand-over was draining: the same interval goes on
+    if (!openInterval(shard)) history.push({ shard, from: new Date(now()).toISOString() });
     if (history.length > HISTORY) history.shift();
     log.info({ shard, reason }, "acting for shard");
     changed();
   }
 
-  function stopActing(shard: number, reason: string): void {
+  /** `closed`: no pass can be acting for it any more (else the interval ends once the running pass has drained). */
+  function stopActing(shard: number, reason: string, closed = true): void {
     if (!acting.delete(shard)) return;
-    const open = [...history].reverse().find((h) => h.shard === shard && h.to === undefined);
-    if (open) Object.assign(open, { to: new Date(now()).toISOString(), reason });
+    if (closed) closeInterval(shard, reason);
     log.warn({ shard, reason }, "stopped acting for shard");
     changed();
+  }
+
+  function closeInterval(shard: number, reason: string): void {
+    const open = openInterval(shard);
+    if (open) Object.assign(open, { to: new Date(now()).toISOString(), reason });
   }
 
   /** The Lease is no longer ours (or renews failed past the deadline): forget it. */
   function drop(shard: number, reason: string): void {
     stopActing(shard, reason);
+    closeInterval(shard, reason);
     held.delete(shard);
     draining.delete(shard);
     clearTimeout(deadlines.get(shard));
@@ -273,11 +285,13 @@ export function startShards(o: ShardOptions): ShardManager {
   function handOver(shard: number, fair: number): void {
     const mark = { drained: false };
     draining.set(shard, mark);
-    stopActing(shard, `handing over: over the fair share of ${fair} with ${live.length} live replicas`);
+    const reason = `handing over: over the fair share of ${fair} with ${live.length} live replicas`;
+    stopActing(shard, reason, false);
     void drain()
       .catch(() => undefined)
       .then(() => {
         mark.drained = true;
+        if (draining.get(shard) === mark) closeInterval(shard, reason);
       });
   }
 
@@ -319,9 +333,10 @@ export function startShards(o: ShardOptions): ShardManager {
       clearTimeout(timer);
       await running.catch(() => undefined);
       clearTimeout(timer);
-      for (const shard of [...acting]) stopActing(shard, "stopping");
+      for (const shard of [...acting]) stopActing(shard, "stopping", false);
       // a pass that is still running ends before any other replica may act for these clusters
       await drain().catch(() => undefined);
+      for (const h of history) if (h.to === undefined) closeInterval(h.shard, "stopping");
       const mine = [...held.keys()];
       await Promise.all(
         mine.map(async (shard) => {
