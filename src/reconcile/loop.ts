@@ -263,6 +263,13 @@ export function createReconciler(o: ReconcilerOptions): Reconciler {
         }),
       ),
     };
+    if (o.actsFor) {
+      // sharded: no replica's own file knows every cluster; the revision all of them store, if they agree
+      const stored = new Set(status.clusters.map((c) => c.lastAppliedRevision));
+      const [only] = stored;
+      if (stored.size === 1 && only) status.lastAppliedRevision = only;
+      else delete status.lastAppliedRevision;
+    }
     return { status, blocked, report };
   }
 

@@ -51,6 +51,7 @@ interface ShardsBody {
   history: Array<{ shard: number; from: string; to?: string }>;
 }
 interface StatusBody {
+  lastAppliedRevision?: string;
   clusters: Array<{ name: string; shard?: number; lastAppliedRevision?: string; appliedBy?: string }>;
   shards?: ShardsBody;
 }
@@ -231,8 +232,10 @@ describe("berth serve --shards 6 with three replicas over six clusters", () => {
       100,
     );
     const tookOver = Date.now() - killed;
-    await until("the next commit applied on all six clusters", () => appliedEverywhere(sha), 180_000, 500);
+    const now = await until("the next commit applied on all six clusters", () => appliedEverywhere(sha), 180_000, 500);
     const applied = Date.now() - killed;
+    // the revision every cluster stores, whichever replica applied it
+    expect(now.lastAppliedRevision).toBe(sha);
     process.stderr.write(`berth shards: shards ${its.join(", ")} of a killed replica taken over in ${tookOver} ms (lease ${LEASE_S} s); next commit on six clusters ${applied} ms after the kill; now ${JSON.stringify(Object.fromEntries(taken))}\n`);
     expect(tookOver).toBeLessThanOrEqual((LEASE_S + 3) * 1000);
     // not before its Lease could have expired: the dead replica never overlapped a successor
