@@ -25,11 +25,8 @@ function setup(o: { failOn?: string[]; waveState?: "waiting" | "done" } = {}) {
     repo: { applications: [shop], clusters: [cluster("east"), cluster("west")] },
     byCluster: new Map(["east", "west"].map((c) => [c, [spec("shop-api", { cluster: c, application: "shop", namespace: "shop" })]])),
   } as unknown as DesiredRevision;
-  state.snapshot!.report = { ...state.snapshot!.report, desired };
-  state.snapshot!.status = {
-    ...state.snapshot!.status,
-    rollout: [{ application: "shop", revision: COMMIT, waves: [{ index: 1, clusters: ["east"], state: "done" }, { index: 2, clusters: ["west"], state: o.waveState ?? "waiting", waitingFor: "approval" }] }],
-  };
+  const rollout = [{ application: "shop", revision: COMMIT, waves: [{ index: 1, clusters: ["east"], state: "done" as const }, { index: 2, clusters: ["west"], state: o.waveState ?? ("waiting" as const), waitingFor: "approval" as const }] }];
+  state.snapshot!.report = { ...state.snapshot!.report, desired, rollout };
   const stored: Array<{ cluster: string; approval: WaveApproval }> = [];
   const target = (name: string) =>
     ({

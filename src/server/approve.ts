@@ -11,7 +11,7 @@ import type { ClusterTarget } from "../reconcile/cluster.ts";
 import { ErrorBody } from "./api-schemas.ts";
 import { defineRoute, HttpError, type Route } from "./router.ts";
 import type { ServiceControl } from "./service.ts";
-import type { ServeState } from "./state.ts";
+import { newest, type ServeState } from "./state.ts";
 
 export const ApproveParams = Type.Object({ application: Type.String({ description: "an Application's name" }) });
 export const ApproveBody = Type.Object(
@@ -57,12 +57,13 @@ export function approveRoute(o: ApproveRouteOptions): Route {
       503: { description: "No revision is loaded yet", schema: ErrorBody },
     },
     handle: async ({ send, params, body, identity }) => {
-      const snap = o.state.snapshot;
-      const desired = snap?.report.desired;
-      if (!snap || !desired) throw new HttpError(503, "no revision is loaded yet; ask again after the first pass");
+      // The newest of the last run and the snapshot: what berth applies now.
+      const latest = newest(o.state);
+      const desired = latest?.desired;
+      if (!latest || !desired) throw new HttpError(503, "no revision is loaded yet; ask again after the first pass");
       let target;
       try {
-        target = approvalTarget(desired, snap.status.rollout?.find((r) => r.application === params.application), {
+        target = approvalTarget(desired, latest.rollout?.find((r) => r.application === params.application), {
           application: params.application,
           ...(body.wave !== undefined ? { wave: body.wave } : {}),
           ...(body.revision !== undefined ? { revision: body.revision } : {}),

@@ -34,6 +34,17 @@ describe("createLocate", () => {
     expect(asked).toEqual([["east"]]);
   });
 
+  it("a run newer than the snapshot (the dry run lags under load): what git asks for now is that run's, not the snapshot's", async () => {
+    const old = spec("shop-api", { namespace: "shop", application: "shop", component: { name: "api", version: "1.0.0" } });
+    const now = spec("shop-api", { namespace: "shop", application: "shop", component: { name: "api", version: "1.1.0" } });
+    const { state, locate } = setup(desired([old]), fakeKube(observed).kube);
+    state.snapshot!.at = new Date(Date.now() - 5_000);
+    state.lastRun = { ...runReport(), desired: { ...desired([now]), commit: "f".repeat(40) } };
+    state.lastRunAt = new Date();
+    const l = await locate("east", "shop-api");
+    expect([l.desired?.component.version, l.commit]).toEqual(["1.1.0", "f".repeat(40)]);
+  });
+
   it("git placing the name in another namespace: the release found is an orphan, without git's entry", async () => {
     const { locate } = setup(desired([spec("shop-api", { namespace: "elsewhere" })]), fakeKube(observed).kube);
     const l = await locate("east", "shop-api");

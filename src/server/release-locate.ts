@@ -8,7 +8,7 @@ import type { ClusterTarget } from "../reconcile/cluster.ts";
 import { findRelease, type FoundRelease } from "../reconcile/manual.ts";
 import type { DesiredRevision } from "../reconcile/revision.ts";
 import { HttpError } from "./router.ts";
-import type { ServeState } from "./state.ts";
+import { newest, type ServeState } from "./state.ts";
 
 export interface LocatedRelease {
   target: ClusterTarget;
@@ -35,7 +35,8 @@ export function createLocate(o: LocateOptions): Locate {
   let known: DesiredRevision | undefined;
   return async (cluster, release, namespace) => {
     const s = o.state();
-    known = s?.snapshot?.report.desired ?? s?.lastRun?.desired ?? known;
+    // The newest of the last run and the snapshot: a rollback suspends against what git asks for now, not what a lagging snapshot saw.
+    known = (s ? newest(s)?.desired : undefined) ?? s?.snapshot?.report.desired ?? s?.lastRun?.desired ?? known;
     const clusters = known?.repo.clusters ?? [];
     const c = clusters.find((x) => x.metadata.name === cluster);
     if (!c) throw new HttpError(404, `no cluster ${cluster}; there are ${clusters.map((x) => x.metadata.name).join(", ") || "none yet"}`);

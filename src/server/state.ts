@@ -104,7 +104,7 @@ export function readiness(s: ServeState): Readiness {
 }
 
 /** The most recent of the last run and the last snapshot's dry run. */
-function newest(s: ServeState): RunReport | undefined {
+export function newest(s: ServeState): RunReport | undefined {
   if (!s.snapshot) return s.lastRun;
   if (!s.lastRun || !s.lastRunAt) return s.snapshot.report;
   return s.lastRunAt > s.snapshot.at ? s.lastRun : s.snapshot.report;
