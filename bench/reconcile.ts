@@ -12,7 +12,7 @@
 // a generated worker; the no-op resyncs then also count the repository's requests.
 import { parseArgs } from "node:util";
 import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { ensureBinaries, startCluster, type LocalCluster } from "../test/cluster/harness.ts";
 import { ensureCharts, startChartRepo, type ChartRepo } from "../test/cluster/charts.ts";
@@ -110,6 +110,7 @@ try {
   const others = REPLICAS > 1 ? Array.from({ length: REPLICAS }, (_, r) => reconciler(join(base, `cache-${r}`), r)) : [];
 
   peakRss = 0;
+  const cpu0 = process.cpuUsage();
   let t = Date.now();
   let first: Awaited<ReturnType<typeof rec.runOnce>>;
   let perReplica = "";
@@ -128,6 +129,9 @@ try {
     first = await rec.runOnce();
   }
   const firstMs = Date.now() - t;
+  const cpu = process.cpuUsage(cpu0);
+  // berth's own CPU (one event loop per process here): when it nears the wall time, that loop is what limits a replica
+  const ownCpuS = (cpu.user + cpu.system) / 1e6;
   const outcomes = first.clusters.flatMap((c) => c.releases.map((r) => r.outcome));
   const applied = outcomes.filter((o) => o === "applied").length;
   if (applied < total) {
@@ -154,6 +158,7 @@ try {
   const asked = (n: number) => (chartRepo ? `, ${n} chart repository requests` : "");
   console.log(`releases: ${total} (${apps} applications x ${PER_APP} components${mix}, chained by dependsOn, x ${CLUSTERS} clusters); helm ${values.helm}; concurrency ${values.concurrency} per cluster`);
   console.log(`first sync: ${(firstMs / 1000).toFixed(1)} s, ${applied}/${total} applied, ${perSec.toFixed(2)} releases/s, ${first.helmCalls} helm calls${asked(firstServed)}`);
+  console.log(`berth's own CPU in the first sync (helm children not counted): ${ownCpuS.toFixed(1)} s over ${(firstMs / 1000).toFixed(1)} s wall (${((100 * ownCpuS) / (firstMs / 1000)).toFixed(0)}% of one core); load average at the end ${loadavg()[0]!.toFixed(1)}`);
   if (perReplica) console.log(`replicas: ${REPLICAS}, shards: ${SHARDS} (shard i -> replica i mod ${REPLICAS}); ${perReplica}`);
   console.log(`no-op resync: ${noopMs} ms, ${noop.helmCalls} helm calls${asked(noopServed)}`);
   if (pushed) console.log(`no-op resync after a push (indexes read again): ${pushed}`);
