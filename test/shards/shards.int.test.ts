@@ -5,20 +5,17 @@
 // duration and apply the next commit everywhere; start it again and the
 // shards rebalance to two each, no shard acted for by two replicas at once.
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { spawn, type ChildProcess } from "node:child_process";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import * as k8s from "@kubernetes/client-node";
 import { createLeaseNamespace } from "../../src/adapters/lease.ts";
 import type { ProvidedCluster } from "../cluster/global-setup.ts";
 import { ensureBinaries, startCluster, type LocalCluster } from "../cluster/harness.ts";
 import { commitFiles, createBareRepo, removeRepo, type GitFixture } from "../support/git.ts";
 import { until } from "../support/until.ts";
-import { kubeFor, revisions, tempCacheDir, workerComponent } from "../reconcile/fixture.ts";
+import { kubeFor, revisions, workerComponent } from "../reconcile/fixture.ts";
+import { isAlive, startReplica, type Replica, type ShardsBody } from "./replicas.ts";
 
 const shared = inject("clusters");
 const binaries = inject("binaries");
-const BIN = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "bin", "berth.js");
 const NS = "sh-shop";
 const LEASE_NS = `berth-shards-${Date.now()}`;
 const LEASE_S = 6;
@@ -35,21 +32,6 @@ spec:
     - { name: worker, component: shard-worker, version: "^1.0.0" }
 `;
 
-interface Replica {
-  name: string;
-  proc: ChildProcess;
-  url: string;
-  log: string;
-}
-
-interface ShardsBody {
-  identity: string;
-  share: number;
-  live: string[];
-  acting: number[];
-  holders: Array<{ shard: number; holder?: string }>;
-  history: Array<{ shard: number; from: string; to?: string }>;
-}
 interface StatusBody {
   lastAppliedRevision?: string;
   clusters: Array<{ name: string; shard?: number; lastAppliedRevision?: string; appliedBy?: string }>;
@@ -74,35 +56,13 @@ spec:
   shard: ${shard}
 `;
 
-async function startReplica(name: string): Promise<Replica> {
-  const cache = await tempCacheDir();
-  const args = [
-    BIN, "serve", "--source", repo.url, "--helm", binaries.helm, "--cache-dir", cache, "--helm-timeout", "60",
-    "--port", "0", "--host", "127.0.0.1", "--interval", "2", "--drift-interval", "0",
-    "--leader-elect", "--shards", String(SHARDS), "--lease-identity", name,
-    "--lease-kubeconfig", shared[0]!.kubeconfig, "--lease-namespace", LEASE_NS, "--lease-duration", String(LEASE_S),
-  ];
-  const proc = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, BERTH_LOG_LEVEL: "info" } });
-  const r: Replica = { name, proc, url: "", log: "" };
-  proc.stderr!.on("data", (d: Buffer) => (r.log += d.toString()));
-  r.url = await new Promise<string>((resolve, reject) => {
-    let out = "";
-    const timer = setTimeout(() => reject(new Error(`${name} did not start serving:\n${out}\n${r.log.slice(-2000)}`)), 60_000);
-    proc.stdout!.on("data", (d: Buffer) => {
-      out += d.toString();
-      const m = /berth serving on (\S+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]!);
-      }
-    });
-    proc.on("exit", (code) => reject(new Error(`${name} exited with ${code}:\n${r.log.slice(-2000)}`)));
-  });
+async function start(name: string): Promise<Replica> {
+  const r = await startReplica({ name, source: repo.url, helm: binaries.helm, shards: SHARDS, leaseCluster: shared[0]!, leaseNamespace: LEASE_NS, leaseSeconds: LEASE_S });
   replicas.push(r);
   return r;
 }
 
-const alive = () => replicas.filter((r) => r.proc.exitCode === null && r.proc.signalCode === null);
+const alive = () => replicas.filter(isAlive);
 
 async function status(r: Replica): Promise<StatusBody | undefined> {
   const res = await fetch(`${r.url}/api/v1/status`);
@@ -182,7 +142,7 @@ afterAll(async () => {
 describe("berth serve --shards 6 with three replicas over six clusters", () => {
   it("two shards each; every cluster applied once, by the replica that holds its shard", async () => {
     const t0 = Date.now();
-    for (const name of ["replica-a", "replica-b", "replica-c"]) await startReplica(name);
+    for (const name of ["replica-a", "replica-b", "replica-c"]) await start(name);
     const split = await until("two shards each", twoEach, 60_000, 200);
     process.stderr.write(`berth shards: three replicas at two shards each ${Date.now() - t0} ms after the first started: ${JSON.stringify(Object.fromEntries(split))}\n`);
     await until("the first commit applied on all six clusters", () => appliedEverywhere(first), 180_000, 500);
@@ -252,7 +212,7 @@ describe("berth serve --shards 6 with three replicas over six clusters", () => {
     const samples: Array<Array<string | undefined>> = [];
     const sampling = setInterval(() => void leaseHolders().then((h) => samples.push(h), () => undefined), 250);
     try {
-      await startReplica("replica-b2");
+      await start("replica-b2");
       await until("two shards each again", twoEach, 60_000, 100);
     } finally {
       clearInterval(sampling);
