@@ -108,4 +108,18 @@ describe("a rollout wave across shards", () => {
     await until("west's upgrade in its replica's log", async () => (new RegExp(`"cluster":"${west.name}"[^\\n]*"action":"upgrade"[^\\n]*"to":"1.2.0"`).test(rest.log) ? true : undefined), 30_000, 200);
     expect(canary.log).not.toMatch(new RegExp(`"cluster":"${west.name}"[^\\n]*"action":"(install|upgrade)"`));
   });
+
+  it("a revision whose spec.shard is not one of the shards berth runs is invalid: nothing applied, status names file, line and what would be right", async () => {
+    const bad = await commitFiles(repo, { [`clusters/${west.name}.yaml`]: clusterFile(west, 5), "components/swapi-1.3.0.yaml": webComponent("swapi", "1.3.0", { image: IMAGE }) }, { message: "west in shard 5 of 2" });
+    const r = replicas.find(isAlive)!;
+    const invalid = await until(
+      "the invalid revision in status",
+      async () => ((await (await fetch(`${r.url}/api/v1/status`)).json()) as { invalidRevision?: { sha: string; errors: string[] } }).invalidRevision,
+      30_000,
+      500,
+    );
+    expect(invalid.sha).toBe(bad);
+    expect(invalid.errors).toEqual([`clusters/${west.name}.yaml:6:10 spec.shard: shard 5 of cluster ${west.name} is not one of the 2 shards berth runs (--shards 2): use 0..1, or drop spec.shard to hash the name`]);
+    for (const c of [east, west]) expect(await image(c)).toBe(`${IMAGE}:1.2.0`);
+  });
 });
