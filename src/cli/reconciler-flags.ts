@@ -37,6 +37,12 @@ export function addSourceFlags(cmd: Command): Command {
     .option("--source <SRC>", "definitions: a directory or a git URL (file://, https://, ssh://)")
     .option("--ref <REF>", "branch, tag or commit (default: the remote's default branch)")
     .option("--helm <PATH>", "helm binary (Helm 4 or 3)", process.env.BERTH_HELM ?? "helm")
+    .option(
+      "--helm-worker <PATH>",
+      "the Helm worker (berth-helm-worker, Helm 4's SDK in one process per cluster) instead of a helm process per call when --helm is Helm 4; \"\" for none (default $BERTH_HELM_WORKER)",
+      // the process's default, so every client this process makes (the loop's, serve's API) takes the same path
+      (v: string) => ((process.env.BERTH_HELM_WORKER = v), v),
+    )
     .option("--cache-dir <DIR>", "where sources, charts and state are kept", process.env.BERTH_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME || join(homedir(), ".cache"), "berth"))
     .option("--concurrency <N>", "releases acted on at once per cluster", "4")
     .option("--helm-timeout <SECONDS>", "how long one helm install/upgrade may wait for health", "300")

@@ -82,6 +82,8 @@ export function resolveKubeconfigPath(raw: string, policy: Pick<KubeconfigPolicy
 
 export interface TargetOptions {
   helmBinary: string;
+  /** The Helm worker binary (`--helm-worker`); absent: $BERTH_HELM_WORKER, else a helm process per call. */
+  helmWorker?: string;
   log: Logger;
   /** What spec.kubeconfig may reach; default: ~/.kube (or BERTH_KUBECONFIG_DIRS), no exec plugins. */
   kubeconfig?: KubeconfigPolicy;
@@ -99,6 +101,14 @@ function refusedHelm(cluster: string, message: string): HelmClient {
   return { calls: 0, upgradeInstall: fail, rollback: fail, uninstall: fail, template: fail };
 }
 
+let said = false;
+
+/** The worker to use: the option, else $BERTH_HELM_WORKER; empty means none. */
+export function helmWorkerOf(option: string | undefined, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const w = option ?? env.BERTH_HELM_WORKER;
+  return w ? w : undefined;
+}
+
 export interface TargetCache {
   targets(clusters: Cluster[]): ClusterTarget[];
   /** Helm calls made through every cluster's client so far. */
@@ -107,6 +117,12 @@ export interface TargetCache {
 
 export function createTargetCache(o: TargetOptions): TargetCache {
   const policy = o.kubeconfig ?? { dirs: defaultKubeconfigDirs(), deny: [], allowExec: false };
+  const worker = helmWorkerOf(o.helmWorker);
+  if (!said) {
+    said = true;
+    if (worker) o.log.info({ worker, helm: o.helmBinary }, "helm: the Helm worker runs releases where --helm is Helm 4 (a Helm 3 binary keeps a helm process per call)");
+    else o.log.info({ helm: o.helmBinary }, "helm: a helm process per call (no --helm-worker / BERTH_HELM_WORKER)");
+  }
   type Clients = { kube: KubeClient; helm: HelmClient };
   // per cluster: berth's own clients, and those acting as each Project identity (by canonical JSON)
   const cache = new Map<string, { key: string; kube: KubeClient; helm: HelmClient; identities: Map<string, Clients> }>();
@@ -145,6 +161,7 @@ export function createTargetCache(o: TargetOptions): TargetCache {
       ...(o.signal ? { signal: o.signal } : {}),
       onCall: (verb, ms, ok) => o.onHelmCall?.(name, verb, ms, ok),
       ...(identity ? { impersonate: identity } : {}),
+      ...(worker ? { worker } : {}),
     });
     return { kube, helm: o.signal ? stoppableHelm(helm, kube, o.signal, o.log.child({ cluster: name })) : helm };
   }
@@ -169,6 +186,8 @@ export function createTargetCache(o: TargetOptions): TargetCache {
         const key = canonicalJson({ path: access.path, context: access.context, inCluster: access.inCluster });
         let entry = cache.get(name);
         if (!entry || entry.key !== key) {
+          // the old access's Helm workers are closed (they finish what they run)
+          if (entry) for (const h of [entry.helm, ...[...entry.identities.values()].map((i) => i.helm)]) h.close?.();
           const made = clients(c);
           entry = { key, kube: made.kube, helm: made.helm, identities: new Map() };
           // A refusal is looked at again next pass (the operator may have fixed the file).

@@ -22,6 +22,8 @@ export interface Binaries {
   kubeScore: string;
   /** Gitea v1.27.3 (SQLite, templates embedded), the forge of the forge tests (test/support/gitea.ts). */
   gitea: string;
+  /** berth's Helm worker (helm-worker/), built from tools/helm4's module graph: the tests' default Helm 4 path (BERTH_HELM_WORKER). */
+  helmWorker: string;
 }
 
 const FILE_NAMES: Record<keyof Binaries, string> = {
@@ -36,6 +38,7 @@ const FILE_NAMES: Record<keyof Binaries, string> = {
   registry: "registry",
   kubeScore: "kube-score",
   gitea: "gitea",
+  helmWorker: "berth-helm-worker",
 };
 
 export const BUILD_SCRIPT = join(dirname(fileURLToPath(import.meta.url)), "build.sh");

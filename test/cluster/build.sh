@@ -80,6 +80,12 @@ done
 # the pinned version, tags and ldflags instead.
 keys[gitea]="$(printf 'script=%s\nversion=%s\ntags=%s\nldflags=%s\n' "$SCRIPT_VERSION" "$GITEA_VERSION" "$gitea_tags" "$gitea_ldflags" |
   sha256sum | cut -c1-12)"
+# The Helm worker (helm-worker/, berth's own) is built from its module, which
+# requires exactly what tools/helm4 does: its key hashes its sources.
+worker_dir="$(cd "$here/../../helm-worker" && pwd)"
+worker_ldflags="-s -w"
+keys[helm-worker]="$({ echo "script=$SCRIPT_VERSION"; echo "ldflags=$worker_ldflags"; cd "$worker_dir" && sha256sum go.mod go.sum *.go | cut -c1-64; } |
+  sha256sum | cut -c1-12)"
 key="$(for dir in "${!keys[@]}"; do echo "$dir=${keys[$dir]}"; done | LC_ALL=C sort | sha256sum | cut -c1-12)"
 bin="$cache/bin/$key"
 
@@ -167,12 +173,40 @@ build_gitea() {
   [[ -x "$bin/gitea" ]] || link "$store/gitea" "$bin/gitea"
 }
 
+# build_helm_worker: berth's Helm worker, from helm-worker/ (its go.sum is
+# tools/helm4's, so nothing new is fetched); it must run the same Helm as the
+# helm binary.
+build_helm_worker() {
+  local store="$cache/build/helm-worker-${keys[helm-worker]}" want have
+  want="$(awk '$1 == "helm.sh/helm/v4" { print $2; exit }' "$tools/helm4/go.mod")"
+  have="$(awk '$1 == "helm.sh/helm/v4" { print $2; exit }' "$worker_dir/go.mod")"
+  [[ "$want" == "$have" ]] || {
+    echo "helm-worker/go.mod requires helm.sh/helm/v4 $have but tools/helm4 pins $want: copy tools/helm4's requirements and go.sum" >&2
+    exit 1
+  }
+  mkdir -p "$store"
+  if [[ -x "$store/berth-helm-worker" ]]; then
+    echo "cached: berth-helm-worker"
+  else
+    local start=$SECONDS tmp
+    echo "building berth-helm-worker (helm-worker/, helm.sh/helm/v4 $want)"
+    tmp="$(mktemp -d "$store/.build.XXXXXX")"
+    # -mod=readonly: the worker's go.mod is complete; a build never rewrites it
+    (cd "$worker_dir" && GOFLAGS="-mod=readonly -trimpath" go build -ldflags "$worker_ldflags" -o "$tmp/berth-helm-worker" .)
+    mv "$tmp/berth-helm-worker" "$store/berth-helm-worker"
+    rmdir "$tmp"
+    echo "built berth-helm-worker in $((SECONDS - start))s"
+  fi
+  [[ -x "$bin/berth-helm-worker" ]] || link "$store/berth-helm-worker" "$bin/berth-helm-worker"
+}
+
 for recipe in "${recipes[@]}"; do
   IFS='|' read -r dir ldflags pairs <<<"$recipe"
   read -ra pairs <<<"$pairs"
   build "$dir" "$ldflags" "${pairs[@]}"
 done
 build_gitea
+build_helm_worker
 
 echo "all binaries ready in $((SECONDS - start_all))s"
 echo "$bin"

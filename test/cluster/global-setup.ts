@@ -58,5 +58,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   // berth reads kubeconfigs only from the operator's directories; the test clusters' are the operator's here.
   // Set before vitest forks the workers, so they (and the CLIs they spawn) inherit it.
   process.env.BERTH_KUBECONFIG_DIRS = [runsBaseDir(), process.env.BERTH_KUBECONFIG_DIRS].filter(Boolean).join(":");
+  // berth's default Helm 4 path is the worker; BERTH_HELM_WORKER="" runs the suite with a helm process per call.
+  process.env.BERTH_HELM_WORKER ??= binaries.helmWorker;
   return teardown;
 }

@@ -21,8 +21,8 @@ async function setup(name: string, ns: string) {
   return repo;
 }
 
-const once = (repo: GitFixture, cache: string, helm: string, timeout: string) =>
-  berth(["reconcile", "--once", "--source", repo.url, "--helm", helm, "--cache-dir", cache, "--helm-timeout", timeout, "--output", "json"]);
+const once = (repo: GitFixture, cache: string, helm: string, timeout: string, extra: string[] = []) =>
+  berth(["reconcile", "--once", "--source", repo.url, "--helm", helm, "--cache-dir", cache, "--helm-timeout", timeout, "--output", "json", ...extra]);
 
 const records = (out: string, release: string) => {
   const report = JSON.parse(out.trim().split("\n").at(-1)!);
@@ -96,7 +96,8 @@ describe("a helm call that hangs past its timeout", () => {
     await chmod(wrapper, 0o755);
     await commitFiles(repo, { "components/hang-1.1.0.yaml": webComponent("hang-api", "1.1.0", { image: "registry.example.com/test/api-never-ready" }) });
     const started = Date.now();
-    const r = await once(repo, cache, wrapper, "4");
+    // a helm process per call (the wrapper is that process); a hung Helm worker is killed the same way (src/adapters/helm/worker.test.ts)
+    const r = await once(repo, cache, wrapper, "4", ["--helm-worker", ""]);
     expect(Date.now() - started).toBeLessThan(60_000);
     expect(r.code).toBe(1);
     const rec = records(r.out, "hang-api");
