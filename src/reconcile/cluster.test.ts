@@ -126,6 +126,22 @@ describe("reconcileCluster: the application record", () => {
   });
 });
 
+describe("reconcileCluster: a replica that stops acting for the cluster mid-pass", () => {
+  it("starts no action once mayAct says no: the release is blocked with why, and helm is not called", async () => {
+    const f = fakeCluster(false, [], true);
+    const r = await reconcileCluster(target(f), { commit: "c2", desired: [desired, other], applications: apps(true), chartDir: async () => "/nowhere", log, mayAct: () => false });
+    expect(f.helm.calls).toBe(0);
+    expect(f.uninstalled).toEqual([]);
+    expect(r.releases.find((x) => x.name === "pr-b")).toMatchObject({ outcome: "blocked", reason: "this replica no longer acts for cluster east (its shard went to another replica); not started" });
+  });
+
+  it("acts while mayAct says yes", async () => {
+    const f = fakeCluster(false, [], true);
+    await reconcileCluster(target(f), { commit: "c2", desired: [desired, other], applications: apps(true), chartDir: async () => "/nowhere", log, mayAct: () => true });
+    expect(f.uninstalled).toEqual(["pr-b"]);
+  });
+});
+
 describe("reconcileCluster: progress", () => {
   it("says what it planned, then each release as it starts and ends", async () => {
     const seen: ProgressEvent[] = [];

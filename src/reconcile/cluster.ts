@@ -45,6 +45,12 @@ export interface ClusterRunInput {
   dryRun?: boolean;
   /** Told what was planned and each release's progress (reconcile/progress.ts). */
   progress?: ProgressSink;
+  /**
+   * Asked before each release's action starts: false once this replica no
+   * longer acts for the cluster (its shard was lost mid-pass); the action is
+   * then not started. A helm call already running is not interrupted.
+   */
+  mayAct?: () => boolean;
 }
 
 /** What one observation of a cluster saw: the releases in Helm's storage, berth's books and its application records. */
@@ -179,6 +185,7 @@ export async function reconcileCluster(target: ClusterTarget, input: ClusterRunI
     const acting = actingContext(ctx, r.desired?.project, target.as);
     if ("blocked" in acting) return { ...unchanged(r), outcome: "blocked", reason: acting.blocked };
     return limit(() => {
+      if (input.mayAct && !input.mayAct()) return { ...unchanged(r), outcome: "blocked" as const, reason: `this replica no longer acts for cluster ${target.name} (its shard went to another replica); not started` };
       began.at = Date.now();
       emit({ kind: "release-start", cluster: target.name, release: r.name, action });
       return reconcileRelease(acting.ctx, r, { book, prune, ...(input.retry ? { retry: input.retry } : {}) });

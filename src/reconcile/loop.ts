@@ -183,6 +183,11 @@ export function createReconciler(o: ReconcilerOptions): Reconciler {
     const mine = !opts.dryRun && o.actsFor ? o.actsFor() : undefined;
     const clusters = mine ? named.filter(mine) : named;
     const others = mine ? named.filter((c) => !mine(c)) : [];
+    // asked again before each release's action: a shard lost mid-pass starts nothing more there
+    const stillMine = (name: string) => {
+      const c = named.find((x) => x.metadata.name === name);
+      return () => c !== undefined && o.actsFor!()(c);
+    };
     const applications = declaredApps(desired.repo);
     const run = async (t: ClusterTarget, heldApps?: Map<string, string>): Promise<ClusterResult> => {
       const { result, ms } = await trackCluster(emit, t.name, opts.dryRun ? "read" : "reconcile", () => reconcileCluster(t, {
@@ -198,6 +203,7 @@ export function createReconciler(o: ReconcilerOptions): Reconciler {
         ...(o.healthTimeoutMs ? { healthTimeoutMs: o.healthTimeoutMs } : {}),
         ...(o.retry ? { retry: o.retry } : {}),
         ...(opts.dryRun ? { dryRun: true } : {}),
+        ...(mine && o.actsFor ? { mayAct: stillMine(t.name) } : {}),
         progress: emit,
       }), (r) => r);
       return { ...result, durationMs: ms };
