@@ -16,6 +16,7 @@
 #
 #   bench/peer/build.sh          build what is missing; last lines: the binaries
 #   bench/peer/build.sh --paths  print the binary paths only, build nothing
+#   bench/peer/build.sh --crds   print the controllers' CRD directories
 #
 # A cold build takes 7-9 minutes per controller on a 2-core machine.
 set -euo pipefail
@@ -34,6 +35,15 @@ sc="$cache/source-controller-$(key "$SOURCE_CONTROLLER_VERSION")/source-controll
 if [[ "${1:-}" == "--paths" ]]; then
   echo "$hc"
   echo "$sc"
+  exit 0
+fi
+
+# --crds: the controllers' CRD directories (config/crd/bases of the pinned modules)
+if [[ "${1:-}" == "--crds" ]]; then
+  for m in "github.com/fluxcd/helm-controller@$HELM_CONTROLLER_VERSION" "github.com/fluxcd/source-controller@$SOURCE_CONTROLLER_VERSION"; do
+    dir="$(cd "$(mktemp -d)" && GOFLAGS= GONOSUMDB=github.com/fluxcd go mod download -json "$m" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p')"
+    echo "$dir/config/crd/bases"
+  done
   exit 0
 fi
 

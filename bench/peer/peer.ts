@@ -1,0 +1,331 @@
+// berth side by side with Flux (helm-controller v1.4.0 + source-controller
+// v1.7.0, built by bench/peer/build.sh, run as local processes) on this
+// machine: the same generated `worker` chart with the same values, served by
+// a Helm HTTP repository on loopback, N releases without dependencies, a
+// fresh local cluster per system and run, runs interleaved. Per system: wall
+// time and releases/s of install, no-op resync and upgrade (one env var
+// added); controller CPU seconds (helm children and workers included) and
+// peak RSS (children included). Flux is measured by its HelmReleases
+// (Ready=True at the current generation; status.lastHandledReconcileAt for
+// the resync). The last line is one JSON object of berth's advantages (Flux's
+// figure / berth's, medians over the runs).
+//
+// Run: npm run bench:peer -- --releases 200 --concurrency 4 --runs 2 [--helm-path worker|process] [--only berth|flux]
+import { parseArgs } from "node:util";
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { openSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { execa } from "execa";
+import * as k8s from "@kubernetes/client-node";
+import { stringify } from "yaml";
+import { ensureBinaries, startCluster, type Binaries, type LocalCluster } from "../../test/cluster/harness.ts";
+import { startChartRepo, type ChartRepo } from "../../test/cluster/charts.ts";
+import { freePorts } from "../../test/cluster/ports.ts";
+import { commitFiles, createBareRepo } from "../../test/support/git.ts";
+import { createChartFetcher } from "../../src/adapters/charts/fetcher.ts";
+import { createChartSources } from "../../src/adapters/charts/sources.ts";
+import { createLogger } from "../../src/log.ts";
+import { loadRepo } from "../../src/model/load.ts";
+import { outputFiles, renderRepo } from "../../src/render/output.ts";
+import { createReconciler } from "../../src/reconcile/loop.ts";
+import { defaultRenderer } from "../../src/cli/reconciler-flags.ts";
+import { openSource } from "../../src/reconcile/source.ts";
+import { sampler, usage, type Tree } from "./proc.ts";
+
+const { values: flags } = parseArgs({
+  options: {
+    releases: { type: "string", default: "200" },
+    concurrency: { type: "string", default: "4" },
+    runs: { type: "string", default: "2" },
+    "helm-path": { type: "string", default: "worker" },
+    only: { type: "string" },
+  },
+});
+const N = Number(flags.releases);
+const C = Number(flags.concurrency);
+const RUNS = Number(flags.runs);
+const PER_APP = 5;
+if (!Number.isInteger(N) || N < PER_APP || N % PER_APP !== 0) throw new Error(`--releases ${flags.releases}: a multiple of ${PER_APP}`);
+if (!Number.isInteger(C) || C < 1) throw new Error(`--concurrency ${flags.concurrency}: a whole number >= 1`);
+if (flags["helm-path"] !== "worker" && flags["helm-path"] !== "process") throw new Error("--helm-path: worker or process");
+const APPS = N / PER_APP;
+const NS = "flux-system";
+const here = new URL(".", import.meta.url).pathname;
+
+type Phase = "install" | "noop" | "upgrade";
+interface Figures {
+  wallS: Record<Phase, number>;
+  /** CPU seconds of the install, children included. */
+  installCpuS: number;
+  peakBytes: number;
+  detail: string;
+}
+
+const mib = (b: number) => (b / 1024 / 1024).toFixed(0);
+const say = (m: string) => process.stderr.write(`${m}\n`);
+
+/** The generated `worker` chart, packaged, and the release values before and after the upgrade (one env var added). */
+async function workerChart(binaries: Binaries, base: string) {
+  const defs = join(base, "defs");
+  const files: Record<string, string> = {
+    "clusters/east.yaml": "apiVersion: berth.dev/v1alpha1\nkind: Cluster\nmetadata: { name: east }\nspec: {}\n",
+    "components/worker.yaml": "apiVersion: berth.dev/v1alpha1\nkind: Component\nmetadata: { name: worker }\nspec:\n  version: 1.0.0\n  workload: worker\n  container: { image: registry.example.com/bench/worker }\n",
+    "apps/a0.yaml": "apiVersion: berth.dev/v1alpha1\nkind: Application\nmetadata: { name: a0 }\nspec:\n  namespace: bench-a0\n  components:\n    - { name: c0, component: worker, version: \"^1.0.0\" }\n",
+  };
+  for (const [p, text] of Object.entries(files)) {
+    await mkdir(join(defs, p, ".."), { recursive: true });
+    await writeFile(join(defs, p), text);
+  }
+  const rendered = renderRepo(await loadRepo(defs, {}));
+  const chart = rendered.charts.find((c) => c.name === "worker");
+  const release = rendered.releases[0];
+  if (!chart || !release) throw new Error("the worker chart did not render");
+  const out = join(base, "chart");
+  for (const [p, text] of Object.entries(outputFiles({ ...rendered, releases: [] }))) {
+    if (!p.startsWith("charts/worker/")) continue;
+    await mkdir(join(out, p, ".."), { recursive: true });
+    await writeFile(join(out, p), text);
+  }
+  await execa(binaries.helm, ["package", join(out, "charts", "worker"), "--destination", join(base, "packaged")]);
+  // the values berth gives the release, minus what names the cluster and entry (a Flux release gets the same)
+  const v1 = JSON.parse(JSON.stringify(release.values)) as Record<string, unknown>;
+  const v2 = { ...v1, env: { ...((v1.env as Record<string, string> | undefined) ?? {}), BENCH_UPGRADE: "1" } };
+  return { tgz: join(base, "packaged", "worker-1.0.0.tgz"), v1, v2 };
+}
+
+async function runBerth(binaries: Binaries, cluster: LocalCluster, repo: ChartRepo, v: { v1: object; v2: object }, base: string): Promise<Figures> {
+  process.env.BERTH_HELM_WORKER = flags["helm-path"] === "worker" ? binaries.helmWorker : "";
+  const component = (values: object) =>
+    `apiVersion: berth.dev/v1alpha1\nkind: Component\nmetadata: { name: worker }\nspec:\n  chart: { repository: peer, name: worker, versions: "1.0.0" }\n  values: ${JSON.stringify(values)}\n`;
+  const files: Record<string, string> = {
+    "clusters/east.yaml": `apiVersion: berth.dev/v1alpha1\nkind: Cluster\nmetadata: { name: east }\nspec:\n  kubeconfig: { path: ${cluster.kubeconfigPath}, context: ${cluster.name} }\n`,
+    "repositories/peer.yaml": `apiVersion: berth.dev/v1alpha1\nkind: ChartRepository\nmetadata: { name: peer }\nspec: { url: "${repo.url}" }\n`,
+    "components/worker.yaml": component(v.v1),
+  };
+  for (let a = 0; a < APPS; a++) {
+    const entries = Array.from({ length: PER_APP }, (_, i) => `    - { name: c${i}, component: worker, version: "1.0.0" }`);
+    files[`apps/a${a}.yaml`] = `apiVersion: berth.dev/v1alpha1\nkind: Application\nmetadata: { name: a${a} }\nspec:\n  namespace: bench-a${a}\n  components:\n${entries.join("\n")}\n`;
+  }
+  const git = await createBareRepo({ baseDir: join(base, "git") });
+  await commitFiles(git, files);
+  const cacheDir = join(base, "cache");
+  const source = await openSource(git.url, { cacheDir: join(cacheDir, "sources") });
+  const rec = createReconciler({
+    source,
+    renderer: defaultRenderer,
+    log: createLogger({ level: "error" }),
+    cacheDir,
+    helmBinary: binaries.helm,
+    concurrency: C,
+    helmTimeoutMs: 300_000,
+    kubeconfig: { dirs: [cluster.dataDir, base], deny: [{ dir: cacheDir, what: "berth's cache dir" }], allowExec: false },
+    charts: createChartSources({ fetcher: createChartFetcher({ cacheDir: join(cacheDir, "charts", "pulled") }), credentialDirs: [] }),
+  });
+  const trees = (): Tree[] => [{ root: process.pid, keep: (c) => c === "helm" || c.startsWith("berth-helm-work") }];
+  const s = sampler(trees);
+  const timed = async (what: Phase) => {
+    const cpu0 = usage(trees()).cpu - s.ownCpu;
+    const t = Date.now();
+    const r = await rec.runOnce();
+    const wall = (Date.now() - t) / 1000;
+    const applied = r.clusters.flatMap((c) => c.releases).filter((x) => x.outcome === "applied").length;
+    const want = what === "noop" ? 0 : N;
+    if (applied !== want) {
+      const why = r.clusters.flatMap((c) => [...(c.error ? [c.error] : []), ...c.releases.filter((x) => x.outcome !== "applied" && x.outcome !== "unchanged").map((x) => `${x.name}: ${x.outcome} ${x.reason}`)]);
+      throw new Error(`berth ${what}: applied ${applied} of ${want}\n${why.slice(0, 5).join("\n")}`);
+    }
+    return { wall, cpu: usage(trees()).cpu - s.ownCpu - cpu0, helmCalls: r.helmCalls };
+  };
+  try {
+    s.reset();
+    const install = await timed("install");
+    const noop = await timed("noop");
+    await commitFiles(git, { "components/worker.yaml": component(v.v2) });
+    const upgrade = await timed("upgrade");
+    return {
+      wallS: { install: install.wall, noop: noop.wall, upgrade: upgrade.wall },
+      installCpuS: install.cpu,
+      peakBytes: s.peakBytes,
+      detail: `helm calls ${install.helmCalls}/${noop.helmCalls}/${upgrade.helmCalls}, upgrade CPU ${upgrade.cpu.toFixed(1)} s`,
+    };
+  } finally {
+    s.stop();
+    await source.close();
+  }
+}
+
+async function runFlux(binaries: Binaries, cluster: LocalCluster, repo: ChartRepo, v: { v1: object; v2: object }, base: string): Promise<Figures> {
+  const [hc, sc] = (await execa("bash", [join(here, "build.sh"), "--paths"])).stdout.trim().split("\n") as [string, string];
+  const crds = (await execa("bash", [join(here, "build.sh"), "--crds"])).stdout.trim().split("\n");
+  const kubectl = (args: string[], input?: string) => execa(binaries.kubectl, ["--kubeconfig", cluster.kubeconfigPath, ...args], input === undefined ? {} : { input });
+  for (const d of crds) await kubectl(["apply", "--server-side", "-f", d]);
+  const namespaces = [NS, ...Array.from({ length: APPS }, (_, a) => `bench-a${a}`)];
+  await kubectl(["apply", "-f", "-"], namespaces.map((n) => `apiVersion: v1\nkind: Namespace\nmetadata: { name: ${n} }\n`).join("---\n"));
+  await kubectl(["wait", "--for=condition=Established", "crd/helmreleases.helm.toolkit.fluxcd.io", "crd/helmrepositories.source.toolkit.fluxcd.io", "crd/helmcharts.source.toolkit.fluxcd.io"]);
+
+  const [storagePort, scMetrics, scHealth, hcMetrics, hcHealth] = await freePorts(5);
+  const storage = join(base, "flux-storage");
+  await mkdir(storage, { recursive: true });
+  const env = { ...process.env, KUBECONFIG: cluster.kubeconfigPath, RUNTIME_NAMESPACE: NS };
+  const logTo = (name: string) => openSync(join(base, `${name}.log`), "w");
+  const procs: ChildProcess[] = [
+    spawn(sc, [
+      `--storage-path=${storage}`, `--storage-addr=127.0.0.1:${storagePort}`, `--storage-adv-addr=127.0.0.1:${storagePort}`,
+      `--metrics-addr=127.0.0.1:${scMetrics}`, `--health-addr=127.0.0.1:${scHealth}`, "--enable-leader-election=false", "--events-addr=", "--log-level=error",
+    ], { env, stdio: ["ignore", logTo("source-controller"), logTo("source-controller.err")] }),
+    spawn(hc, [
+      `--metrics-addr=127.0.0.1:${hcMetrics}`, `--health-addr=127.0.0.1:${hcHealth}`, "--enable-leader-election=false", "--events-addr=", "--log-level=error", `--concurrent=${C}`,
+    ], { env, stdio: ["ignore", logTo("helm-controller"), logTo("helm-controller.err")] }),
+  ];
+  const trees = (): Tree[] => procs.map((p) => ({ root: p.pid!, keep: () => true }));
+  const s = sampler(trees);
+  const kc = new k8s.KubeConfig();
+  kc.loadFromFile(cluster.kubeconfigPath);
+  const api = kc.makeApiClient(k8s.CustomObjectsApi);
+  type HR = { metadata: { name: string; generation: number }; status?: { lastHandledReconcileAt?: string; conditions?: { type: string; status: string; observedGeneration?: number; message?: string }[] } };
+  const list = async (): Promise<HR[]> =>
+    ((await api.listNamespacedCustomObject({ group: "helm.toolkit.fluxcd.io", version: "v2", namespace: NS, plural: "helmreleases" })) as { items: HR[] }).items;
+  const ready = (h: HR) => h.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True" && c.observedGeneration === h.metadata.generation) === true;
+  const until = async (what: string, done: (h: HR) => boolean, timeoutMs = 900_000) => {
+    const t = Date.now();
+    for (;;) {
+      const items = await list();
+      if (items.length === N && items.every(done)) return (Date.now() - t) / 1000;
+      if (Date.now() - t > timeoutMs) {
+        const stuck = items.filter((h) => !done(h)).slice(0, 3).map((h) => `${h.metadata.name}: ${JSON.stringify(h.status?.conditions ?? [])}`);
+        throw new Error(`flux ${what}: ${items.filter(done).length}/${N} after ${timeoutMs / 1000} s\n${stuck.join("\n")}`);
+      }
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  };
+  const releases = (values: object) =>
+    [
+      { apiVersion: "source.toolkit.fluxcd.io/v1", kind: "HelmRepository", metadata: { name: "peer", namespace: NS }, spec: { url: repo.url, interval: "60m" } },
+      ...Array.from({ length: APPS }, (_, a) =>
+        Array.from({ length: PER_APP }, (_, i) => ({
+          apiVersion: "helm.toolkit.fluxcd.io/v2",
+          kind: "HelmRelease",
+          metadata: { name: `a${a}-c${i}`, namespace: NS },
+          spec: {
+            interval: "60m",
+            releaseName: `a${a}-c${i}`,
+            targetNamespace: `bench-a${a}`,
+            storageNamespace: `bench-a${a}`,
+            chart: { spec: { chart: "worker", version: "1.0.0", sourceRef: { kind: "HelmRepository", name: "peer", namespace: NS }, interval: "60m" } },
+            values,
+          },
+        })),
+      ).flat(),
+    ]
+      .map((o) => stringify(o))
+      .join("---\n");
+  const phase = async (what: Phase, act: () => Promise<unknown>, done: (h: HR) => boolean) => {
+    const cpu0 = usage(trees()).cpu;
+    await act();
+    const wall = await until(what, done);
+    return { wall, cpu: usage(trees()).cpu - cpu0 };
+  };
+  try {
+    // both controllers answer /readyz before the clock starts
+    for (const port of [scHealth, hcHealth]) {
+      for (let i = 0; ; i++) {
+        const ok = await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false);
+        if (ok) break;
+        if (i > 120) throw new Error(`a Flux controller is not ready (see ${base}/*.log)`);
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
+    s.reset();
+    const install = await phase("install", () => kubectl(["apply", "-f", "-"], releases(v.v1)), ready);
+    const stamp = new Date().toISOString();
+    const noop = await phase(
+      "noop",
+      () => kubectl(["annotate", "helmreleases", "--all", "-n", NS, `reconcile.fluxcd.io/requestedAt=${stamp}`, "--overwrite"]),
+      (h) => h.status?.lastHandledReconcileAt === stamp && ready(h),
+    );
+    const upgrade = await phase("upgrade", () => kubectl(["apply", "-f", "-"], releases(v.v2)), (h) => h.metadata.generation >= 2 && ready(h));
+    return {
+      wallS: { install: install.wall, noop: noop.wall, upgrade: upgrade.wall },
+      installCpuS: install.cpu,
+      peakBytes: s.peakBytes,
+      detail: `upgrade CPU ${upgrade.cpu.toFixed(1)} s`,
+    };
+  } finally {
+    s.stop();
+    for (const p of procs) p.kill("SIGTERM");
+    await Promise.all(procs.map((p) => new Promise((r) => (p.exitCode !== null ? r(null) : p.once("exit", r)))));
+  }
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+const range = (xs: number[], f: (x: number) => string) => (xs.length > 1 ? `${f(Math.min(...xs))}–${f(Math.max(...xs))}` : f(xs[0]!));
+
+const binaries = await ensureBinaries();
+const systems = (["berth", "flux"] as const).filter((s) => !flags.only || flags.only === s);
+if (systems.includes("flux")) {
+  say("building / finding Flux's controllers (bench/peer/build.sh; 7-9 minutes each the first time)...");
+  await execa("bash", [join(here, "build.sh")], { stdout: process.stderr, stderr: process.stderr });
+}
+const base = await mkdtemp(join(tmpdir(), "berth-peer-"));
+const results: Record<"berth" | "flux", Figures[]> = { berth: [], flux: [] };
+let repo: ChartRepo | undefined;
+try {
+  const chart = await workerChart(binaries, base);
+  repo = await startChartRepo({ helm: binaries.helm, charts: [chart.tgz] });
+  for (let run = 0; run < RUNS; run++) {
+    // interleaved: berth first on even runs, Flux first on odd ones
+    const order = run % 2 === 0 ? systems : [...systems].reverse();
+    for (const system of order) {
+      const dir = join(base, `${system}-${run}`);
+      await mkdir(dir, { recursive: true });
+      const cluster = await startCluster({ name: `peer-${system}-${run}`, binaries, baseDir: dir, persistentVolumes: 0 });
+      try {
+        say(`run ${run + 1}/${RUNS}: ${system}, ${N} releases, concurrency ${C}...`);
+        const f = system === "berth" ? await runBerth(binaries, cluster, repo, chart, dir) : await runFlux(binaries, cluster, repo, chart, dir);
+        results[system].push(f);
+        say(`  install ${f.wallS.install.toFixed(1)} s, no-op ${f.wallS.noop.toFixed(2)} s, upgrade ${f.wallS.upgrade.toFixed(1)} s, install CPU ${f.installCpuS.toFixed(1)} s, peak ${mib(f.peakBytes)} MiB; ${f.detail}`);
+      } finally {
+        await cluster.stop();
+      }
+    }
+  }
+} finally {
+  await repo?.stop();
+  await rm(base, { recursive: true, force: true });
+}
+
+const path = flags["helm-path"] === "worker" ? "the Helm worker" : "a helm process per call";
+console.log(`releases: ${N} (no dependencies), concurrency ${C}, ${RUNS} run(s) per system, interleaved, fresh cluster each; berth on Helm 4 through ${path}; Flux helm-controller v1.4.0 (Helm 3.19) + source-controller v1.7.0`);
+const line = (name: string, xs: Figures[]) => {
+  if (xs.length === 0) return;
+  const w = (p: Phase) => xs.map((x) => x.wallS[p]);
+  console.log(
+    `${name}: install ${range(w("install"), (x) => x.toFixed(1))} s (${range(w("install").map((x) => N / x), (x) => x.toFixed(2))} releases/s); ` +
+      `no-op ${range(w("noop"), (x) => x.toFixed(2))} s; upgrade ${range(w("upgrade"), (x) => x.toFixed(1))} s (${range(w("upgrade").map((x) => N / x), (x) => x.toFixed(2))} releases/s); ` +
+      `install CPU ${range(xs.map((x) => x.installCpuS), (x) => x.toFixed(1))} s (${range(xs.map((x) => x.installCpuS / N), (x) => x.toFixed(3))} s/release); ` +
+      `peak RSS ${range(xs.map((x) => x.peakBytes), mib)} MiB (children included)`,
+  );
+};
+line("berth", results.berth);
+line("flux", results.flux);
+if (results.berth.length > 0 && results.flux.length > 0) {
+  const m = (sys: "berth" | "flux", f: (x: Figures) => number) => median(results[sys].map(f));
+  const ratio = (f: (x: Figures) => number) => Number((m("flux", f) / m("berth", f)).toFixed(2));
+  const adv = {
+    releases: N,
+    concurrency: C,
+    install: ratio((x) => x.wallS.install),
+    upgrade: ratio((x) => x.wallS.upgrade),
+    noop: ratio((x) => x.wallS.noop),
+    cpuPerRelease: ratio((x) => x.installCpuS),
+    peakMemory: ratio((x) => x.peakBytes),
+  };
+  console.log(`berth's advantage (Flux's figure / berth's, medians; above 1: berth is better): install ${adv.install}x, upgrade ${adv.upgrade}x, no-op ${adv.noop}x, CPU per release ${adv.cpuPerRelease}x, peak memory ${adv.peakMemory}x`);
+  console.log(JSON.stringify(adv));
+}

@@ -1,0 +1,105 @@
+// CPU seconds and resident memory of process trees, from /proc (Linux).
+import { readFileSync, readdirSync } from "node:fs";
+
+const TICKS = 100; // USER_HZ: clock ticks per second on Linux
+
+interface Stat {
+  pid: number;
+  ppid: number;
+  comm: string;
+  /** utime + stime, seconds. */
+  cpu: number;
+  /** cutime + cstime: children already reaped, seconds. */
+  reaped: number;
+  rssBytes: number;
+}
+
+function stat(pid: number): Stat | undefined {
+  try {
+    const raw = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // comm is in parentheses and may hold spaces: split after the last ')'
+    const close = raw.lastIndexOf(")");
+    const comm = raw.slice(raw.indexOf("(") + 1, close);
+    const f = raw.slice(close + 2).split(" ");
+    // f[0] is field 3 (state): utime is field 14, rss field 24
+    const n = (field: number) => Number(f[field - 3]);
+    return { pid, ppid: n(4), comm, cpu: (n(14) + n(15)) / TICKS, reaped: (n(16) + n(17)) / TICKS, rssBytes: n(24) * 4096 };
+  } catch {
+    return undefined;
+  }
+}
+
+function all(): Stat[] {
+  return readdirSync("/proc")
+    .filter((d) => /^\d+$/.test(d))
+    .flatMap((d) => stat(Number(d)) ?? []);
+}
+
+/** A process and those of its descendants whose command name passes `keep`. */
+export interface Tree {
+  root: number;
+  keep: (comm: string) => boolean;
+}
+
+export interface Usage {
+  /** CPU seconds: the roots, their reaped children, and the kept live descendants. */
+  cpu: number;
+  rssBytes: number;
+}
+
+export function usage(trees: Tree[]): Usage {
+  const procs = all();
+  const children = new Map<number, Stat[]>();
+  for (const p of procs) children.set(p.ppid, [...(children.get(p.ppid) ?? []), p]);
+  let cpu = 0;
+  let rssBytes = 0;
+  for (const t of trees) {
+    const root = procs.find((p) => p.pid === t.root);
+    if (!root) continue;
+    cpu += root.cpu + root.reaped;
+    rssBytes += root.rssBytes;
+    const walk = (pid: number) => {
+      for (const c of children.get(pid) ?? []) {
+        if (t.keep(c.comm)) {
+          cpu += c.cpu + c.reaped;
+          rssBytes += c.rssBytes;
+        }
+        walk(c.pid);
+      }
+    };
+    walk(t.root);
+  }
+  return { cpu, rssBytes };
+}
+
+/**
+ * Samples peak resident memory of the trees every `everyMs`; the sampler's
+ * own CPU (it runs in this process) is counted so it can be taken off.
+ */
+export function sampler(trees: () => Tree[], everyMs = 250) {
+  let peak = 0;
+  let ownCpuUs = 0;
+  const tick = () => {
+    const before = process.cpuUsage();
+    peak = Math.max(peak, usage(trees()).rssBytes);
+    const d = process.cpuUsage(before);
+    ownCpuUs += d.user + d.system;
+  };
+  const timer = setInterval(tick, everyMs);
+  return {
+    reset() {
+      peak = 0;
+      tick();
+    },
+    get peakBytes() {
+      return peak;
+    },
+    /** CPU seconds the sampler spent in this process. */
+    get ownCpu() {
+      return ownCpuUs / 1e6;
+    },
+    stop() {
+      clearInterval(timer);
+    },
+  };
+}
