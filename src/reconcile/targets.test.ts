@@ -123,7 +123,8 @@ describe("createTargetCache: clients acting as a Project's identity", () => {
 
   it("are made once per identity, kept across passes, apart from berth's own, and their helm calls count", async () => {
     const clusters = await repo();
-    const cache = createTargetCache({ helmBinary: fakeHelm, log, kubeconfig: policy });
+    // a helm process per call (the fake binary), whatever $BERTH_HELM_WORKER the suite runs with
+    const cache = createTargetCache({ helmBinary: fakeHelm, log, kubeconfig: policy, helmWorker: "" });
     const [t] = cache.targets(clusters);
     const a = t!.as!(shop);
     expect(t!.as!({ ...shop })).toBe(a);
