@@ -92,7 +92,7 @@ func (s *stringList) String() string     { return strings.Join(*s, ",") }
 func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
 
 type worker struct {
-	getter   genericclioptions.RESTClientGetter
+	getter   func() genericclioptions.RESTClientGetter
 	out      *json.Encoder
 	outMu    sync.Mutex
 	mu       sync.Mutex
@@ -117,26 +117,32 @@ func main() {
 	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
 
 	w := &worker{out: json.NewEncoder(os.Stdout), cancels: map[int64]context.CancelFunc{}}
-	// One getter for the worker's life: the kubeconfig is read once, the REST
-	// mapper and discovery client are kept (NewConfigFlags(true)).
-	cf := genericclioptions.NewConfigFlags(true)
-	ns := ""
-	cf.Namespace = &ns
-	cf.KubeConfig = &kubeconfig
-	cf.Context = &kubeContext
-	cf.Impersonate = &asUser
-	groups := []string(asGroups)
-	cf.ImpersonateGroup = &groups
 	version := helmVersion()
-	cf.WrapConfigFn = func(c *rest.Config) *rest.Config {
-		c.Burst = burstLimit
-		c.Wrap(func(rt http.RoundTripper) http.RoundTripper {
-			return &timedDiscovery{next: &kubeenv.RetryingRoundTripper{Wrapped: rt}, total: &w.discover}
-		})
-		c.UserAgent = "Helm/" + strings.TrimPrefix(version, "v") + " berth-helm-worker"
-		return c
+	groups := []string(asGroups)
+	// A getter per request, as a helm process has: its own discovery client,
+	// REST mapper and rate limiters. One shared by every request measured 1.5x
+	// slower at 200 releases, 4 at a time (they queue on its discovery client,
+	// invalidated by each request's capabilities); connections are still shared
+	// (client-go caches transports).
+	w.getter = func() genericclioptions.RESTClientGetter {
+		cf := genericclioptions.NewConfigFlags(true)
+		ns := ""
+		cf.Namespace = &ns
+		cf.KubeConfig = &kubeconfig
+		cf.Context = &kubeContext
+		cf.Impersonate = &asUser
+		g := append([]string(nil), groups...)
+		cf.ImpersonateGroup = &g
+		cf.WrapConfigFn = func(c *rest.Config) *rest.Config {
+			c.Burst = burstLimit
+			c.Wrap(func(rt http.RoundTripper) http.RoundTripper {
+				return &timedDiscovery{next: &kubeenv.RetryingRoundTripper{Wrapped: rt}, total: &w.discover}
+			})
+			c.UserAgent = "Helm/" + strings.TrimPrefix(version, "v") + " berth-helm-worker"
+			return c
+		}
+		return cf
 	}
-	w.getter = cf
 
 	w.send(map[string]any{"hello": map[string]any{"protocol": protocol, "helm": version}})
 
@@ -274,7 +280,7 @@ func (p *phases) add(name string, since time.Time) {
 
 func (w *worker) config(namespace string, p *phases, ctx context.Context) (*action.Configuration, error) {
 	cfg := action.NewConfiguration()
-	if err := cfg.Init(w.getter, namespace, "secret"); err != nil {
+	if err := cfg.Init(w.getter(), namespace, "secret"); err != nil {
 		return nil, err
 	}
 	kc, ok := cfg.KubeClient.(*kube.Client)

@@ -148,7 +148,7 @@ async function runBerth(binaries: Binaries, cluster: LocalCluster, repo: ChartRe
       wallS: { install: install.wall, noop: noop.wall, upgrade: upgrade.wall },
       installCpuS: install.cpu,
       peakBytes: s.peakBytes,
-      detail: `helm calls ${install.helmCalls}/${noop.helmCalls}/${upgrade.helmCalls}, upgrade CPU ${upgrade.cpu.toFixed(1)} s`,
+      detail: `helm calls ${install.helmCalls}/${noop.helmCalls}/${upgrade.helmCalls}, upgrade CPU ${upgrade.cpu.toFixed(1)} s, peak RSS of helm children / worker alone ${mib(s.peakChildBytes)} MiB`,
     };
   } finally {
     s.stop();

@@ -45,6 +45,8 @@ export interface Usage {
   /** CPU seconds: the roots, their reaped children, and the kept live descendants. */
   cpu: number;
   rssBytes: number;
+  /** Of which the kept descendants (helm processes, the Helm worker). */
+  childRssBytes: number;
 }
 
 export function usage(trees: Tree[]): Usage {
@@ -53,6 +55,7 @@ export function usage(trees: Tree[]): Usage {
   for (const p of procs) children.set(p.ppid, [...(children.get(p.ppid) ?? []), p]);
   let cpu = 0;
   let rssBytes = 0;
+  let childRssBytes = 0;
   for (const t of trees) {
     const root = procs.find((p) => p.pid === t.root);
     if (!root) continue;
@@ -63,13 +66,14 @@ export function usage(trees: Tree[]): Usage {
         if (t.keep(c.comm)) {
           cpu += c.cpu + c.reaped;
           rssBytes += c.rssBytes;
+          childRssBytes += c.rssBytes;
         }
         walk(c.pid);
       }
     };
     walk(t.root);
   }
-  return { cpu, rssBytes };
+  return { cpu, rssBytes, childRssBytes };
 }
 
 /**
@@ -78,10 +82,13 @@ export function usage(trees: Tree[]): Usage {
  */
 export function sampler(trees: () => Tree[], everyMs = 250) {
   let peak = 0;
+  let peakChildren = 0;
   let ownCpuUs = 0;
   const tick = () => {
     const before = process.cpuUsage();
-    peak = Math.max(peak, usage(trees()).rssBytes);
+    const u = usage(trees());
+    peak = Math.max(peak, u.rssBytes);
+    peakChildren = Math.max(peakChildren, u.childRssBytes);
     const d = process.cpuUsage(before);
     ownCpuUs += d.user + d.system;
   };
@@ -89,10 +96,15 @@ export function sampler(trees: () => Tree[], everyMs = 250) {
   return {
     reset() {
       peak = 0;
+      peakChildren = 0;
       tick();
     },
     get peakBytes() {
       return peak;
+    },
+    /** Peak of the kept descendants alone. */
+    get peakChildBytes() {
+      return peakChildren;
     },
     /** CPU seconds the sampler spent in this process. */
     get ownCpu() {
