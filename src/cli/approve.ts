@@ -8,7 +8,7 @@ import { approvalTarget, storeApproval } from "../reconcile/approve.ts";
 import { formatRollout } from "../reconcile/status.ts";
 import { createTargetCache } from "../reconcile/targets.ts";
 import type { RegisterCommand } from "./index.ts";
-import { addSourceFlags, kubeconfigPolicy, openFromFlags, positiveInt, reconcilerFromFlags, type SourceFlags } from "./reconciler-flags.ts";
+import { addSourceFlags, helmWorkerFlag, kubeconfigPolicy, openFromFlags, positiveInt, reconcilerFromFlags, type SourceFlags } from "./reconciler-flags.ts";
 
 type Flags = SourceFlags & { wave?: string; revision?: string; output?: string };
 
@@ -32,7 +32,7 @@ export const registerApprove: RegisterCommand = (program, ctx) => {
         const wave = f.wave === undefined ? undefined : positiveInt("--wave", f.wave, 0);
         const target = approvalTarget(desired, rollout, { application, ...(wave !== undefined ? { wave } : {}), ...(f.revision ? { revision: f.revision } : {}) });
         const clusters = desired.repo.clusters.filter((c) => target.wave.clusters.includes(c.metadata.name));
-        const targets = createTargetCache({ helmBinary: f.helm ?? "helm", log: ctx.log, kubeconfig: kubeconfigPolicy(f, source, ctx.cwd) }).targets(clusters);
+        const targets = createTargetCache({ helmBinary: f.helm ?? "helm", ...helmWorkerFlag(f), log: ctx.log, kubeconfig: kubeconfigPolicy(f, source, ctx.cwd) }).targets(clusters);
         const out = await storeApproval(target, targets, cliApprover());
         if (f.output === "json") ctx.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
         else {

@@ -3,7 +3,7 @@ import { UsageError } from "../errors.ts";
 import { runWatch } from "../reconcile/watch.ts";
 import { EXIT } from "./exit.ts";
 import { addProgressFlags, progressFor, type ProgressFlags } from "./progress.ts";
-import { addSourceFlags, kubeconfigPolicy, openFromFlags, positiveInt, reconcilerFromFlags, type SourceFlags } from "./reconciler-flags.ts";
+import { addSourceFlags, helmWorkerFlag, kubeconfigPolicy, openFromFlags, positiveInt, reconcilerFromFlags, type SourceFlags } from "./reconciler-flags.ts";
 import { addNotifyFlags, notifyFromFlags, type NotifyFlags } from "./notify-flags.ts";
 import { createNotifier } from "../notify/notifier.ts";
 import { createTargetCache } from "../reconcile/targets.ts";
@@ -22,7 +22,7 @@ export const registerReconcile: RegisterCommand = (program, ctx) => {
       if (Boolean(f.once) === Boolean(f.watch)) throw new UsageError("give exactly one of --once or --watch");
       const progress = progressFor(f, ctx, "reconcile");
       const source = await openFromFlags(f, ctx.cwd);
-      const targets = createTargetCache({ helmBinary: f.helm ?? "helm", log: ctx.log, kubeconfig: kubeconfigPolicy(f, source, ctx.cwd) });
+      const targets = createTargetCache({ helmBinary: f.helm ?? "helm", ...helmWorkerFlag(f), log: ctx.log, kubeconfig: kubeconfigPolicy(f, source, ctx.cwd) });
       const notifier = createNotifier({ ...notifyFromFlags(f, ctx.cwd), source, kube: (c) => targets.targets([c])[0]!.kube, log: ctx.log.child({ component: "notify" }) });
       const sink = progress.sink;
       const rec = reconcilerFromFlags(f, source, ctx.log, {

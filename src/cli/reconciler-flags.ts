@@ -18,6 +18,8 @@ export interface SourceFlags {
   source?: string;
   ref?: string;
   helm?: string;
+  /** --helm-worker: "" for none; absent, $BERTH_HELM_WORKER decides (reconcile/targets.ts). */
+  helmWorker?: string;
   cacheDir?: string;
   cluster?: string;
   concurrency?: string;
@@ -40,8 +42,6 @@ export function addSourceFlags(cmd: Command): Command {
     .option(
       "--helm-worker <PATH>",
       "the Helm worker (berth-helm-worker, Helm 4's SDK in one process per cluster) instead of a helm process per call when --helm is Helm 4; \"\" for none (default $BERTH_HELM_WORKER)",
-      // the process's default, so every client this process makes (the loop's, serve's API) takes the same path
-      (v: string) => ((process.env.BERTH_HELM_WORKER = v), v),
     )
     .option("--cache-dir <DIR>", "where sources, charts and state are kept", process.env.BERTH_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME || join(homedir(), ".cache"), "berth"))
     .option("--concurrency <N>", "releases acted on at once per cluster", "4")
@@ -190,6 +190,9 @@ export async function openFromFlags(f: SourceFlags, cwd: string, env: NodeJS.Pro
   });
 }
 
+/** The --helm-worker flag as a client option, handed to every client a command makes (the loop's, serve's API, the release commands'). */
+export const helmWorkerFlag = (f: Pick<SourceFlags, "helmWorker">): { helmWorker?: string } => (f.helmWorker !== undefined ? { helmWorker: f.helmWorker } : {});
+
 export function reconcilerFromFlags(f: SourceFlags, source: GitSource, log: Logger, o: { cwd?: string; progress?: ProgressSink; observe?: (r: Renderer) => Renderer } = {}): Reconciler {
   const cwd = o.cwd ?? process.cwd();
   return createReconciler({
@@ -203,6 +206,7 @@ export function reconcilerFromFlags(f: SourceFlags, source: GitSource, log: Logg
     log,
     cacheDir: f.cacheDir!,
     helmBinary: f.helm ?? "helm",
+    ...helmWorkerFlag(f),
     ...(f.cluster ? { cluster: f.cluster } : {}),
     concurrency: positiveInt("--concurrency", f.concurrency, 4),
     helmTimeoutMs: positiveInt("--helm-timeout", f.helmTimeout, 300) * 1000,

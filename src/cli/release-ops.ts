@@ -5,7 +5,7 @@ import { UsageError } from "../errors.ts";
 import { findRelease, manualRollback, resume } from "../reconcile/manual.ts";
 import { withStepLogs } from "../reconcile/memo.ts";
 import { createTargetCache } from "../reconcile/targets.ts";
-import { addSourceFlags, kubeconfigPolicy, openFromFlags, positiveInt, reconcilerFromFlags, type SourceFlags } from "./reconciler-flags.ts";
+import { addSourceFlags, helmWorkerFlag, kubeconfigPolicy, openFromFlags, positiveInt, reconcilerFromFlags, type SourceFlags } from "./reconciler-flags.ts";
 import type { CliContext } from "./context.ts";
 import type { DesiredRevision } from "../reconcile/revision.ts";
 import type { ClusterTarget } from "../reconcile/cluster.ts";
@@ -22,7 +22,7 @@ async function withCluster(ctx: CliContext, f: Flags, fn: (x: { target: ClusterT
     if (!desired) throw new UsageError(`cannot read the definitions: ${report.sourceError ?? "invalid revision"}`);
     const cluster = desired.repo.clusters.find((c) => c.metadata.name === f.cluster);
     if (!cluster) throw new UsageError(`no Cluster ${f.cluster} in the definitions; there are ${status.clusters.map((c) => c.name).join(", ")}`);
-    const target = createTargetCache({ helmBinary: f.helm ?? "helm", log: ctx.log, kubeconfig: kubeconfigPolicy(f, source, ctx.cwd) }).targets([cluster])[0]!;
+    const target = createTargetCache({ helmBinary: f.helm ?? "helm", ...helmWorkerFlag(f), log: ctx.log, kubeconfig: kubeconfigPolicy(f, source, ctx.cwd) }).targets([cluster])[0]!;
     await fn({ target, desired });
   } finally {
     await source.close();

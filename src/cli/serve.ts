@@ -26,7 +26,7 @@ import { shardOf } from "../reconcile/shard-plan.ts";
 import { addNotifyFlags, notifyFromFlags, type NotifyFlags } from "./notify-flags.ts";
 import { createNotifier } from "../notify/notifier.ts";
 import type { NotifyPolicy } from "../notify/trust.ts";
-import { addSourceFlags, defaultRenderer, kubeconfigPolicy, repositoryCredentialDirs, repositoryUrls, openFromFlags, positiveInt, rendererFromFlags, stopSignal, type SourceFlags } from "./reconciler-flags.ts";
+import { addSourceFlags, defaultRenderer, helmWorkerFlag, kubeconfigPolicy, repositoryCredentialDirs, repositoryUrls, openFromFlags, positiveInt, rendererFromFlags, stopSignal, type SourceFlags } from "./reconciler-flags.ts";
 import type { Renderer } from "../reconcile/revision.ts";
 
 export type { LeaderHook };
@@ -36,6 +36,8 @@ export interface ServeOptions {
   source: GitSource;
   cacheDir: string;
   helmBinary: string;
+  /** The Helm worker (--helm-worker); absent: $BERTH_HELM_WORKER; "": a helm process per call. */
+  helmWorker?: string;
   log: Logger;
   port?: number;
   /** Where the API and page listen; default 0.0.0.0 with tokens, 127.0.0.1 without (off loopback is refused without tokens). */
@@ -114,6 +116,7 @@ export async function startServe(o: ServeOptions): Promise<ServeHandle> {
     log: o.log,
     cacheDir: o.cacheDir,
     helmBinary: o.helmBinary,
+    ...(o.helmWorker !== undefined ? { helmWorker: o.helmWorker } : {}),
     ...(o.concurrency ? { concurrency: o.concurrency } : {}),
     ...(o.helmTimeoutMs ? { helmTimeoutMs: o.helmTimeoutMs } : {}),
     ...(o.kubeconfig ? { kubeconfig: o.kubeconfig } : {}),
@@ -125,7 +128,7 @@ export async function startServe(o: ServeOptions): Promise<ServeHandle> {
   });
   const leader: LeaderHook | undefined = o.shards ? shardLeader(o.shards) : o.leader;
   // A release's history, reads and actions find it on its cluster; the clusters are those of the latest snapshot.
-  const targets = createTargetCache({ helmBinary: o.helmBinary, log: o.log, ...(o.kubeconfig ? { kubeconfig: o.kubeconfig } : {}) });
+  const targets = createTargetCache({ helmBinary: o.helmBinary, ...(o.helmWorker !== undefined ? { helmWorker: o.helmWorker } : {}), log: o.log, ...(o.kubeconfig ? { kubeconfig: o.kubeconfig } : {}) });
   const held: { state?: ServeState } = {};
   const locate = createLocate({ state: () => held.state, targets: (c) => targets.targets(c) });
   async function history(cluster: string, release: string, namespace: string | undefined, ho: HistoryOptions): Promise<ReleaseHistory> {
@@ -302,6 +305,7 @@ export const registerServe: RegisterCommand = (program, ctx) => {
           source,
           cacheDir: f.cacheDir!,
           helmBinary: f.helm ?? "helm",
+          ...helmWorkerFlag(f),
           log: ctx.log,
           kubeconfig: kubeconfigPolicy(f, source, ctx.cwd),
           repositoryCredentialDirs: repositoryCredentialDirs(f, ctx.cwd),

@@ -29,6 +29,8 @@ export interface ReconcilerOptions {
   log: Logger;
   cacheDir: string;
   helmBinary: string;
+  /** The Helm worker (--helm-worker); absent: $BERTH_HELM_WORKER; "": a helm process per call. */
+  helmWorker?: string;
   /** Only this cluster (plan --cluster). */
   cluster?: string;
   concurrency?: number;
@@ -111,6 +113,7 @@ export function createReconciler(o: ReconcilerOptions): Reconciler {
   const statePath = statePathFor(o.cacheDir, o.source.location);
   const targets = createTargetCache({
     helmBinary: o.helmBinary,
+    ...(o.helmWorker !== undefined ? { helmWorker: o.helmWorker } : {}),
     log: o.log,
     ...(o.kubeconfig ? { kubeconfig: o.kubeconfig } : {}),
     ...(o.signal ? { signal: o.signal } : {}),
