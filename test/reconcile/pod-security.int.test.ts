@@ -67,8 +67,9 @@ spec:
 `;
 
 type Record_ = { action: string; result: string; error?: string; fromVersion?: string; toVersion?: string; steps: Array<{ kind: string; to: string; job: string; succeeded: boolean; message: string }> };
-type Report = { clusters: Array<{ cluster: string; releases: Array<{ name: string; outcome: string; reason: string; records: Record_[] }> }> };
-const releaseOf = (report: Report, cluster: string, name: string) => report.clusters.find((c) => c.cluster === cluster)!.releases.find((r) => r.name === name)!;
+type Report = { clusters: Array<{ cluster: string; releases: Array<{ name: string; namespace: string; outcome: string; reason: string; records: Record_[] }> }> };
+// by name and namespace: another test file's examples/shop on the shared clusters has releases of the same names elsewhere
+const releaseOf = (report: Report, cluster: string, name: string, namespace = NS) => report.clusters.find((c) => c.cluster === cluster)!.releases.find((r) => r.name === name && r.namespace === namespace)!;
 
 async function labelledNamespace(c: (typeof clusters)[0], name: string): Promise<void> {
   const { core } = kubeFor(c);
@@ -133,7 +134,7 @@ describe("generated workloads under Pod Security restricted", () => {
     const r = await reconcile();
     expect(r.code, r.out + r.err).toBe(0);
     // only the example's releases: other test files' releases on the shared clusters are reported as orphans
-    const outcomes = r.report.clusters.flatMap((c) => c.releases.filter((x) => EXAMPLE.has(x.name)).map((x) => `${c.cluster}/${x.name}:${x.outcome}`)).sort();
+    const outcomes = r.report.clusters.flatMap((c) => c.releases.filter((x) => EXAMPLE.has(x.name) && x.namespace === NS).map((x) => `${c.cluster}/${x.name}:${x.outcome}`)).sort();
     expect(outcomes).toEqual(["dev/shop-api:applied", "dev/shop-db-init:applied", "dev/shop-redis:applied", "prod-hk/shop-api:applied", "prod-hk/shop-db-init:applied", "prod-hk/shop-redis:applied"]);
     const pods = [...(await podsOf(east, NS)), ...(await podsOf(west, NS))];
     const owners = new Set(pods.map((p) => p.metadata?.labels?.["app.kubernetes.io/instance"]));
@@ -207,8 +208,8 @@ spec:
     );
     const r = await reconcile("15");
     expect(r.code).toBe(1);
-    const root = releaseOf(r.report, "dev", "legacy-root");
-    const priv = releaseOf(r.report, "dev", "legacy-priv");
+    const root = releaseOf(r.report, "dev", "legacy-root", LEGACY_NS);
+    const priv = releaseOf(r.report, "dev", "legacy-priv", LEGACY_NS);
     for (const rel of [root, priv]) {
       expect(rel.records.at(-1)).toMatchObject({ action: "install", result: "failed" });
       expect(rel.records.at(-1)!.error).toMatch(/forbidden: violates PodSecurity "restricted:latest"/);
@@ -217,6 +218,6 @@ spec:
     expect(root.records.at(-1)!.error).toMatch(/runAsUser=0/);
     expect(priv.records.at(-1)!.error).toMatch(/privileged \(container "legacy-priv" must not set securityContext\.privileged=true\)/);
     // the example's releases were not touched
-    expect(r.report.clusters.flatMap((c) => c.releases.filter((x) => EXAMPLE.has(x.name)).map((x) => x.outcome))).toEqual(Array(6).fill("unchanged"));
+    expect(r.report.clusters.flatMap((c) => c.releases.filter((x) => EXAMPLE.has(x.name) && x.namespace === NS).map((x) => x.outcome))).toEqual(Array(6).fill("unchanged"));
   });
 });
