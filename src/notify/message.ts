@@ -2,24 +2,8 @@
 // Built from the event alone; nothing of a sink's URL, key or token.
 import type { NotifyEvent } from "./events.ts";
 
-/** The webhook body: the event's fields, its id and the Notification that sent it. */
-export interface WebhookBody {
-  id: string;
-  notification: string;
-  event: NotifyEvent["event"];
-  cluster: string;
-  clusters?: string[];
-  application?: string;
-  release?: string;
-  namespace?: string;
-  revision?: string;
-  action?: string;
-  fromVersion?: string;
-  toVersion?: string;
-  wave?: number;
-  reason?: string;
-  at: string;
-}
+/** The webhook body: the event's fields (without its internal key), its id and the Notification that sent it. */
+export type WebhookBody = Omit<NotifyEvent, "key"> & { id: string; notification: string };
 
 export function webhookBody(id: string, notification: string, e: NotifyEvent): WebhookBody {
   const { key: _key, ...fields } = e;

@@ -2,9 +2,12 @@
 // rolls out to prod-hk, then to dev after a soak and an approval; the change
 // adds api 3.0.7 (prod-hk moves 3.0.6 -> 3.0.7 and runs its step) and a
 // secret-looking value on dev (API_TOKEN), which berth diff masks.
-import { cpSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { execa } from "execa";
 import { PKG_ROOT } from "../unit/render/fixture.ts";
+import { writeFiles } from "./git-remote.ts";
 
 export const SHOP_SECRET = "s3cr3t-token-value";
 
@@ -37,4 +40,34 @@ export function shopChange(secret = SHOP_SECRET): Record<string, string> {
     "components/api-3.0.7.yaml": shop("components/api-3.0.6.yaml").replaceAll("3.0.6", "3.0.7"),
     "overlays/shop-dev.yaml": devOverlay(`values: { env: { LOG_LEVEL: debug, API_TOKEN: ${secret} } }`),
   };
+}
+
+/**
+ * A temporary git repository whose `shop/` is examples/shop in waves (commit
+ * "base") and then with the change (commit "head"): `berth diff --base HEAD~1
+ * --head HEAD shop` run in it is the pull request.
+ */
+export async function shopPullRequestRepo(prefix: string): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const git = (...args: string[]) => execa("git", ["-c", "user.email=t@example.com", "-c", "user.name=t", ...args], { cwd: dir });
+  copyShopWithWaves(join(dir, "shop"));
+  await git("init", "-q", "-b", "main");
+  await git("add", "-A");
+  await git("commit", "-qm", "base");
+  writeFiles(join(dir, "shop"), shopChange());
+  await git("add", "-A");
+  await git("commit", "-qm", "head");
+  return dir;
+}
+
+/** The short commit SHAs in a diff's heading differ per run: compared as <sha>. */
+export const shaFree = (s: string) => s.replace(/\(([0-9a-f]{7})\)/g, "(<sha>)");
+
+/** The golden file's text, rewritten from `out` first when UPDATE_GOLDEN=1; to compare with shaFree(out). */
+export function golden(path: string, out: string): string {
+  if (process.env.UPDATE_GOLDEN === "1") {
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, shaFree(out));
+  }
+  return readFileSync(path, "utf8");
 }

@@ -6,43 +6,27 @@
 // No helm here (--no-manifests); test/render/diff-golden.int.test.ts pins the
 // objects with the real helm. The short commit SHAs in the heading differ per
 // run and are compared as <sha>. UPDATE_GOLDEN=1 rewrites the file.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { execa } from "execa";
+import { rmSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runBerth } from "../../support/cli.ts";
-import { writeFiles } from "../../support/git-remote.ts";
-import { copyShopWithWaves, SHOP_SECRET, shopChange } from "../../support/shop-pull-request.ts";
+import { golden, SHOP_SECRET, shaFree, shopPullRequestRepo } from "../../support/shop-pull-request.ts";
 import { PKG_ROOT } from "./fixture.ts";
 
 const GOLDEN = join(PKG_ROOT, "test", "golden", "diff", "shop-pull-request.md");
-const dir = mkdtempSync(join(tmpdir(), "berth-diff-golden-"));
-const git = (...args: string[]) => execa("git", ["-c", "user.email=t@example.com", "-c", "user.name=t", ...args], { cwd: dir });
+let dir: string;
 
 beforeAll(async () => {
-  copyShopWithWaves(join(dir, "shop"));
-  await git("init", "-q", "-b", "main");
-  await git("add", "-A");
-  await git("commit", "-qm", "base");
-  writeFiles(join(dir, "shop"), shopChange());
-  await git("add", "-A");
-  await git("commit", "-qm", "head");
+  dir = await shopPullRequestRepo("berth-diff-golden-");
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-const shaFree = (s: string) => s.replace(/\(([0-9a-f]{7})\)/g, "(<sha>)");
 
 describe("berth diff --format markdown (a pull request's comment)", () => {
   it("is the golden file: marker, both revisions, the rollout order, the changes per application; the secret masked", async () => {
     const r = await runBerth(["diff", "--base", "HEAD~1", "--head", "HEAD", "--format", "markdown", "--no-manifests", "shop"], dir);
     expect(r.err).toBe("");
     expect(r.code).toBe(3);
-    if (process.env.UPDATE_GOLDEN === "1") {
-      mkdirSync(dirname(GOLDEN), { recursive: true });
-      writeFileSync(GOLDEN, shaFree(r.out));
-    }
-    expect(shaFree(r.out)).toBe(readFileSync(GOLDEN, "utf8"));
+    expect(shaFree(r.out)).toBe(golden(GOLDEN, r.out));
     expect(r.out).not.toContain(SHOP_SECRET);
   });
 
