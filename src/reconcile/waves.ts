@@ -175,7 +175,7 @@ export async function runRollout<T extends ClusterTarget>(i: RolloutInput<T>): P
     heldBefore = next;
   }
 
-  if (!i.dryRun) await remember(i, gated, states, recordOf, names);
+  if (!i.dryRun) await remember(i, gated, states, recordOf);
   const final = i.clusters.flatMap((c) => {
     const r = results.get(c.name);
     return r ? [sayWhyHeld(r, heldBefore.get(c.name)!)] : [];
@@ -200,15 +200,15 @@ async function remember<T extends ClusterTarget>(
   gated: Gated[],
   states: Map<string, Map<string, ClusterAppState>>,
   recordOf: (cluster: string, app: string) => RolloutRecord | undefined,
-  names: Set<string>,
 ): Promise<void> {
+  // only the clusters this pass acts for: another replica stores its own
   const byName = new Map(i.clusters.map((c) => [c.name, c]));
   const writes: Promise<void>[] = [];
   for (const g of gated) {
     for (const [cluster, s] of states.get(g.application)!) {
       const t = byName.get(cluster);
       const digest = g.digestOn.get(cluster);
-      if (!t || t.paused || !names.has(cluster) || !s.done || !s.doneSince || !digest) continue;
+      if (!t || t.paused || !s.done || !s.doneSince || !digest) continue;
       const stored = recordOf(cluster, g.application)?.done;
       if (stored && stored.digest === digest) continue;
       writes.push(
