@@ -8,7 +8,7 @@ import { randomBytes } from "node:crypto";
 import type * as k8s from "@kubernetes/client-node";
 import { createLeaseClient, LeaseConflict, type LeaseClient, type LeaseRecord } from "../adapters/lease.ts";
 import type { Logger } from "../log.ts";
-import { decideLease } from "./lease-decision.ts";
+import { decideLease, type Observation, observe, observeWindowMs } from "./lease-decision.ts";
 
 /** What `berth serve` and the loop consult before acting. */
 export interface LeaderHook {
@@ -68,7 +68,12 @@ export function startLeaderElection(o: LeaderOptions): LeaderElection {
   let leading = false;
   let stopped = false;
   let lastRenewedAt: number | undefined;
-  let seen: { key: string; at: number } | undefined;
+  let seen: Observation | undefined;
+  /** The start of the last successful read, and how far back a renewal first seen in the next may be counted (observe). */
+  let lastReadAt: number | undefined;
+  const windowMs = observeWindowMs(durationMs, renewDeadlineMs);
+  /** When the holder's Lease expires next as this replica counts it: read then, not a retry later. */
+  let expiresInMs: number | undefined;
   let deadline: NodeJS.Timeout | undefined;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> = Promise.resolve();
@@ -96,7 +101,7 @@ export function startLeaderElection(o: LeaderOptions): LeaderElection {
     lastRenewedAt = at;
     clearTimeout(deadline);
     // Stop acting on our own when renews keep failing, whatever the loop is doing.
-    deadline = setTimeout(() => setLeading(false, `no successful renew within ${renewDeadlineMs} ms`), renewDeadlineMs);
+    deadline = setTimeout(() => setLeading(false, `no successful renew within ${renewDeadlineMs} ms`), Math.max(0, renewDeadlineMs - (now() - at)));
   }
 
   async function round(): Promise<void> {
@@ -106,11 +111,13 @@ export function startLeaderElection(o: LeaderOptions): LeaderElection {
       lease = await client.get();
     } catch (err) {
       log.warn({ err: (err as Error).message }, "reading the lease failed");
+      lastReadAt = undefined;
       return;
     }
-    // Expiry counts from when this replica first saw the current renewal.
-    const key = lease ? `${lease.holder ?? ""}@${lease.renewTime ?? ""}` : "";
-    if (!seen || seen.key !== key) seen = { key, at: t0 };
+    // Expiry counts from when this replica saw the current renewal happen.
+    seen = observe(seen, lease ? `${lease.holder ?? ""}@${lease.renewTime ?? ""}` : "", t0, lastReadAt, windowMs);
+    lastReadAt = t0;
+    expiresInMs = undefined;
     const d = decideLease({
       ...(lease ? { lease } : {}),
       identity,
@@ -122,6 +129,7 @@ export function startLeaderElection(o: LeaderOptions): LeaderElection {
     });
     switch (d.kind) {
       case "wait":
+        expiresInMs = d.expiresInMs;
         return;
       case "lost":
         setLeading(false, d.reason);
@@ -156,9 +164,11 @@ export function startLeaderElection(o: LeaderOptions): LeaderElection {
 
   function schedule(): void {
     if (stopped) return;
+    // a follower reads often enough that a renewal is counted from the read before it (observe)
+    const every = leading ? renewMs : Math.min(retryMs, Math.floor((windowMs * 3) / 4));
     timer = setTimeout(() => {
       running = round().finally(schedule);
-    }, leading ? renewMs : retryMs);
+    }, Math.max(50, Math.min(every, expiresInMs === undefined ? Infinity : expiresInMs + 20)));
   }
 
   running = round().finally(schedule);

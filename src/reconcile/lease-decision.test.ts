@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { decideLease, type LeaseDecision, type LeaseDecisionInput } from "./lease-decision.ts";
+import { decideLease, type LeaseDecision, type LeaseDecisionInput, observe, observeWindowMs } from "./lease-decision.ts";
 
 const base: LeaseDecisionInput = { identity: "me", now: 100_000, observedAt: 100_000, leading: false, renewDeadlineMs: 10_000 };
 const lease = (holder: string | undefined, durationMs = 15_000) => ({ ...(holder !== undefined ? { holder } : {}), renewTime: 90_000, durationMs });
@@ -29,5 +29,37 @@ describe("decideLease", () => {
     const d = decideLease({ ...base, ...input });
     expect(d.kind).toBe(kind);
     if (extra) expect(d).toMatchObject(extra);
+  });
+});
+
+describe("observe", () => {
+  it("an unchanged renewal keeps the time it was first taken to happen", () => {
+    expect(observe({ key: "a@1", at: 500 }, "a@1", 2_000, 1_000, 1_500)).toEqual({ key: "a@1", at: 500 });
+  });
+  it("a new renewal happened after the previous read: counted from that read's start", () => {
+    expect(observe({ key: "a@1", at: 500 }, "a@2", 2_000, 1_200, 1_000)).toEqual({ key: "a@2", at: 1_200 });
+  });
+  it("a Lease new since the previous read: also from that read's start", () => {
+    expect(observe(undefined, "a@1", 2_000, 1_200, 1_000)).toEqual({ key: "a@1", at: 1_200 });
+  });
+  it("the first read has nothing before it: counted from the read itself", () => {
+    expect(observe(undefined, "a@1", 2_000, undefined, 1_000)).toEqual({ key: "a@1", at: 2_000 });
+  });
+  it("a window wider than allowed (a failed read, a stalled loop): counted from the read itself", () => {
+    expect(observe({ key: "a@1", at: 500 }, "a@2", 2_000, 900, 1_000)).toEqual({ key: "a@2", at: 2_000 });
+  });
+  it("the window is half the margin between the renew deadline and the duration", () => {
+    expect(observeWindowMs(6_000, 4_000)).toBe(1_000);
+    expect(observeWindowMs(15_000, 10_000)).toBe(2_500);
+  });
+  it("with it, a holder that stops acting at its deadline never overlaps a successor", () => {
+    // holder renews at 10_000 (its time before the write), commit lands by 10_050, it would stop at 10_000 + 4_000
+    const durationMs = 6_000;
+    const deadline = 4_000;
+    const w = observeWindowMs(durationMs, deadline);
+    // the worst case: the previous read started as early as the window allows, the next one just after the commit
+    const seen = observe({ key: "h@9", at: 0 }, "h@10", 10_050, 10_050 - w, w);
+    const successorFrom = seen.at + durationMs;
+    expect(successorFrom).toBeGreaterThan(10_000 + deadline);
   });
 });

@@ -1,6 +1,6 @@
 // The pure rule of leader election: given the Lease as last read, the local
 // clock and what this replica believes, what to do next. Expiry is measured
-// from when *this* replica first saw the holder's current renewal (as
+// from when *this* replica saw the holder's current renewal happen (as
 // client-go does), never from the renewTime the holder wrote, so that clock
 // skew between replicas cannot make two of them lead at once.
 
@@ -46,3 +46,29 @@ export function decideLease(i: LeaseDecisionInput): LeaseDecision {
   if (i.now >= expiresAt) return { kind: "acquire", create: false, reason: `${holder} did not renew within ${i.lease.durationMs} ms` };
   return { kind: "wait", holder, expiresInMs: expiresAt - i.now };
 }
+
+/** When this replica takes a Lease's current renewal to have happened, on its own clock. */
+export interface Observation {
+  /** holder@renewTime as read */
+  key: string;
+  at: number;
+}
+
+/**
+ * A renewal first seen in the read that started at `readAt` was written after
+ * the previous read (started at `prevReadAt`) still showed the old one, so it
+ * happened in (prevReadAt, readAt]. Counting expiry from prevReadAt instead of
+ * readAt makes a dead holder's Lease expire one duration after its last renew,
+ * not one duration plus a polling interval; it is safe as long as that window
+ * is shorter than the margin between the holder's own renew deadline and the
+ * duration, so a window longer than `maxWindowMs` (a read failed, the event
+ * loop stalled) falls back to readAt.
+ */
+export function observe(prev: Observation | undefined, key: string, readAt: number, prevReadAt: number | undefined, maxWindowMs: number): Observation {
+  if (prev && prev.key === key) return prev;
+  const early = prevReadAt !== undefined && readAt - prevReadAt <= maxWindowMs;
+  return { key, at: early ? prevReadAt : readAt };
+}
+
+/** The widest window observe may count back over: half the margin between the renew deadline and the duration. */
+export const observeWindowMs = (durationMs: number, renewDeadlineMs: number): number => Math.floor((durationMs - renewDeadlineMs) / 2);

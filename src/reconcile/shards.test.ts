@@ -116,7 +116,7 @@ describe("shard manager", () => {
     for (const m of [a, b, c]) expect(m.view().acting).toEqual(holders.flatMap((h, i) => (h === m.identity ? [i] : [])));
   });
 
-  it("a replica cut off from the API stops acting within the renew deadline; the others take its shards only after the lease duration", async () => {
+  it("a replica cut off from the API stops acting within the renew deadline; the others take its shards after it would have stopped, within the lease duration of the cut", async () => {
     const { ns, store } = memoryLeases();
     let dead = false;
     const a = start(ns(() => dead), "a");
@@ -131,12 +131,18 @@ describe("shard manager", () => {
     const watch = watchOverlap([a, b, c]);
     const cutAt = Date.now();
     dead = true;
+    // what a last wrote before the cut (its clock, taken before the write)
+    const lastRenew = Math.max(...mine.map((s) => store.get(`berth-shard-${s}`)?.renewTime ?? 0));
     await until(() => b.acting().size + c.acting().size === 6, timing.leaseDurationMs * 4);
     const tookOver = Date.now() - cutAt;
     watch.stop();
     expect(watch.overlaps).toEqual([]);
     expect(stoppedAt - cutAt).toBeLessThanOrEqual(timing.renewDeadlineMs + timing.renewMs + 50);
-    expect(tookOver).toBeGreaterThanOrEqual(timing.leaseDurationMs - timing.renewMs);
+    expect(stoppedAt - lastRenew).toBeLessThanOrEqual(timing.renewDeadlineMs + 20);
+    // counted from the read before the one that saw a's last renewal: within the duration of the cut, plus a read and a write
+    expect(tookOver).toBeLessThanOrEqual(timing.leaseDurationMs + 60);
+    const firstTaken = Math.min(...[b, c].flatMap((m) => m.view().history.filter((h) => mine.includes(h.shard)).map((h) => Date.parse(h.from))));
+    expect(firstTaken - lastRenew).toBeGreaterThan(timing.renewDeadlineMs);
     expect(b.acting().size).toBe(3);
     expect(c.acting().size).toBe(3);
     for (const s of mine) expect(["b", "c"]).toContain(store.get(`berth-shard-${s}`)?.holder);

@@ -11,7 +11,7 @@
 import type { LeaseClient, LeaseNamespace, LeaseRecord } from "../adapters/lease.ts";
 import { LeaseConflict } from "../adapters/lease.ts";
 import type { Logger } from "../log.ts";
-import { decideLease } from "./lease-decision.ts";
+import { decideLease, type Observation, observe, observeWindowMs } from "./lease-decision.ts";
 import { planShards, REPLICA_LEASE_PREFIX, replicaLeaseName, shardLeaseName } from "./shard-plan.ts";
 
 /** What serve, the loop, status and metrics consult. */
@@ -85,7 +85,10 @@ export function startShards(o: ShardOptions): ShardManager {
   /** Shards being handed over: not acted for; `true` once the running pass has ended. */
   const draining = new Map<number, { drained: boolean }>();
   const deadlines = new Map<number, NodeJS.Timeout>();
-  const seen = new Map<string, { key: string; at: number }>();
+  const seen = new Map<string, Observation>();
+  /** The start of the last successful list, and how far back a renewal first seen in the next may be counted. */
+  let lastListAt: number | undefined;
+  const windowMs = observeWindowMs(durationMs, renewDeadlineMs);
   const listeners = new Set<(acting: ReadonlySet<number>) => void>();
   const history: ShardView["history"] = [];
   let holders: ShardView["holders"] = [];
@@ -147,19 +150,19 @@ export function startShards(o: ShardOptions): ShardManager {
     held.set(shard, at);
     clearTimeout(deadlines.get(shard));
     // Stop acting on our own when renews keep failing, whatever the loop is doing.
-    deadlines.set(shard, setTimeout(() => drop(shard, `no successful renew within ${renewDeadlineMs} ms`), renewDeadlineMs));
+    deadlines.set(shard, setTimeout(() => drop(shard, `no successful renew within ${renewDeadlineMs} ms`), Math.max(0, renewDeadlineMs - (now() - at))));
   }
 
-  /** Expiry counts from when this replica first saw a Lease's current renewal (lease-decision.ts). */
+  /** Expiry counts from when this replica saw a Lease's current renewal happen (lease-decision.ts). */
   function observed(name: string, r: LeaseRecord | undefined, t: number): number {
     const key = r ? `${r.holder ?? ""}@${r.renewTime ?? ""}` : "";
-    const s = seen.get(name);
-    if (s && s.key === key) return s.at;
-    seen.set(name, { key, at: t });
-    return t;
+    const o = observe(seen.get(name), key, t, lastListAt, windowMs);
+    seen.set(name, o);
+    return o.at;
   }
 
-  async function write(client: LeaseClient, prev: LeaseRecord | undefined, create: boolean, holder: string, what: string): Promise<boolean> {
+  /** The local time taken just before the write when it succeeded: a deadline counted from it ends no later than one counted from the commit. */
+  async function write(client: LeaseClient, prev: LeaseRecord | undefined, create: boolean, holder: string, what: string): Promise<number | undefined> {
     const at = now();
     const taking = holder === identity && prev?.holder !== identity;
     const next: LeaseRecord = {
@@ -174,11 +177,11 @@ export function startShards(o: ShardOptions): ShardManager {
     try {
       if (create) await client.create(next);
       else await client.update(next);
-      return true;
+      return at;
     } catch (err) {
       // A conflict means another replica wrote first: the next round reads again.
       if (!(err instanceof LeaseConflict)) log.warn({ lease: client.name, err: (err as Error).message }, `${what} failed`);
-      return false;
+      return undefined;
     }
   }
 
@@ -190,6 +193,7 @@ export function startShards(o: ShardOptions): ShardManager {
     } catch (err) {
       // The deadline timers stop acting for held shards if this goes on.
       log.warn({ err: (err as Error).message }, "listing the Leases failed");
+      lastListAt = undefined;
       return;
     }
     if (stopped) return;
@@ -236,6 +240,7 @@ export function startShards(o: ShardOptions): ShardManager {
       }
     }
     holders = view;
+    lastListAt = t0;
 
     const plan = planShards({ shards: o.shards, identity, held: new Set(held.keys()), free, live });
     share = plan.share;
@@ -266,17 +271,19 @@ export function startShards(o: ShardOptions): ShardManager {
 
   async function renew(shard: number, prev: LeaseRecord | undefined): Promise<void> {
     if (!prev || prev.holder !== identity) return;
-    if (await write(o.leases.client(shardLeaseName(shard)), prev, false, identity, `renewing shard ${shard}`)) {
+    const at = await write(o.leases.client(shardLeaseName(shard)), prev, false, identity, `renewing shard ${shard}`);
+    if (at !== undefined) {
       if (stopped || !held.has(shard)) return;
-      renewed(shard, now());
+      renewed(shard, at);
       startActing(shard, "renewed");
     }
   }
 
   async function acquire(shard: number, prev: LeaseRecord | undefined, create: boolean): Promise<void> {
-    if (await write(o.leases.client(shardLeaseName(shard)), prev, create, identity, `taking shard ${shard}`)) {
+    const at = await write(o.leases.client(shardLeaseName(shard)), prev, create, identity, `taking shard ${shard}`);
+    if (at !== undefined) {
       if (stopped) return;
-      renewed(shard, now());
+      renewed(shard, at);
       startActing(shard, prev?.holder && prev.holder !== identity ? `${prev.holder} did not renew` : "the shard was free");
     }
   }
@@ -296,7 +303,7 @@ export function startShards(o: ShardOptions): ShardManager {
   }
 
   async function release(shard: number, prev: LeaseRecord | undefined): Promise<void> {
-    if (prev?.holder === identity && (await write(o.leases.client(shardLeaseName(shard)), prev, false, "", `releasing shard ${shard}`))) {
+    if (prev?.holder === identity && (await write(o.leases.client(shardLeaseName(shard)), prev, false, "", `releasing shard ${shard}`)) !== undefined) {
       log.info({ shard }, "released the shard");
     }
     drop(shard, "released");
@@ -304,11 +311,13 @@ export function startShards(o: ShardOptions): ShardManager {
 
   function schedule(): void {
     if (stopped) return;
+    // read often enough that a renewal is counted from the read before it (observe)
+    const every = Math.min(held.size ? renewMs : retryMs, Math.floor((windowMs * 3) / 4));
     timer = setTimeout(() => {
       running = round()
         .catch((err: unknown) => log.error({ err: (err as Error).message }, "shard round failed"))
         .finally(schedule);
-    }, Math.max(50, Math.min(held.size ? renewMs : retryMs, soonest === undefined ? Infinity : soonest + 20)));
+    }, Math.max(50, Math.min(every, soonest === undefined ? Infinity : soonest + 20)));
   }
 
   running = round()

@@ -82,7 +82,7 @@ describe("leader election on a Lease", () => {
     expect(took).toBeLessThan(timing.retryMs + 1_500);
   });
 
-  it("the leader dies without releasing: it stops acting before the Lease expires; the other takes over after expiry, within the lease duration plus a retry", async () => {
+  it("the leader dies without releasing: it stops acting before the Lease expires; the other takes over after expiry, within the lease duration", async () => {
     const lease = `berth-test-crash-${Date.now()}`;
     const doomed = cuttable(lease);
     const a = elect(lease, "replica-a", doomed.client);
@@ -102,7 +102,8 @@ describe("leader election on a Lease", () => {
     expect(aStoppedAt - crashAt).toBeLessThanOrEqual(timing.renewDeadlineMs + 200);
     // never two leaders: the old one had stopped acting before the new one started
     expect(aStoppedAt).toBeLessThan(crashAt + tookOver);
-    expect(tookOver).toBeLessThanOrEqual(timing.leaseDurationMs + timing.retryMs + 1_000);
+    // counted from the read before the one that saw its last renewal: within the lease duration of the crash, plus a read and a write
+    expect(tookOver).toBeLessThanOrEqual(timing.leaseDurationMs + 300);
     const read = await createLeaseClient({ kubeConfig: kubeConfig(), cluster: east!.name, namespace: "default", name: lease }).get();
     expect(read).toMatchObject({ holder: "replica-b", transitions: 1 });
   });

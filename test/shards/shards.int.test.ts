@@ -180,6 +180,10 @@ describe("berth serve --shards 6 with three replicas over six clusters", () => {
     victim.proc.kill("SIGKILL");
     const killed = Date.now();
     killedAt.set(victim.name, killed);
+    // the victim's last renewals (its clock, taken before each write): nothing renews them any more
+    const leases = await shardLeases();
+    const lastRenew = Math.max(...its.map((s) => leases[s]?.renewTime ?? 0));
+    expect(its.every((s) => leases[s]?.holder === victim.name)).toBe(true);
     const sha = await commitFiles(repo, { "components/worker-1.1.0.yaml": workerComponent("shard-worker", "1.1.0") }, { message: "worker 1.1.0" });
     const taken = await until(
       "the others to act for the dead replica's shards",
@@ -191,17 +195,21 @@ describe("berth serve --shards 6 with three replicas over six clusters", () => {
       (LEASE_S + 10) * 1000,
       100,
     );
-    const tookOver = Date.now() - killed;
     const now = await until("the next commit applied on all six clusters", () => appliedEverywhere(sha), 180_000, 500);
     const applied = Date.now() - killed;
     // the revision every cluster stores, whichever replica applied it
     expect(now.lastAppliedRevision).toBe(sha);
-    process.stderr.write(`berth shards: shards ${its.join(", ")} of a killed replica taken over in ${tookOver} ms (lease ${LEASE_S} s); next commit on six clusters ${applied} ms after the kill; now ${JSON.stringify(Object.fromEntries(taken))}\n`);
-    expect(tookOver).toBeLessThanOrEqual((LEASE_S + 3) * 1000);
-    // not before its Lease could have expired: the dead replica never overlapped a successor
+    // when the others began acting for its shards, by their own records (same host clock as the kill)
     const took = [...seenHistory].flatMap(([who, h]) => (who === victim.name ? [] : h.filter((x) => its.includes(x.shard) && Date.parse(x.from) >= killed - 1_000)));
     expect(took.length).toBeGreaterThanOrEqual(its.length);
-    for (const x of took) expect(Date.parse(x.from) - killed).toBeGreaterThanOrEqual(LEASE_S * 1000 * (2 / 3));
+    const tookOver = Math.max(...its.map((s) => Math.min(...took.filter((x) => x.shard === s).map((x) => Date.parse(x.from))))) - killed;
+    process.stderr.write(
+      `berth shards: shards ${its.join(", ")} of a killed replica taken over ${tookOver} ms after the kill, ${tookOver + killed - lastRenew} ms after its last renewal (lease ${LEASE_S} s); next commit on six clusters ${applied} ms after the kill; now ${JSON.stringify(Object.fromEntries(taken))}\n`,
+    );
+    // within the lease duration of the kill (plus one Lease read and write)…
+    expect(tookOver).toBeLessThanOrEqual(LEASE_S * 1000 + 300);
+    // …and never before the victim, had it been alive but cut off, would have stopped at its renew deadline (2/3 of the duration)
+    for (const x of took) expect(Date.parse(x.from) - lastRenew).toBeGreaterThan(LEASE_S * 1000 * (2 / 3));
     for (const n of taken.values()) expect(n).toHaveLength(3);
     for (const c of clusters) expect(await helmRevisions(c)).toBe(2);
   });
@@ -209,29 +217,17 @@ describe("berth serve --shards 6 with three replicas over six clusters", () => {
   it("the replica starts again: shards rebalance to two each, never acted for by two at once, and a commit after it is applied once everywhere", async () => {
     const t0 = Date.now();
     const before = await shardLeases();
-    const samples: Array<Array<string | undefined>> = [];
-    const sampling = setInterval(() => void leaseHolders().then((h) => samples.push(h), () => undefined), 250);
-    try {
-      await start("replica-b2");
-      await until("two shards each again", twoEach, 60_000, 100);
-    } finally {
-      clearInterval(sampling);
-    }
-    process.stderr.write(`berth shards: rebalanced to two each ${Date.now() - t0} ms after the replica started again; Lease holders sampled ${samples.length} times\n`);
+    await start("replica-b2");
+    await until("two shards each again", twoEach, 60_000, 100);
+    process.stderr.write(`berth shards: rebalanced to two each ${Date.now() - t0} ms after the replica started again\n`);
     for (const r of alive()) await status(r);
     expect(overlaps()).toEqual([]);
-    // the two shards the new replica holds were handed over (holder cleared, then taken), never taken from a live holder by expiry
+    // the two shards the new replica holds were handed over (holder cleared, then taken), and no shard was taken from a
+    // live holder by expiry: a Lease's transitions count only a take-over from a holder that did not clear it
     const after = await shardLeases();
     const moved = after.flatMap((l, s) => (l?.holder === "replica-b2" ? [s] : []));
-    for (const s of moved) expect(after[s]!.transitions).toBe(before[s]!.transitions);
-    // and no sample shows a Lease of a live replica passing straight to another
-    for (let i = 1; i < samples.length; i++) {
-      for (let s = 0; s < SHARDS; s++) {
-        const [a, b] = [samples[i - 1]![s], samples[i]![s]];
-        if (a && b && a !== b) expect.fail(`shard ${s} went from ${a} to ${b} without being released`);
-      }
-    }
     expect(moved).toHaveLength(2);
+    expect(after.map((l) => l!.transitions)).toEqual(before.map((l) => l!.transitions));
     const sha = await commitFiles(repo, { "components/worker-1.2.0.yaml": workerComponent("shard-worker", "1.2.0") }, { message: "worker 1.2.0" });
     const s = await until("the commit after the rebalance applied on all six clusters", () => appliedEverywhere(sha), 180_000, 500);
     const holders = await leaseHolders();
