@@ -130,6 +130,8 @@ export function createReconciler(o: ReconcilerOptions): Reconciler {
     });
   const emit = progressSink(o.progress);
   let lastGood: DesiredRevision | undefined;
+  /** Per cluster, the revision this process last stored in berth-applied there. */
+  const appliedStored = new Map<string, string>();
   /** The same commit again, and no repository index due: what was loaded and rendered still holds. */
   const reusable = (d: DesiredRevision | undefined, sha: string): d is DesiredRevision =>
     d !== undefined && d.commit === sha && (d.chartsDueAt === undefined || Date.now() < d.chartsDueAt);
@@ -318,18 +320,29 @@ export function createReconciler(o: ReconcilerOptions): Reconciler {
     if (bad.length) throw new ValidationError(bad.map(({ cluster: c, message }) => ({ file: c.origin.file, ...c.origin.pos(["spec", "shard"]), path: "spec.shard", message })));
   }
 
-  /** Each cluster this pass left fully at the revision (nothing failed or held) remembers it, and who applied it. */
+  /**
+   * Each cluster this pass left fully at the revision (nothing failed or held)
+   * remembers it, and who applied it. What this process last stored per
+   * cluster spares the read on a pass that changes nothing; a cluster this
+   * pass did not act for (its shard went to another replica) is forgotten, so
+   * it is read and written again when it comes back.
+   */
   async function recordApplied(results: ClusterResult[], d: DesiredRevision, at: Date): Promise<void> {
     const replica = o.replica ?? "berth";
     const revision = d.commit;
     const byName = new Map(targets.targets(d.repo.clusters).map((t) => [t.name, t]));
+    const acted = new Set(results.map((r) => r.cluster));
+    for (const c of [...appliedStored.keys()]) if (!acted.has(c)) appliedStored.delete(c);
     await Promise.all(
       results
         .filter((r) => r.reachable && !r.releases.some((x) => x.outcome === "failed" || x.outcome === "blocked"))
         .map(async (r) => {
           const t = byName.get(r.cluster);
-          if (!t || t.paused) return;
-          await writeApplied(t.kube, { revision, replica, at }).catch((err: Error) => o.log.warn({ cluster: r.cluster, err: err.message }, "could not store the applied revision on the cluster"));
+          if (!t || t.paused || appliedStored.get(r.cluster) === revision) return;
+          await writeApplied(t.kube, { revision, replica, at }).then(
+            () => appliedStored.set(r.cluster, revision),
+            (err: Error) => o.log.warn({ cluster: r.cluster, err: err.message }, "could not store the applied revision on the cluster"),
+          );
         }),
     );
   }

@@ -17,8 +17,6 @@ export interface AppliedRecord {
   replica: string;
   /** When that replica first found the cluster fully at this revision. */
   since: string;
-  /** The last pass of that replica that found it so. */
-  checkedAt: string;
 }
 
 type Kube = Pick<KubeClient, "getObject" | "applyObject" | "ensureNamespace">;
@@ -26,7 +24,7 @@ type Kube = Pick<KubeClient, "getObject" | "applyObject" | "ensureNamespace">;
 function parse(cm: Record<string, unknown> | undefined): AppliedRecord | undefined {
   const d = cm?.data as Record<string, string> | undefined;
   if (!d?.revision || !d.replica || !d.since) return undefined;
-  return { revision: d.revision, replica: d.replica, since: d.since, checkedAt: d.checkedAt ?? d.since };
+  return { revision: d.revision, replica: d.replica, since: d.since };
 }
 
 export async function readApplied(kube: Pick<Kube, "getObject">, namespace = BERTH_NAMESPACE): Promise<AppliedRecord | undefined> {
@@ -34,16 +32,17 @@ export async function readApplied(kube: Pick<Kube, "getObject">, namespace = BER
 }
 
 /**
- * Records that `replica` found the cluster fully at `revision` now; `since`
- * stays when the stored record already says this revision. One read, one
- * apply; the namespace is made on the first write.
+ * Records that `replica` found the cluster fully at `revision` at `at`. One
+ * read; the apply only when the stored record says another revision or
+ * replica (so a pass that changes nothing writes nothing); the namespace is
+ * made on the first write.
  */
 export async function writeApplied(kube: Kube, r: { revision: string; replica: string; at: Date }, namespace = BERTH_NAMESPACE): Promise<AppliedRecord> {
   const cm = await kube.getObject("v1", "ConfigMap", namespace, APPLIED_RECORD);
   const stored = parse(cm);
+  if (stored && stored.revision === r.revision && stored.replica === r.replica) return stored;
   if (!cm) await kube.ensureNamespace(namespace);
-  const at = r.at.toISOString();
-  const next: AppliedRecord = { revision: r.revision, replica: r.replica, since: stored?.revision === r.revision ? stored.since : at, checkedAt: at };
+  const next: AppliedRecord = { revision: r.revision, replica: r.replica, since: r.at.toISOString() };
   await kube.applyObject(
     {
       apiVersion: "v1",
