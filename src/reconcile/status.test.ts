@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { KubeClient } from "../adapters/kube.ts";
 import type { ClusterTarget } from "./cluster.ts";
 import type { ActionRecord } from "./memo.ts";
-import { clusterStatus } from "./status.ts";
+import { clusterStatus, formatStatus } from "./status.ts";
 
 describe("clusterStatus", () => {
   it("a cluster the dry pass found unreachable is not asked again (a hung cluster costs one timeout, not two)", async () => {
@@ -32,5 +32,21 @@ describe("clusterStatus", () => {
     const target = { name: "east", paused: false, allowEmpty: false, kube: {} as KubeClient, helm: {} } as unknown as ClusterTarget;
     const s = await clusterStatus(target, [], { seen: { observed, books, records: [] } });
     expect(s.releases[0]).toMatchObject({ name: "shop-api", lastAction: { action: "upgrade", result: "failed" }, lastError: "boom", state: "failed" });
+  });
+});
+
+describe("formatStatus", () => {
+  it("a cluster line says its shard, and what the cluster stores of its last applied revision, by whom and since when", () => {
+    const text = formatStatus({
+      source: "git@example:team/defs",
+      revision: "0123456789abcdef",
+      clusters: [
+        { name: "east", reachable: true, paused: false, releases: [], shard: 2, lastAppliedRevision: "0123456789abcdef", appliedBy: "replica-a", appliedSince: "2026-12-03T00:00:00.000Z" },
+        { name: "west", reachable: true, paused: false, releases: [] },
+      ],
+    });
+    expect(text).toContain("cluster east (shard 2): reachable\n  applied 0123456789ab by replica-a since 2026-12-03T00:00:00.000Z\n");
+    expect(text).toContain("cluster west: reachable\n");
+    expect(text).not.toMatch(/cluster west: reachable\n {2}applied/);
   });
 });

@@ -166,8 +166,9 @@ export function formatStatus(s: StatusSnapshot, blocked: Map<string, string> = n
   for (const c of s.clusters) {
     lines.push("");
     const state = c.reachable ? "reachable" : `UNREACHABLE${c.since ? ` since ${c.since}` : ""}: ${c.error}`;
-    lines.push(`cluster ${c.name}${c.paused ? " (paused)" : ""}: ${state}`);
+    lines.push(`cluster ${c.name}${c.shard !== undefined ? ` (shard ${c.shard})` : ""}${c.paused ? " (paused)" : ""}: ${state}`);
     if (!c.reachable) continue;
+    if (c.lastAppliedRevision) lines.push(`  applied ${c.lastAppliedRevision.slice(0, 12)}${c.appliedBy ? ` by ${c.appliedBy}` : ""}${c.appliedSince ? ` since ${c.appliedSince}` : ""}`);
     const rows = [["RELEASE", "NAMESPACE", "STATE", "DESIRED", "DEPLOYED", "REV", "HEALTH", "LAST ACTION"]];
     for (const r of c.releases) {
       const last = r.lastAction ? `${r.lastAction.action} ${r.lastAction.result}` : "-";
