@@ -46,5 +46,8 @@ COPY charts-template ./charts-template
 ENV NODE_ENV=production BERTH_CACHE_DIR=/var/cache/berth BERTH_HELM=/usr/local/bin/helm BERTH_HELM_WORKER=/usr/local/bin/berth-helm-worker HOME=/home/berth
 USER 10001:10001
 EXPOSE 8080
-ENTRYPOINT ["node", "dist/main.js"]
+# A small young generation (V8's default semi-space is 16 MiB, kept three times
+# over): about 15-30 MiB less resident memory for a few more scavenges.
+# bench/peer runs berth with these same flags, read from this line.
+ENTRYPOINT ["node", "--max-semi-space-size=1", "--optimize-for-size", "dist/main.js"]
 CMD ["serve"]

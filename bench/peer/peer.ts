@@ -10,6 +10,8 @@
 // the resync). The last line is one JSON object of berth's advantages (Flux's
 // figure / berth's, medians over the runs).
 //
+// berth runs as `node <the Dockerfile ENTRYPOINT flags> .bench-dist/main.js serve`, compiled first.
+//
 // Run: npm run bench:peer -- --releases 200 --concurrency 4 --runs 2 [--helm-path worker|process] [--only berth|flux]
 import { parseArgs } from "node:util";
 import { spawn, type ChildProcess } from "node:child_process";
@@ -24,15 +26,10 @@ import { ensureBinaries, startCluster, type Binaries, type LocalCluster } from "
 import { startChartRepo, type ChartRepo } from "../../test/cluster/charts.ts";
 import { freePorts } from "../../test/cluster/ports.ts";
 import { commitFiles, createBareRepo } from "../../test/support/git.ts";
-import { createChartFetcher } from "../../src/adapters/charts/fetcher.ts";
-import { createChartSources } from "../../src/adapters/charts/sources.ts";
-import { createLogger } from "../../src/log.ts";
 import { loadRepo } from "../../src/model/load.ts";
 import { outputFiles, renderRepo } from "../../src/render/output.ts";
-import { createReconciler } from "../../src/reconcile/loop.ts";
-import { defaultRenderer } from "../../src/cli/reconciler-flags.ts";
-import { openSource } from "../../src/reconcile/source.ts";
 import { sampler, usage, type Tree } from "./proc.ts";
+import { compileBerth, SERVE_COMMAND, startServe, until } from "../serve-process.ts";
 
 const { values: flags } = parseArgs({
   options: {
@@ -95,64 +92,74 @@ async function workerChart(binaries: Binaries, base: string) {
   return { tgz: join(base, "packaged", "worker-1.0.0.tgz"), v1, v2 };
 }
 
+/**
+ * berth as its users run it: `node dist/main.js serve` (compiled, as the image
+ * runs it) in its own process, polling git every second. The clock starts at
+ * the commit, as Flux's starts at the apply of its HelmReleases, and stops
+ * when /api/v1/runs/latest reports the pass at that commit; the no-op is the
+ * next pass at the same commit.
+ */
 async function runBerth(binaries: Binaries, cluster: LocalCluster, repo: ChartRepo, v: { v1: object; v2: object }, base: string): Promise<Figures> {
-  process.env.BERTH_HELM_WORKER = flags["helm-path"] === "worker" ? binaries.helmWorker : "";
   const component = (values: object) =>
     `apiVersion: berth.dev/v1alpha1\nkind: Component\nmetadata: { name: worker }\nspec:\n  chart: { repository: peer, name: worker, versions: "1.0.0" }\n  values: ${JSON.stringify(values)}\n`;
-  const files: Record<string, string> = {
+  const git = await createBareRepo({ baseDir: join(base, "git") });
+  const first = await commitFiles(git, {
     "clusters/east.yaml": `apiVersion: berth.dev/v1alpha1\nkind: Cluster\nmetadata: { name: east }\nspec:\n  kubeconfig: { path: ${cluster.kubeconfigPath}, context: ${cluster.name} }\n`,
     "repositories/peer.yaml": `apiVersion: berth.dev/v1alpha1\nkind: ChartRepository\nmetadata: { name: peer }\nspec: { url: "${repo.url}" }\n`,
     "components/worker.yaml": component(v.v1),
-  };
+  });
+  const apps: Record<string, string> = {};
   for (let a = 0; a < APPS; a++) {
     const entries = Array.from({ length: PER_APP }, (_, i) => `    - { name: c${i}, component: worker, version: "1.0.0" }`);
-    files[`apps/a${a}.yaml`] = `apiVersion: berth.dev/v1alpha1\nkind: Application\nmetadata: { name: a${a} }\nspec:\n  namespace: bench-a${a}\n  components:\n${entries.join("\n")}\n`;
+    apps[`apps/a${a}.yaml`] = `apiVersion: berth.dev/v1alpha1\nkind: Application\nmetadata: { name: a${a} }\nspec:\n  namespace: bench-a${a}\n  components:\n${entries.join("\n")}\n`;
   }
-  const git = await createBareRepo({ baseDir: join(base, "git") });
-  await commitFiles(git, files);
-  const cacheDir = join(base, "cache");
-  const source = await openSource(git.url, { cacheDir: join(cacheDir, "sources") });
-  const rec = createReconciler({
-    source,
-    renderer: defaultRenderer,
-    log: createLogger({ level: "error" }),
-    cacheDir,
-    helmBinary: binaries.helm,
-    concurrency: C,
-    helmTimeoutMs: 300_000,
-    kubeconfig: { dirs: [cluster.dataDir, base], deny: [{ dir: cacheDir, what: "berth's cache dir" }], allowExec: false },
-    charts: createChartSources({ fetcher: createChartFetcher({ cacheDir: join(cacheDir, "charts", "pulled") }), credentialDirs: [] }),
-  });
-  const trees = (): Tree[] => [{ root: process.pid, keep: (c) => c === "helm" || c.startsWith("berth-helm-work") }];
+  const berth = await startServe(
+    [
+      "--source", git.url, "--cache-dir", join(base, "cache"), "--helm", binaries.helm,
+      "--helm-worker", flags["helm-path"] === "worker" ? binaries.helmWorker : "",
+      "--concurrency", String(C), "--helm-timeout", "300", "--interval", "1", "--drift-interval", "0",
+      "--kubeconfig-dir", cluster.dataDir, "--kubeconfig-dir", base,
+    ],
+    join(base, "berth.err"),
+  );
+  const trees = (): Tree[] => [berth.tree];
   const s = sampler(trees);
-  const timed = async (what: Phase) => {
-    const cpu0 = usage(trees()).cpu - s.ownCpu;
-    const t = Date.now();
-    const r = await rec.runOnce();
-    const wall = (Date.now() - t) / 1000;
-    const applied = r.clusters.flatMap((c) => c.releases).filter((x) => x.outcome === "applied").length;
-    const want = what === "noop" ? 0 : N;
-    if (applied !== want) {
-      const why = r.clusters.flatMap((c) => [...(c.error ? [c.error] : []), ...c.releases.filter((x) => x.outcome !== "applied" && x.outcome !== "unchanged").map((x) => `${x.name}: ${x.outcome} ${x.reason}`)]);
-      throw new Error(`berth ${what}: applied ${applied} of ${want}\n${why.slice(0, 5).join("\n")}`);
-    }
-    return { wall, cpu: usage(trees()).cpu - s.ownCpu - cpu0, helmCalls: r.helmCalls };
-  };
   try {
+    type Run = { revision?: string; helmCalls: number; durationMs: number; endedAt?: string; clusters: Array<{ error?: string; releases: Array<{ name: string; outcome: string; reason: string }> }> };
+    const pass = (what: string, done: (r: Run) => boolean): Promise<Run> =>
+      until(`berth ${what}: the pass`, async () => {
+        const r = await berth.get<Run>("/api/v1/runs/latest");
+        return r && done(r) ? r : undefined;
+      }, 900_000, 100);
+    const applied = (r: Run) => r.clusters.flatMap((c) => c.releases).filter((x) => x.outcome === "applied").length;
+    const check = (what: string, r: Run, want: number) => {
+      if (applied(r) === want) return;
+      const why = r.clusters.flatMap((c) => [...(c.error ? [c.error] : []), ...c.releases.filter((x) => x.outcome !== "applied" && x.outcome !== "unchanged").map((x) => `${x.name}: ${x.outcome} ${x.reason}`)]);
+      throw new Error(`berth ${what}: applied ${applied(r)} of ${want}\n${why.slice(0, 5).join("\n")}`);
+    };
+    await pass("start", (r) => r.revision === first);
+    const timed = async (what: "install" | "upgrade", files: Record<string, string>) => {
+      const cpu0 = usage(trees()).cpu;
+      const t = Date.now();
+      const sha = await commitFiles(git, files, { message: what });
+      const r = await pass(what, (x) => x.revision === sha);
+      check(what, r, N);
+      return { wall: (Date.now() - t) / 1000, cpu: usage(trees()).cpu - cpu0, run: r };
+    };
     s.reset();
-    const install = await timed("install");
-    const noop = await timed("noop");
-    await commitFiles(git, { "components/worker.yaml": component(v.v2) });
-    const upgrade = await timed("upgrade");
+    const install = await timed("install", apps);
+    const noop = await pass("no-op", (r) => r.endedAt !== install.run.endedAt);
+    check("no-op", noop, 0);
+    const upgrade = await timed("upgrade", { "components/worker.yaml": component(v.v2) });
     return {
-      wallS: { install: install.wall, noop: noop.wall, upgrade: upgrade.wall },
+      wallS: { install: install.wall, noop: noop.durationMs / 1000, upgrade: upgrade.wall },
       installCpuS: install.cpu,
       peakBytes: s.peakBytes,
-      detail: `helm calls ${install.helmCalls}/${noop.helmCalls}/${upgrade.helmCalls}, upgrade CPU ${upgrade.cpu.toFixed(1)} s, peak RSS of helm children / worker alone ${mib(s.peakChildBytes)} MiB`,
+      detail: `helm calls ${install.run.helmCalls}/${noop.helmCalls}/${upgrade.run.helmCalls}, upgrade CPU ${upgrade.cpu.toFixed(1)} s, peak RSS of helm children / worker alone ${mib(s.peakChildBytes)} MiB`,
     };
   } finally {
     s.stop();
-    await source.close();
+    await berth.stop();
   }
 }
 
@@ -259,6 +266,10 @@ async function runFlux(binaries: Binaries, cluster: LocalCluster, repo: ChartRep
   }
 }
 
+function systems0() {
+  return (["berth", "flux"] as const).filter((s) => !flags.only || flags.only === s);
+}
+
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   const m = Math.floor(s.length / 2);
@@ -267,7 +278,8 @@ const median = (xs: number[]) => {
 const range = (xs: number[], f: (x: number) => string) => (xs.length > 1 ? `${f(Math.min(...xs))}–${f(Math.max(...xs))}` : f(xs[0]!));
 
 const binaries = await ensureBinaries();
-const systems = (["berth", "flux"] as const).filter((s) => !flags.only || flags.only === s);
+if (systems0().includes("berth")) await compileBerth(say);
+const systems = systems0();
 if (systems.includes("flux")) {
   say("building / finding Flux's controllers (bench/peer/build.sh; 7-9 minutes each the first time)...");
   await execa("bash", [join(here, "build.sh")], { stdout: process.stderr, stderr: process.stderr });
@@ -301,7 +313,7 @@ try {
 }
 
 const path = flags["helm-path"] === "worker" ? "the Helm worker" : "a helm process per call";
-console.log(`releases: ${N} (no dependencies), concurrency ${C}, ${RUNS} run(s) per system, interleaved, fresh cluster each; berth on Helm 4 through ${path}; Flux helm-controller v1.4.0 (Helm 3.19) + source-controller v1.7.0`);
+console.log(`releases: ${N} (no dependencies), concurrency ${C}, ${RUNS} run(s) per system, interleaved, fresh cluster each; berth on Helm 4 through ${path}, run as \`${SERVE_COMMAND}\`; Flux helm-controller v1.4.0 (Helm 3.19) + source-controller v1.7.0`);
 const line = (name: string, xs: Figures[]) => {
   if (xs.length === 0) return;
   const w = (p: Phase) => xs.map((x) => x.wallS[p]);
