@@ -2,11 +2,13 @@
 // the real helm: releases per second, no-op time, helm calls, peak memory.
 // Anchor: Flux's published benchmark, 1,000 HelmReleases in 8m12s (~2.03/s, 400 MiB).
 // Run: npm run bench:reconcile [-- --releases 200 --clusters 2 --concurrency 6 --helm helm3 --charts 1 --replicas 3 --shards 6]
-// --replicas R --shards K: the clusters go into K shards (a hash of the name) and shard i to
-// replica i mod R, as `serve --shards K` settles with R live replicas (spec.shard spreads the
-// clusters: cluster i in shard i mod K); the R reconcilers run
-// their first sync at once, in this one process (each with its own cache and helm children),
-// and the figure is the slowest replica's. No Leases: what is measured is the split work.
+// --replicas R --shards K: R replicas of `serve --leader-elect --shards K` as users run them
+// (bench/serve-process.ts: compiled, the image's node flags, a process each, Leases on the first
+// cluster, the Helm worker with Helm 4); spec.shard spreads the clusters (cluster i in shard
+// i mod K). Once the replicas hold their share of the shards, the applications are committed:
+// the first sync is from that commit until every replica's pass at it has ended, with CPU and
+// peak RSS of the replicas' process trees (helm children and workers included), then a no-op
+// pass. `--replicas 1 --shards 1` is the same measure of one berth process.
 // --charts N: the first N entries of each application run the real metrics-server chart
 // (from a Helm HTTP repository on loopback, the test harness's packaged chart) instead of
 // a generated worker; the no-op resyncs then also count the repository's requests.
@@ -24,6 +26,8 @@ import { createReconciler } from "../src/reconcile/loop.ts";
 import { defaultRenderer } from "../src/cli/reconciler-flags.ts";
 import { openSource } from "../src/reconcile/source.ts";
 import { shardOf } from "../src/reconcile/shard-plan.ts";
+import { compileBerth, SERVE_COMMAND, startServe, until, type ServeProcess } from "./serve-process.ts";
+import { sampler as treeSampler, usage } from "./peer/proc.ts";
 
 const { values } = parseArgs({
   options: {
@@ -38,6 +42,8 @@ const { values } = parseArgs({
 });
 const REPLICAS = Number(values.replicas);
 const SHARDS = Number(values.shards) || REPLICAS;
+/** --shards given: replicas are `serve` processes on Leases (else one reconciler in this process, as before). */
+const PROCESSES = Number(values.shards) > 0;
 if (!Number.isInteger(REPLICAS) || REPLICAS < 1) throw new Error(`--replicas ${values.replicas}: a whole number of at least 1`);
 const RELEASES = Number(values.releases);
 const CLUSTERS = Number(values.clusters);
@@ -57,6 +63,79 @@ const names = ["east", "west", "north", "south", "up", "down", "left", "right"].
 process.stderr.write(`starting ${CLUSTERS} local clusters...\n`);
 const clusters: LocalCluster[] = await Promise.all(names.map((name) => startCluster({ name, binaries, baseDir: base, persistentVolumes: 0 })));
 let chartRepo: ChartRepo | undefined;
+
+/** The first sync and a no-op of R `serve --shards K` processes (see the top of this file). */
+async function replicasRun(files: Record<string, string>, repo: Awaited<ReturnType<typeof createBareRepo>>, total: number): Promise<void> {
+  await compileBerth((m) => process.stderr.write(`${m}\n`));
+  const apps = Object.fromEntries(Object.entries(files).filter(([p]) => p.startsWith("apps/")));
+  const rest = Object.fromEntries(Object.entries(files).filter(([p]) => !p.startsWith("apps/")));
+  const first = await commitFiles(repo, rest, { message: "clusters and components" });
+  const replicas: ServeProcess[] = [];
+  const trees = () => replicas.map((r) => r.tree);
+  const s = treeSampler(trees);
+  type Run = { revision?: string; helmCalls: number; durationMs: number; endedAt?: string; clusters: Array<{ cluster: string; error?: string; releases: Array<{ name: string; outcome: string; reason: string }> }> };
+  type Ready = { shards?: number[] };
+  try {
+    for (let r = 0; r < REPLICAS; r++) {
+      replicas.push(
+        await startServe(
+          [
+            "--source", repo.url, "--cache-dir", join(base, `cache-${r}`), "--helm", helm,
+            "--helm-worker", values.helm === "helm3" ? "" : binaries.helmWorker,
+            "--concurrency", values.concurrency!, "--helm-timeout", "300", "--interval", "1", "--drift-interval", "0",
+            "--kubeconfig-dir", base, "--leader-elect", "--shards", String(SHARDS), "--lease-identity", `bench-${r}`,
+            "--lease-kubeconfig", clusters[0]!.kubeconfigPath, "--lease-namespace", "default",
+          ],
+          join(base, `replica-${r}.err`),
+        ),
+      );
+    }
+    const share = Math.ceil(SHARDS / REPLICAS);
+    const held = await until("the replicas to hold their share of the shards", async () => {
+      const ready = await Promise.all(replicas.map((r) => r.get<Ready>("/readyz").then((x) => x?.shards ?? [])));
+      const n = ready.reduce((a, x) => a + x.length, 0);
+      return n === SHARDS && ready.every((x) => x.length <= share) ? ready : undefined;
+    }, 120_000, 250);
+    const acting = replicas.filter((_, i) => held[i]!.length > 0);
+    await until("every replica's first pass", async () => ((await Promise.all(acting.map((r) => r.get<Run>("/api/v1/runs/latest")))).every((x) => x?.revision === first) ? true : undefined), 120_000, 250);
+    s.reset();
+    const cpu0 = usage(trees()).cpu;
+    const t = Date.now();
+    const sha = await commitFiles(repo, apps, { message: "applications" });
+    const ends = new Map<number, number>();
+    const runs = await until("every replica's pass at the applications' commit", async () => {
+      const now = await Promise.all(acting.map((r) => r.get<Run>("/api/v1/runs/latest")));
+      now.forEach((x, i) => x?.revision === sha && !ends.has(i) && ends.set(i, Date.now()));
+      return now.every((x) => x?.revision === sha) ? (now as Run[]) : undefined;
+    }, 1_800_000, 200);
+    const firstMs = Date.now() - t;
+    const cpu = usage(trees()).cpu - cpu0;
+    const peak = s.peakBytes;
+    const peakChildren = s.peakChildBytes;
+    const outcomes = runs.flatMap((r) => r.clusters.flatMap((c) => c.releases.map((x) => x.outcome)));
+    const applied = outcomes.filter((o) => o === "applied").length;
+    if (applied < total) {
+      const why = runs.flatMap((r) => r.clusters.flatMap((c) => [...(c.error ? [`${c.cluster}: ${c.error}`] : []), ...c.releases.filter((x) => x.outcome !== "applied").map((x) => `${c.cluster}/${x.name}: ${x.outcome} ${x.reason}`)]));
+      throw new Error(`first sync applied ${applied} of ${total} releases:\n${why.slice(0, 5).join("\n")}`);
+    }
+    const noop = await until("every replica's next pass", async () => {
+      const now = await Promise.all(acting.map((r) => r.get<Run>("/api/v1/runs/latest")));
+      return now.every((x, i) => x && x.endedAt !== runs[i]!.endedAt) ? (now as Run[]) : undefined;
+    }, 120_000, 100);
+    const helmCalls = runs.reduce((n, r) => n + r.helmCalls, 0);
+    console.log(`releases: ${total} (${Object.keys(apps).length} applications x ${PER_APP} components, chained by dependsOn, x ${CLUSTERS} clusters); ${values.helm === "helm3" ? "Helm 3, a helm process per call" : "Helm 4 through the Helm worker"}; concurrency ${values.concurrency} per cluster; ${REPLICAS} replica(s) of \`${SERVE_COMMAND} --leader-elect --shards ${SHARDS}\``);
+    console.log(`first sync: ${(firstMs / 1000).toFixed(1)} s from the commit, ${applied}/${total} applied, ${(applied / (firstMs / 1000)).toFixed(2)} releases/s, ${helmCalls} helm calls`);
+    console.log(
+      `per replica: ${acting.map((r, i) => `bench-${replicas.indexOf(r)} shards ${held[replicas.indexOf(r)]!.join("+")} (${runs[i]!.clusters.map((c) => c.cluster).join("+")}) done ${((ends.get(i)! - t) / 1000).toFixed(1)} s`).join("; ")}`,
+    );
+    console.log(`CPU of the replicas' process trees (helm children and workers included): ${cpu.toFixed(1)} s over ${(firstMs / 1000).toFixed(1)} s wall (${(cpu / applied).toFixed(3)} s per release); load average at the end ${loadavg()[0]!.toFixed(1)}`);
+    console.log(`peak RSS of the replicas' process trees: ${mib(peak)} MiB (of which helm children / workers ${mib(peakChildren)} MiB)`);
+    console.log(`no-op pass: ${Math.max(...noop.map((r) => r.durationMs))} ms (the slowest replica), ${noop.reduce((n, r) => n + r.helmCalls, 0)} helm calls`);
+  } finally {
+    s.stop();
+    await Promise.all(replicas.map((r) => r.stop()));
+  }
+}
 
 try {
   const files: Record<string, string> = {};
@@ -85,9 +164,12 @@ try {
     files[`apps/a${a}.yaml`] = `apiVersion: berth.dev/v1alpha1\nkind: Application\nmetadata: { name: a${a} }\nspec:\n  namespace: bench-a${a}\n  components:\n${entries.join("\n")}\n`;
   }
   const repo = await createBareRepo({ baseDir: base });
-  await commitFiles(repo, files);
+  if (!PROCESSES) await commitFiles(repo, files);
   const total = apps * PER_APP * CLUSTERS;
 
+  if (PROCESSES) {
+    await replicasRun(files, repo, total);
+  } else {
   const cacheDir = join(base, "cache");
   const source = await openSource(repo.url, { cacheDir: join(cacheDir, "sources") });
   const chartSources = createChartSources({ fetcher: createChartFetcher({ cacheDir: join(cacheDir, "charts", "pulled") }), credentialDirs: [] });
@@ -165,6 +247,7 @@ try {
   console.log(`peak RSS of berth: ${mib(peakRss)} MiB (helm child processes not included)`);
   console.log(`vs Flux (1,000 HelmReleases in 8m12s = ${FLUX_PER_SEC.toFixed(2)}/s, 400 MiB): ${(perSec / FLUX_PER_SEC).toFixed(2)}x the rate, ${(peakRss / (400 * 1024 * 1024)).toFixed(2)}x the memory`);
   await source.close();
+  }
 } finally {
   clearInterval(sampler);
   await Promise.all(clusters.map((c) => c.stop()));

@@ -275,7 +275,10 @@ const median = (xs: number[]) => {
   const m = Math.floor(s.length / 2);
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
-const range = (xs: number[], f: (x: number) => string) => (xs.length > 1 ? `${f(Math.min(...xs))}–${f(Math.max(...xs))}` : f(xs[0]!));
+const range = (xs: number[], f: (x: number) => string) => {
+  const [lo, hi] = [f(Math.min(...xs)), f(Math.max(...xs))];
+  return lo === hi ? lo : `${lo}–${hi}`;
+};
 
 const binaries = await ensureBinaries();
 if (systems0().includes("berth")) await compileBerth(say);

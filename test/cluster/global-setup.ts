@@ -54,7 +54,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
     "clusters",
     clusters.map((c) => ({ name: c.name, kubeconfig: c.kubeconfigPath, server: c.server })),
   );
-  project.provide("binaries", binaries);
+  // BERTH_TEST_HELM=helm3 runs the whole suite on Helm 3 (a helm process per call: the worker is Helm 4's SDK).
+  const helm3 = process.env.BERTH_TEST_HELM === "helm3";
+  if (process.env.BERTH_TEST_HELM !== undefined && !helm3 && process.env.BERTH_TEST_HELM !== "helm") throw new Error(`BERTH_TEST_HELM=${process.env.BERTH_TEST_HELM}: expected helm (Helm 4, the default) or helm3`);
+  project.provide("binaries", helm3 ? { ...binaries, helm: binaries.helm3 } : binaries);
   // berth reads kubeconfigs only from the operator's directories; the test clusters' are the operator's here.
   // Set before vitest forks the workers, so they (and the CLIs they spawn) inherit it.
   process.env.BERTH_KUBECONFIG_DIRS = [runsBaseDir(), process.env.BERTH_KUBECONFIG_DIRS].filter(Boolean).join(":");
