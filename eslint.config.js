@@ -2,7 +2,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["dist/", "node_modules/", "coverage/", "test/golden/", "**/*.golden/", ".cache/"] },
+  { ignores: ["dist/", ".bench-dist/", "node_modules/", "coverage/", "test/golden/", "**/*.golden/", ".cache/"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
