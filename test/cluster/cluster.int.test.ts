@@ -111,7 +111,8 @@ async function availableDeployment(kubeconfig: string, name: string, namespace: 
 }
 
 describe.each([
-  { helmName: "helm 4", binary: () => binaries.helm, major: "v4." },
+  // the suite's helm: Helm 4, or Helm 3 when the suite runs with BERTH_TEST_HELM=helm3 (test/cluster/global-setup.ts)
+  { helmName: "helm 4", binary: () => binaries.helm, major: process.env.BERTH_TEST_HELM === "helm3" ? "v3." : "v4." },
   { helmName: "helm 3", binary: () => binaries.helm3, major: "v3." },
 ])("$helmName on two clusters", ({ binary, major, helmName }) => {
   const release = `demo-${helmName.replace(" ", "")}`;
