@@ -25,7 +25,6 @@ import { createLogger } from "../src/log.ts";
 import { createReconciler } from "../src/reconcile/loop.ts";
 import { defaultRenderer } from "../src/cli/reconciler-flags.ts";
 import { openSource } from "../src/reconcile/source.ts";
-import { shardOf } from "../src/reconcile/shard-plan.ts";
 import { compileBerth, SERVE_COMMAND, startServe, until, type ServeProcess } from "./serve-process.ts";
 import { sampler as treeSampler, usage } from "./peer/proc.ts";
 
@@ -42,8 +41,8 @@ const { values } = parseArgs({
 });
 const REPLICAS = Number(values.replicas);
 const SHARDS = Number(values.shards) || REPLICAS;
-/** --shards given: replicas are `serve` processes on Leases (else one reconciler in this process, as before). */
-const PROCESSES = Number(values.shards) > 0;
+/** --replicas or --shards given: `serve` processes on Leases (else one reconciler in this process). */
+const PROCESSES = REPLICAS > 1 || Number(values.shards) > 0;
 if (!Number.isInteger(REPLICAS) || REPLICAS < 1) throw new Error(`--replicas ${values.replicas}: a whole number of at least 1`);
 const RELEASES = Number(values.releases);
 const CLUSTERS = Number(values.clusters);
@@ -141,7 +140,7 @@ try {
   const files: Record<string, string> = {};
   clusters.forEach((c, i) => {
     // with replicas, spec.shard spreads the clusters evenly (a hash of six names rarely does)
-    const shard = REPLICAS > 1 ? `  shard: ${i % SHARDS}\n` : "";
+    const shard = PROCESSES ? `  shard: ${i % SHARDS}\n` : "";
     files[`clusters/${c.name}.yaml`] = `apiVersion: berth.dev/v1alpha1\nkind: Cluster\nmetadata: { name: ${c.name} }\nspec:\n  kubeconfig: { path: ${c.kubeconfigPath}, context: ${c.name} }\n${shard}`;
   });
   const apps = Math.ceil(RELEASES / CLUSTERS / PER_APP);
@@ -174,7 +173,7 @@ try {
   const source = await openSource(repo.url, { cacheDir: join(cacheDir, "sources") });
   const chartSources = createChartSources({ fetcher: createChartFetcher({ cacheDir: join(cacheDir, "charts", "pulled") }), credentialDirs: [] });
   const served = () => chartRepo?.requests.length ?? 0;
-  const reconciler = (dir: string, replica?: number) =>
+  const reconciler = (dir: string) =>
     createReconciler({
       source,
       renderer: defaultRenderer,
@@ -186,30 +185,13 @@ try {
       // The clusters' kubeconfigs are under `base`, the operator's directory here.
       kubeconfig: { dirs: [base], deny: [{ dir: dir, what: "berth's cache dir" }], allowExec: false },
       charts: chartSources,
-      ...(replica !== undefined ? { actsFor: () => (c: Parameters<typeof shardOf>[0]) => shardOf(c, SHARDS) % REPLICAS === replica, shards: SHARDS, replica: `bench-${replica}` } : {}),
     });
   const rec = reconciler(cacheDir);
-  const others = REPLICAS > 1 ? Array.from({ length: REPLICAS }, (_, r) => reconciler(join(base, `cache-${r}`), r)) : [];
 
   peakRss = 0;
   const cpu0 = process.cpuUsage();
   let t = Date.now();
-  let first: Awaited<ReturnType<typeof rec.runOnce>>;
-  let perReplica = "";
-  if (others.length) {
-    // every replica's first sync at once; the pass ends when the slowest does
-    const runs = await Promise.all(
-      others.map(async (x) => {
-        const t0 = Date.now();
-        const r = await x.runOnce();
-        return { r, ms: Date.now() - t0 };
-      }),
-    );
-    first = { ...runs[0]!.r, clusters: runs.flatMap((x) => x.r.clusters), helmCalls: runs.reduce((n, x) => n + x.r.helmCalls, 0) };
-    perReplica = runs.map((x, i) => `replica ${i}: ${x.r.clusters.map((c) => c.cluster).join("+") || "no cluster"} ${(x.ms / 1000).toFixed(1)} s`).join("; ");
-  } else {
-    first = await rec.runOnce();
-  }
+  const first = await rec.runOnce();
   const firstMs = Date.now() - t;
   const cpu = process.cpuUsage(cpu0);
   // berth's own CPU (one event loop per process here): when it nears the wall time, that loop is what limits a replica
@@ -241,7 +223,6 @@ try {
   console.log(`releases: ${total} (${apps} applications x ${PER_APP} components${mix}, chained by dependsOn, x ${CLUSTERS} clusters); helm ${values.helm}; concurrency ${values.concurrency} per cluster`);
   console.log(`first sync: ${(firstMs / 1000).toFixed(1)} s, ${applied}/${total} applied, ${perSec.toFixed(2)} releases/s, ${first.helmCalls} helm calls${asked(firstServed)}`);
   console.log(`berth's own CPU in the first sync (helm children not counted): ${ownCpuS.toFixed(1)} s over ${(firstMs / 1000).toFixed(1)} s wall (${((100 * ownCpuS) / (firstMs / 1000)).toFixed(0)}% of one core); load average at the end ${loadavg()[0]!.toFixed(1)}`);
-  if (perReplica) console.log(`replicas: ${REPLICAS}, shards: ${SHARDS} (shard i -> replica i mod ${REPLICAS}); ${perReplica}`);
   console.log(`no-op resync: ${noopMs} ms, ${noop.helmCalls} helm calls${asked(noopServed)}`);
   if (pushed) console.log(`no-op resync after a push (indexes read again): ${pushed}`);
   console.log(`peak RSS of berth: ${mib(peakRss)} MiB (helm child processes not included)`);
