@@ -101,11 +101,17 @@ async function replicasRun(files: Record<string, string>, repo: Awaited<ReturnTy
     const cpu0 = usage(trees()).cpu;
     const t = Date.now();
     const sha = await commitFiles(repo, apps, { message: "applications" });
+    // each replica's first pass at the commit, kept when first seen: one done early runs no-op passes while the others work
     const ends = new Map<number, number>();
+    const firstAt = new Map<number, Run>();
     const runs = await until("every replica's pass at the applications' commit", async () => {
       const now = await Promise.all(acting.map((r) => r.get<Run>("/api/v1/runs/latest")));
-      now.forEach((x, i) => x?.revision === sha && !ends.has(i) && ends.set(i, Date.now()));
-      return now.every((x) => x?.revision === sha) ? (now as Run[]) : undefined;
+      now.forEach((x, i) => {
+        if (x?.revision !== sha || firstAt.has(i)) return;
+        firstAt.set(i, x);
+        ends.set(i, Date.now());
+      });
+      return firstAt.size === acting.length ? acting.map((_, i) => firstAt.get(i)!) : undefined;
     }, 1_800_000, 200);
     const firstMs = Date.now() - t;
     const cpu = usage(trees()).cpu - cpu0;
