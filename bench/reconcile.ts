@@ -25,7 +25,8 @@ import { createLogger } from "../src/log.ts";
 import { createReconciler } from "../src/reconcile/loop.ts";
 import { defaultRenderer } from "../src/cli/reconciler-flags.ts";
 import { openSource } from "../src/reconcile/source.ts";
-import { compileBerth, SERVE_COMMAND, startServe, until, type ServeProcess } from "./serve-process.ts";
+import { compileBerth, SERVE_COMMAND, startServe, type ServeProcess } from "./serve-process.ts";
+import { until } from "../test/support/until.ts";
 import { sampler as treeSampler, usage } from "./peer/proc.ts";
 
 const { values } = parseArgs({

@@ -9,6 +9,7 @@ import { openSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { execa } from "execa";
 import type { Tree } from "./peer/proc.ts";
+import { servingUrl } from "../test/support/serving.ts";
 
 const ROOT = join(new URL(".", import.meta.url).pathname, "..");
 export const DIST = join(ROOT, ".bench-dist");
@@ -50,19 +51,7 @@ export async function startServe(args: string[], errFile: string): Promise<Serve
     await new Promise((r) => (proc.exitCode !== null ? r(null) : proc.once("exit", r)));
   };
   try {
-    const url = await new Promise<string>((resolve, reject) => {
-      let out = "";
-      const timer = setTimeout(() => reject(new Error(`berth serve did not start within 60 s (see ${errFile})`)), 60_000);
-      proc.stdout!.on("data", (d: Buffer) => {
-        out += d.toString();
-        const m = /berth serving on (\S+)/.exec(out);
-        if (m) {
-          clearTimeout(timer);
-          resolve(m[1]!);
-        }
-      });
-      proc.once("exit", (code) => reject(new Error(`berth serve exited ${code} (see ${errFile})`)));
-    });
+    const url = await servingUrl(proc, "berth serve", () => `(its log: ${errFile})`);
     return {
       proc,
       url,
@@ -76,16 +65,5 @@ export async function startServe(args: string[], errFile: string): Promise<Serve
   } catch (err) {
     await stop();
     throw err;
-  }
-}
-
-/** Polls `probe` every `everyMs` until it returns a value; fails after `timeoutMs` saying what it waited for. */
-export async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 900_000, everyMs = 200): Promise<T> {
-  const t = Date.now();
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() - t > timeoutMs) throw new Error(`${what}: not within ${timeoutMs / 1000} s`);
-    await new Promise((r) => setTimeout(r, everyMs));
   }
 }

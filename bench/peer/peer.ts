@@ -29,7 +29,8 @@ import { commitFiles, createBareRepo } from "../../test/support/git.ts";
 import { loadRepo } from "../../src/model/load.ts";
 import { outputFiles, renderRepo } from "../../src/render/output.ts";
 import { sampler, usage, type Tree } from "./proc.ts";
-import { compileBerth, SERVE_COMMAND, startServe, until } from "../serve-process.ts";
+import { compileBerth, SERVE_COMMAND, startServe } from "../serve-process.ts";
+import { until } from "../../test/support/until.ts";
 
 const { values: flags } = parseArgs({
   options: {
@@ -266,10 +267,6 @@ async function runFlux(binaries: Binaries, cluster: LocalCluster, repo: ChartRep
   }
 }
 
-function systems0() {
-  return (["berth", "flux"] as const).filter((s) => !flags.only || flags.only === s);
-}
-
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   const m = Math.floor(s.length / 2);
@@ -281,8 +278,8 @@ const range = (xs: number[], f: (x: number) => string) => {
 };
 
 const binaries = await ensureBinaries();
-if (systems0().includes("berth")) await compileBerth(say);
-const systems = systems0();
+const systems = (["berth", "flux"] as const).filter((s) => !flags.only || flags.only === s);
+if (systems.includes("berth")) await compileBerth(say);
 if (systems.includes("flux")) {
   say("building / finding Flux's controllers (bench/peer/build.sh; 7-9 minutes each the first time)...");
   await execa("bash", [join(here, "build.sh")], { stdout: process.stderr, stderr: process.stderr });

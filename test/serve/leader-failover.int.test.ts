@@ -8,6 +8,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { commitFiles, createBareRepo, removeRepo, type GitFixture } from "../support/git.ts";
 import { clusterFiles, deploymentImage, kubeFor, tempCacheDir, webComponent } from "../reconcile/fixture.ts";
+import { servingUrl } from "../support/serving.ts";
 
 const [east] = inject("clusters");
 const binaries = inject("binaries");
@@ -46,19 +47,7 @@ async function startReplica(name: string): Promise<Replica> {
   const proc = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, BERTH_LOG_LEVEL: "info" } });
   const r: Replica = { name, proc, url: "", log: "" };
   proc.stderr!.on("data", (d: Buffer) => (r.log += d.toString()));
-  r.url = await new Promise<string>((resolve, reject) => {
-    let out = "";
-    const timer = setTimeout(() => reject(new Error(`${name} did not start serving:\n${out}\n${r.log.slice(-2000)}`)), 60_000);
-    proc.stdout!.on("data", (d: Buffer) => {
-      out += d.toString();
-      const m = /berth serving on (\S+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]!);
-      }
-    });
-    proc.on("exit", (code) => reject(new Error(`${name} exited with ${code}:\n${r.log.slice(-2000)}`)));
-  });
+  r.url = await servingUrl(proc, name, () => r.log);
   replicas.push(r);
   return r;
 }

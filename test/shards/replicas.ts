@@ -5,6 +5,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ProvidedCluster } from "../cluster/global-setup.ts";
 import { tempCacheDir } from "../reconcile/fixture.ts";
+import { servingUrl } from "../support/serving.ts";
 
 const BIN = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "bin", "berth.js");
 
@@ -48,19 +49,7 @@ export async function startReplica(o: ReplicaOptions): Promise<Replica> {
   const proc = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, BERTH_LOG_LEVEL: "info" } });
   const r: Replica = { name: o.name, proc, url: "", log: "" };
   proc.stderr!.on("data", (d: Buffer) => (r.log += d.toString()));
-  r.url = await new Promise<string>((resolve, reject) => {
-    let out = "";
-    const timer = setTimeout(() => reject(new Error(`${o.name} did not start serving:\n${out}\n${r.log.slice(-2000)}`)), 60_000);
-    proc.stdout!.on("data", (d: Buffer) => {
-      out += d.toString();
-      const m = /berth serving on (\S+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]!);
-      }
-    });
-    proc.on("exit", (code) => reject(new Error(`${o.name} exited with ${code}:\n${r.log.slice(-2000)}`)));
-  });
+  r.url = await servingUrl(proc, o.name, () => r.log);
   return r;
 }
 
