@@ -8,7 +8,7 @@ import { randomBytes } from "node:crypto";
 import type * as k8s from "@kubernetes/client-node";
 import { createLeaseClient, LeaseConflict, type LeaseClient, type LeaseRecord } from "../adapters/lease.ts";
 import type { Logger } from "../log.ts";
-import { decideLease, type Observation, observe, observeWindowMs } from "./lease-decision.ts";
+import { decideLease, type Observation, observe, observeEveryMs, observeWindowMs } from "./lease-decision.ts";
 
 /** What `berth serve` and the loop consult before acting. */
 export interface LeaderHook {
@@ -165,7 +165,7 @@ export function startLeaderElection(o: LeaderOptions): LeaderElection {
   function schedule(): void {
     if (stopped) return;
     // a follower reads often enough that a renewal is counted from the read before it (observe)
-    const every = leading ? renewMs : Math.min(retryMs, Math.floor((windowMs * 3) / 4));
+    const every = leading ? renewMs : Math.min(retryMs, observeEveryMs(windowMs));
     timer = setTimeout(() => {
       running = round().finally(schedule);
     }, Math.max(50, Math.min(every, expiresInMs === undefined ? Infinity : expiresInMs + 20)));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { decideLease, type LeaseDecision, type LeaseDecisionInput, observe, observeWindowMs } from "./lease-decision.ts";
+import { decideLease, type LeaseDecision, type LeaseDecisionInput, observe, observeEveryMs, observeWindowMs } from "./lease-decision.ts";
 
 const base: LeaseDecisionInput = { identity: "me", now: 100_000, observedAt: 100_000, leading: false, renewDeadlineMs: 10_000 };
 const lease = (holder: string | undefined, durationMs = 15_000) => ({ ...(holder !== undefined ? { holder } : {}), renewTime: 90_000, durationMs });
@@ -51,6 +51,7 @@ describe("observe", () => {
   it("the window is half the margin between the renew deadline and the duration", () => {
     expect(observeWindowMs(6_000, 4_000)).toBe(1_000);
     expect(observeWindowMs(15_000, 10_000)).toBe(2_500);
+    expect(observeEveryMs(observeWindowMs(6_000, 4_000))).toBe(750);
   });
   it("with it, a holder that stops acting at its deadline never overlaps a successor", () => {
     // holder renews at 10_000 (its time before the write), commit lands by 10_050, it would stop at 10_000 + 4_000

@@ -72,3 +72,6 @@ export function observe(prev: Observation | undefined, key: string, readAt: numb
 
 /** The widest window observe may count back over: half the margin between the renew deadline and the duration. */
 export const observeWindowMs = (durationMs: number, renewDeadlineMs: number): number => Math.floor((durationMs - renewDeadlineMs) / 2);
+
+/** How often a replica that may take a Lease over reads it: within the window, with room for the read itself. */
+export const observeEveryMs = (windowMs: number): number => Math.floor((windowMs * 3) / 4);

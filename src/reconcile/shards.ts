@@ -11,7 +11,7 @@
 import type { LeaseClient, LeaseNamespace, LeaseRecord } from "../adapters/lease.ts";
 import { LeaseConflict } from "../adapters/lease.ts";
 import type { Logger } from "../log.ts";
-import { decideLease, type Observation, observe, observeWindowMs } from "./lease-decision.ts";
+import { decideLease, type Observation, observe, observeEveryMs, observeWindowMs } from "./lease-decision.ts";
 import { planShards, REPLICA_LEASE_PREFIX, replicaLeaseName, shardLeaseName } from "./shard-plan.ts";
 
 /** What serve, the loop, status and metrics consult. */
@@ -312,7 +312,7 @@ export function startShards(o: ShardOptions): ShardManager {
   function schedule(): void {
     if (stopped) return;
     // read often enough that a renewal is counted from the read before it (observe)
-    const every = Math.min(held.size ? renewMs : retryMs, Math.floor((windowMs * 3) / 4));
+    const every = Math.min(held.size ? renewMs : retryMs, observeEveryMs(windowMs));
     timer = setTimeout(() => {
       running = round()
         .catch((err: unknown) => log.error({ err: (err as Error).message }, "shard round failed"))
