@@ -140,8 +140,18 @@ describe("notifications from berth serve", () => {
     expect(new Set(ids).size).toBe(ids.length);
     // the flaky sink's ids are its own (another sink, another id), one per event
     expect(bodies("/flaky").map((b) => `${b.event} ${b.release}`).sort()).toEqual(bodies("/hook").map((b) => `${b.event} ${b.release}`).sort());
-    const metrics = await (await fetch(`${first.url}/metrics`)).text();
-    expect(metrics).toMatch(/berth_notifications_total\{sink="webhook",event="failed",outcome="sent"\} 2/);
+    // a delivery is counted once berth has read the receiver's answer, a moment after the receiver recorded it
+    const sentTwice = /berth_notifications_total\{sink="webhook",event="failed",outcome="sent"\} 2/;
+    const metrics = await until(
+      "the second failed-event delivery counted",
+      async () => {
+        const text = await (await fetch(`${first.url}/metrics`)).text();
+        return sentTwice.test(text) ? text : undefined;
+      },
+      10_000,
+      100,
+    ).catch(async () => (await fetch(`${first.url}/metrics`)).text());
+    expect(metrics).toMatch(sentTwice);
     expect(metrics).toMatch(/berth_notifications_total\{sink="slack",event="blocked",outcome="sent"\} 1/);
   });
 
