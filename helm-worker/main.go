@@ -27,12 +27,15 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"runtime/pprof"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
 
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/client-go/rest"
 
@@ -92,13 +95,14 @@ func (s *stringList) String() string     { return strings.Join(*s, ",") }
 func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
 
 type worker struct {
-	getter   func() genericclioptions.RESTClientGetter
-	out      *json.Encoder
-	outMu    sync.Mutex
-	mu       sync.Mutex
-	cancels  map[int64]context.CancelFunc
-	running  sync.WaitGroup
-	discover atomic.Int64 // nanoseconds spent in discovery requests, for the phases
+	getter    func() genericclioptions.RESTClientGetter
+	out       *json.Encoder
+	outMu     sync.Mutex
+	mu        sync.Mutex
+	cancels   map[int64]context.CancelFunc
+	running   sync.WaitGroup
+	discover  atomic.Int64 // nanoseconds spent in discovery requests, for the phases
+	validates *serverValidates
 }
 
 func main() {
@@ -119,10 +123,16 @@ func main() {
 	if os.Getenv("GOGC") == "" {
 		debug.SetGCPercent(50)
 	}
+	// For the benchmarks: where the worker's CPU goes (go tool pprof).
+	if path := os.Getenv("BERTH_HELM_WORKER_CPUPROFILE"); path != "" {
+		if f, err := os.Create(path); err == nil && pprof.StartCPUProfile(f) == nil {
+			defer pprof.StopCPUProfile()
+		}
+	}
 
 	slog.SetDefault(slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})))
 
-	w := &worker{out: json.NewEncoder(os.Stdout), cancels: map[int64]context.CancelFunc{}}
+	w := &worker{out: json.NewEncoder(os.Stdout), cancels: map[int64]context.CancelFunc{}, validates: &serverValidates{kinds: map[schema.GroupVersionKind]bool{}}}
 	version := helmVersion()
 	groups := []string(asGroups)
 	// A getter per request, as a helm process has: its own discovery client,
@@ -147,7 +157,7 @@ func main() {
 			c.UserAgent = "Helm/" + strings.TrimPrefix(version, "v") + " berth-helm-worker"
 			return c
 		}
-		return cf
+		return &memGetter{ConfigFlags: cf}
 	}
 
 	w.send(map[string]any{"hello": map[string]any{"protocol": protocol, "helm": version}})
@@ -294,7 +304,12 @@ func (w *worker) config(namespace string, p *phases, ctx context.Context) (*acti
 		return nil, fmt.Errorf("unexpected kube client %T", cfg.KubeClient)
 	}
 	kc.Namespace = namespace
-	cfg.KubeClient = &timedKube{Client: kc, p: p, ctx: ctx}
+	kc.Factory = validatingFactory{Factory: kc.Factory, known: w.validates}
+	mapper, err := cfg.RESTClientGetter.ToRESTMapper()
+	if err != nil {
+		return nil, err
+	}
+	cfg.KubeClient = &timedKube{Client: kc, p: p, ctx: ctx, mapper: mapper}
 	return cfg, nil
 }
 
@@ -517,6 +532,8 @@ type timedKube struct {
 	*kube.Client
 	p   *phases
 	ctx context.Context
+	// the request's REST mapper, for ownStatusReaders
+	mapper meta.RESTMapper
 }
 
 func (k *timedKube) Build(reader io.Reader, validate bool) (kube.ResourceList, error) {
@@ -538,6 +555,13 @@ func (k *timedKube) GetWaiterWithOptions(s kube.WaitStrategy, opts ...kube.WaitO
 	w, err := k.Client.GetWaiterWithOptions(s, opts...)
 	if err != nil {
 		return nil, err
+	}
+	if s == kube.StatusWatcherStrategy {
+		lean, err := k.Client.GetWaiterWithOptions(s, append(opts[:len(opts):len(opts)], kube.WithKStatusReaders(ownStatusReaders(k.mapper)...))...)
+		if err != nil {
+			return nil, err
+		}
+		w = &leanWaiter{Waiter: w, lean: lean}
 	}
 	return &timedWaiter{Waiter: w, p: k.p}, nil
 }
