@@ -31,6 +31,7 @@ import { outputFiles, renderRepo } from "../../src/render/output.ts";
 import { sampler, usage, type Tree } from "./proc.ts";
 import { compileBerth, SERVE_COMMAND, startServe } from "../serve-process.ts";
 import { until } from "../../test/support/until.ts";
+import { readState } from "../../test/cluster/state.ts";
 
 const { values: flags } = parseArgs({
   options: {
@@ -39,6 +40,7 @@ const { values: flags } = parseArgs({
     runs: { type: "string", default: "2" },
     "helm-path": { type: "string", default: "worker" },
     only: { type: "string" },
+    "controller-manager-qps": { type: "string", default: "200" },
   },
 });
 const N = Number(flags.releases);
@@ -48,6 +50,8 @@ const PER_APP = 5;
 if (!Number.isInteger(N) || N < PER_APP || N % PER_APP !== 0) throw new Error(`--releases ${flags.releases}: a multiple of ${PER_APP}`);
 if (!Number.isInteger(C) || C < 1) throw new Error(`--concurrency ${flags.concurrency}: a whole number >= 1`);
 if (flags["helm-path"] !== "worker" && flags["helm-path"] !== "process") throw new Error("--helm-path: worker or process");
+const KCM_QPS = Number(flags["controller-manager-qps"]);
+if (!(KCM_QPS > 0)) throw new Error(`--controller-manager-qps ${flags["controller-manager-qps"]}: a number > 0 (kube-controller-manager's own default is 20)`);
 const APPS = N / PER_APP;
 const NS = "flux-system";
 const here = new URL(".", import.meta.url).pathname;
@@ -57,6 +61,8 @@ interface Figures {
   wallS: Record<Phase, number>;
   /** CPU seconds of the install, children included. */
   installCpuS: number;
+  /** CPU seconds of the cluster's processes during the install, by component. */
+  clusterInstallCpuS: Record<string, number>;
   peakBytes: number;
   detail: string;
 }
@@ -94,6 +100,58 @@ async function workerChart(binaries: Binaries, base: string) {
 }
 
 /**
+ * What a phase cost, between start() and end(): CPU seconds of the system's
+ * process trees and of each of the cluster's processes (kube-apiserver,
+ * etcd, ...), and the requests the API server served (its
+ * apiserver_request_total, whoever asked: the system and the cluster's own
+ * controllers).
+ */
+async function meter(binaries: Binaries, cluster: LocalCluster, trees: () => Tree[]) {
+  const state = await readState(cluster.dataDir);
+  if (state === undefined) throw new Error(`no state.json in ${cluster.dataDir}`);
+  const requests = async () => {
+    const text = (await execa(binaries.kubectl, ["--kubeconfig", cluster.kubeconfigPath, "get", "--raw", "/metrics"])).stdout;
+    let n = 0;
+    for (const m of text.matchAll(/^apiserver_request_total\{[^}]*\} (\S+)$/gm)) n += Number(m[1]);
+    return n;
+  };
+  const now = async () => {
+    const tree = usage(trees());
+    return {
+      system: tree.cpu,
+      children: tree.childCpu,
+      cluster: Object.fromEntries(Object.entries(state.pids).map(([c, pid]) => [c, usage([{ root: pid, keep: () => true }]).cpu])),
+      requests: await requests(),
+    };
+  };
+  return {
+    async start() {
+      const a = await now();
+      return async () => {
+        const b = await now();
+        return {
+          cpu: b.system - a.system,
+          childCpu: b.children - a.children,
+          cluster: Object.fromEntries(Object.entries(b.cluster).map(([c, v]) => [c, v - (a.cluster[c] ?? 0)])),
+          // less the /metrics read itself
+          requests: b.requests - a.requests - 1,
+        };
+      };
+    },
+  };
+}
+
+/** The cluster's side of the install and the upgrade, for a run's detail line. */
+const clusterCost = (install: { cluster: Record<string, number>; requests: number }, upgrade: { cluster: Record<string, number>; requests: number }) =>
+  `cluster CPU in the install ${clusterText(install.cluster)}, upgrade ${clusterText(upgrade.cluster)}; ` +
+  `API requests per release ${(install.requests / N).toFixed(1)} in the install, ${(upgrade.requests / N).toFixed(1)} in the upgrade`;
+
+const clusterText = (c: Record<string, number>) => {
+  const total = Object.values(c).reduce((a, b) => a + b, 0);
+  return `${total.toFixed(1)} s (${Object.entries(c).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(", ")})`;
+};
+
+/**
  * berth as its users run it: `node dist/main.js serve` (compiled, as the image
  * runs it) in its own process, polling git every second. The clock starts at
  * the commit, as Flux's starts at the apply of its HelmReleases, and stops
@@ -125,6 +183,7 @@ async function runBerth(binaries: Binaries, cluster: LocalCluster, repo: ChartRe
   );
   const trees = (): Tree[] => [berth.tree];
   const s = sampler(trees);
+  const m = await meter(binaries, cluster, trees);
   try {
     type Run = { revision?: string; helmCalls: number; durationMs: number; endedAt?: string; clusters: Array<{ error?: string; releases: Array<{ name: string; outcome: string; reason: string }> }> };
     const pass = (what: string, done: (r: Run) => boolean): Promise<Run> =>
@@ -140,12 +199,13 @@ async function runBerth(binaries: Binaries, cluster: LocalCluster, repo: ChartRe
     };
     await pass("start", (r) => r.revision === first);
     const timed = async (what: "install" | "upgrade", files: Record<string, string>) => {
-      const cpu0 = usage(trees()).cpu;
+      const end = await m.start();
       const t = Date.now();
       const sha = await commitFiles(git, files, { message: what });
       const r = await pass(what, (x) => x.revision === sha);
+      const wall = (Date.now() - t) / 1000;
       check(what, r, N);
-      return { wall: (Date.now() - t) / 1000, cpu: usage(trees()).cpu - cpu0, run: r };
+      return { wall, ...(await end()), run: r };
     };
     s.reset();
     const install = await timed("install", apps);
@@ -155,8 +215,9 @@ async function runBerth(binaries: Binaries, cluster: LocalCluster, repo: ChartRe
     return {
       wallS: { install: install.wall, noop: noop.durationMs / 1000, upgrade: upgrade.wall },
       installCpuS: install.cpu,
+      clusterInstallCpuS: install.cluster,
       peakBytes: s.peakBytes,
-      detail: `helm calls ${install.run.helmCalls}/${noop.helmCalls}/${upgrade.run.helmCalls}, upgrade CPU ${upgrade.cpu.toFixed(1)} s, peak RSS of helm children / worker alone ${mib(s.peakChildBytes)} MiB`,
+      detail: `of the CPU, helm children / the worker ${install.childCpu.toFixed(1)} s in the install, ${upgrade.childCpu.toFixed(1)} s in the upgrade; ${clusterCost(install, upgrade)}; helm calls ${install.run.helmCalls}/${noop.helmCalls}/${upgrade.run.helmCalls}, upgrade CPU ${upgrade.cpu.toFixed(1)} s, peak RSS of helm children / worker alone ${mib(s.peakChildBytes)} MiB`,
     };
   } finally {
     s.stop();
@@ -189,6 +250,7 @@ async function runFlux(binaries: Binaries, cluster: LocalCluster, repo: ChartRep
   ];
   const trees = (): Tree[] => procs.map((p) => ({ root: p.pid!, keep: () => true }));
   const s = sampler(trees);
+  const m = await meter(binaries, cluster, trees);
   const kc = new k8s.KubeConfig();
   kc.loadFromFile(cluster.kubeconfigPath);
   const api = kc.makeApiClient(k8s.CustomObjectsApi);
@@ -230,10 +292,10 @@ async function runFlux(binaries: Binaries, cluster: LocalCluster, repo: ChartRep
       .map((o) => stringify(o))
       .join("---\n");
   const phase = async (what: Phase, act: () => Promise<unknown>, done: (h: HR) => boolean) => {
-    const cpu0 = usage(trees()).cpu;
+    const end = await m.start();
     await act();
     const wall = await until(what, done);
-    return { wall, cpu: usage(trees()).cpu - cpu0 };
+    return { wall, ...(await end()) };
   };
   try {
     // both controllers answer /readyz before the clock starts
@@ -257,8 +319,9 @@ async function runFlux(binaries: Binaries, cluster: LocalCluster, repo: ChartRep
     return {
       wallS: { install: install.wall, noop: noop.wall, upgrade: upgrade.wall },
       installCpuS: install.cpu,
+      clusterInstallCpuS: install.cluster,
       peakBytes: s.peakBytes,
-      detail: `upgrade CPU ${upgrade.cpu.toFixed(1)} s`,
+      detail: `${clusterCost(install, upgrade)}; upgrade CPU ${upgrade.cpu.toFixed(1)} s`,
     };
   } finally {
     s.stop();
@@ -296,7 +359,7 @@ try {
     for (const system of order) {
       const dir = join(base, `${system}-${run}`);
       await mkdir(dir, { recursive: true });
-      const cluster = await startCluster({ name: `peer-${system}-${run}`, binaries, baseDir: dir, persistentVolumes: 0 });
+      const cluster = await startCluster({ name: `peer-${system}-${run}`, binaries, baseDir: dir, persistentVolumes: 0, controllerManagerQps: KCM_QPS });
       try {
         say(`run ${run + 1}/${RUNS}: ${system}, ${N} releases, concurrency ${C}...`);
         const f = system === "berth" ? await runBerth(binaries, cluster, repo, chart, dir) : await runFlux(binaries, cluster, repo, chart, dir);
@@ -313,7 +376,7 @@ try {
 }
 
 const path = flags["helm-path"] === "worker" ? "the Helm worker" : "a helm process per call";
-console.log(`releases: ${N} (no dependencies), concurrency ${C}, ${RUNS} run(s) per system, interleaved, fresh cluster each; berth on Helm 4 through ${path}, run as \`${SERVE_COMMAND}\`; Flux helm-controller v1.4.0 (Helm 3.19) + source-controller v1.7.0`);
+console.log(`releases: ${N} (no dependencies), concurrency ${C}, ${RUNS} run(s) per system, interleaved, fresh cluster each (kube-controller-manager --kube-api-qps ${KCM_QPS}); berth on Helm 4 through ${path}, run as \`${SERVE_COMMAND}\`; Flux helm-controller v1.4.0 (Helm 3.19) + source-controller v1.7.0`);
 const line = (name: string, xs: Figures[]) => {
   if (xs.length === 0) return;
   const w = (p: Phase) => xs.map((x) => x.wallS[p]);
@@ -321,7 +384,8 @@ const line = (name: string, xs: Figures[]) => {
     `${name}: install ${range(w("install"), (x) => x.toFixed(1))} s (${range(w("install").map((x) => N / x), (x) => x.toFixed(2))} releases/s); ` +
       `no-op ${range(w("noop"), (x) => x.toFixed(2))} s; upgrade ${range(w("upgrade"), (x) => x.toFixed(1))} s (${range(w("upgrade").map((x) => N / x), (x) => x.toFixed(2))} releases/s); ` +
       `install CPU ${range(xs.map((x) => x.installCpuS), (x) => x.toFixed(1))} s (${range(xs.map((x) => x.installCpuS / N), (x) => x.toFixed(3))} s/release); ` +
-      `peak RSS ${range(xs.map((x) => x.peakBytes), mib)} MiB (children included)`,
+      `peak RSS ${range(xs.map((x) => x.peakBytes), mib)} MiB (children included); ` +
+      `the cluster's CPU in the install ${range(xs.map((x) => Object.values(x.clusterInstallCpuS).reduce((a, b) => a + b, 0)), (x) => x.toFixed(1))} s`,
   );
 };
 line("berth", results.berth);

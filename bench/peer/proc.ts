@@ -47,6 +47,8 @@ export interface Usage {
   rssBytes: number;
   /** Of which the kept descendants (helm processes, the Helm worker). */
   childRssBytes: number;
+  /** CPU seconds of the kept live descendants (the reaped ones are counted in `cpu` only). */
+  childCpu: number;
 }
 
 export function usage(trees: Tree[]): Usage {
@@ -56,6 +58,7 @@ export function usage(trees: Tree[]): Usage {
   let cpu = 0;
   let rssBytes = 0;
   let childRssBytes = 0;
+  let childCpu = 0;
   for (const t of trees) {
     const root = procs.find((p) => p.pid === t.root);
     if (!root) continue;
@@ -65,6 +68,7 @@ export function usage(trees: Tree[]): Usage {
       for (const c of children.get(pid) ?? []) {
         if (t.keep(c.comm)) {
           cpu += c.cpu + c.reaped;
+          childCpu += c.cpu + c.reaped;
           rssBytes += c.rssBytes;
           childRssBytes += c.rssBytes;
         }
@@ -73,7 +77,7 @@ export function usage(trees: Tree[]): Usage {
     };
     walk(t.root);
   }
-  return { cpu, rssBytes, childRssBytes };
+  return { cpu, rssBytes, childRssBytes, childCpu };
 }
 
 /**

@@ -64,6 +64,12 @@ export interface StartClusterOptions {
   persistentVolumes?: number;
   /** Default 120 s. */
   timeoutMs?: number;
+  /**
+   * kube-controller-manager's client rate limit (--kube-api-qps; the burst is
+   * twice it). Default: its own, 20 per second, which caps a cluster at a few
+   * Deployment rollouts a second (the benchmarks lift it, bench/peer).
+   */
+  controllerManagerQps?: number;
 }
 
 export interface LocalCluster {
@@ -227,6 +233,9 @@ async function startOnce(options: StartClusterOptions): Promise<LocalCluster> {
       `--service-account-private-key-file=${pki.serviceAccountKey}`, `--root-ca-file=${pki.caCert}`,
       `--cluster-signing-cert-file=${pki.caCert}`, `--cluster-signing-key-file=${pki.caKey}`,
       "--use-service-account-credentials=false", `--cluster-name=${name}`,
+      ...(options.controllerManagerQps === undefined ? [] : [
+        `--kube-api-qps=${options.controllerManagerQps}`, `--kube-api-burst=${2 * options.controllerManagerQps}`,
+      ]),
     ]);
     await run("kube-scheduler", binaries.kubeScheduler, [
       `--kubeconfig=${kubeconfigPath}`, "--secure-port=0", "--leader-elect=false",
