@@ -6,6 +6,7 @@ import { BerthError, KubeError } from "../errors.ts";
 import { adoptedStore, type AdoptedStore } from "./kube/adopted-store.ts";
 import { appRecordStore, type AppRecordStore } from "./kube/app-records.ts";
 import { rolloutRecordStore, type RolloutRecordStore } from "./kube/rollout-records.ts";
+import { reuseAgent } from "./kube/agent.ts";
 import { abortWithCall, makeCall, httpStatus } from "./kube/call.ts";
 import { impersonate, type Impersonation } from "./kube/impersonate.ts";
 import { crdReader, type CrdReader } from "./kube/crds.ts";
@@ -99,6 +100,7 @@ export function loadKubeConfig(o: KubeOptions): k8s.KubeConfig {
     kc.setCurrentContext(o.context);
   }
   if (!o.allowExec) refuseCredentialPlugin(kc);
+  reuseAgent(kc);
   return kc;
 }
 
