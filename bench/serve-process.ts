@@ -42,7 +42,9 @@ export interface ServeProcess {
 
 /** Starts `serve` with `args` (after "serve"), its stderr in `errFile`; resolves once it listens. */
 export async function startServe(args: string[], errFile: string): Promise<ServeProcess> {
-  const proc = spawn(process.execPath, [...NODE_FLAGS, join(DIST, "main.js"), "serve", "--port", "0", "--host", "127.0.0.1", ...args], {
+  // BERTH_BENCH_NODE_FLAGS: more node flags, to look inside (e.g. --cpu-prof --cpu-prof-dir=DIR)
+  const more = process.env.BERTH_BENCH_NODE_FLAGS?.split(" ").filter(Boolean) ?? [];
+  const proc = spawn(process.execPath, [...NODE_FLAGS, ...more, join(DIST, "main.js"), "serve", "--port", "0", "--host", "127.0.0.1", ...args], {
     env: { ...process.env, BERTH_LOG_LEVEL: process.env.BERTH_LOG_LEVEL ?? "error" },
     stdio: ["ignore", "pipe", openSync(errFile, "w")],
   });
