@@ -11,13 +11,18 @@ export interface MemoStore {
 }
 
 export function memoStore(core: k8s.CoreV1Api, call: Call): MemoStore {
+  // Memos seen (listed or written): one is replaced, any other created first,
+  // so a new release's memo costs one request, not a 404 and then a create.
+  const seen = new Set<string>();
   return {
     async listMemos() {
       const list = await call("list berth memos", () => core.listConfigMapForAllNamespaces({ labelSelector: `${LABELS.memo}=true` }));
       const out = new Map<string, Record<string, string>>();
+      seen.clear();
       for (const cm of list.items) {
         const rel = cm.metadata?.labels?.[LABELS.release];
         if (rel && cm.metadata?.namespace) out.set(`${cm.metadata.namespace}/${rel}`, cm.data ?? {});
+        if (cm.metadata?.namespace && cm.metadata.name) seen.add(`${cm.metadata.namespace}/${cm.metadata.name}`);
       }
       return out;
     },
@@ -27,12 +32,18 @@ export function memoStore(core: k8s.CoreV1Api, call: Call): MemoStore {
         metadata: { name, namespace, labels: { [LABELS.memo]: "true", [LABELS.release]: release } },
         data,
       };
+      const replace = () => call("write memo", () => core.replaceNamespacedConfigMap({ name, namespace, body }));
+      const create = () => call("create memo", () => core.createNamespacedConfigMap({ namespace, body }));
+      const key = `${namespace}/${name}`;
       try {
-        await call("write memo", () => core.replaceNamespacedConfigMap({ name, namespace, body }));
+        await (seen.has(key) ? replace() : create());
       } catch (err) {
-        if (httpStatus(err) !== 404) throw err;
-        await call("create memo", () => core.createNamespacedConfigMap({ namespace, body }));
+        // deleted since it was seen, or made since the list: the other call
+        const status = httpStatus(err);
+        if (status !== (seen.has(key) ? 404 : 409)) throw err;
+        await (seen.has(key) ? create() : replace());
       }
+      seen.add(key);
     },
   };
 }
