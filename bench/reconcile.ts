@@ -16,7 +16,7 @@ import { parseArgs } from "node:util";
 import { mkdtemp, rm } from "node:fs/promises";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
-import { ensureBinaries, startCluster, type LocalCluster } from "../test/cluster/harness.ts";
+import { BENCH_CONTROLLER_MANAGER_QPS, ensureBinaries, startCluster, type LocalCluster } from "../test/cluster/harness.ts";
 import { ensureCharts, startChartRepo, type ChartRepo } from "../test/cluster/charts.ts";
 import { createChartFetcher } from "../src/adapters/charts/fetcher.ts";
 import { createChartSources } from "../src/adapters/charts/sources.ts";
@@ -61,7 +61,7 @@ const helm = values.helm === "helm3" ? binaries.helm3 : binaries.helm;
 const base = await mkdtemp(join(tmpdir(), "berth-bench-"));
 const names = ["east", "west", "north", "south", "up", "down", "left", "right"].slice(0, CLUSTERS);
 process.stderr.write(`starting ${CLUSTERS} local clusters...\n`);
-const clusters: LocalCluster[] = await Promise.all(names.map((name) => startCluster({ name, binaries, baseDir: base, persistentVolumes: 0 })));
+const clusters: LocalCluster[] = await Promise.all(names.map((name) => startCluster({ name, binaries, baseDir: base, persistentVolumes: 0, controllerManagerQps: BENCH_CONTROLLER_MANAGER_QPS })));
 let chartRepo: ChartRepo | undefined;
 
 /** The first sync and a no-op of R `serve --shards K` processes (see the top of this file). */

@@ -10,7 +10,7 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
-import { ensureBinaries, startCluster } from "../../test/cluster/harness.ts";
+import { BENCH_CONTROLLER_MANAGER_QPS, ensureBinaries, startCluster } from "../../test/cluster/harness.ts";
 import { createHelmWorker, type WorkerAnswer } from "../../src/adapters/helm/worker.ts";
 import { createLogger } from "../../src/log.ts";
 import { loadRepo } from "../../src/model/load.ts";
@@ -57,7 +57,7 @@ const v2 = { ...v1, env: { ...((v1.env as object | undefined) ?? {}), BENCH_UPGR
 await writeFile(join(base, "v1.json"), JSON.stringify(v1));
 await writeFile(join(base, "v2.json"), JSON.stringify(v2));
 
-const cluster = await startCluster({ name: "breakdown", binaries, baseDir: base, persistentVolumes: 0 });
+const cluster = await startCluster({ name: "breakdown", binaries, baseDir: base, persistentVolumes: 0, controllerManagerQps: BENCH_CONTROLLER_MANAGER_QPS });
 const kc = ["--kubeconfig", cluster.kubeconfigPath, "--kube-context", cluster.name];
 try {
   const namespaces = ["proc", "work"].map((p) => `apiVersion: v1\nkind: Namespace\nmetadata: { name: ${p} }\n`).join("---\n");

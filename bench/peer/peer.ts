@@ -22,7 +22,7 @@ import { join } from "node:path";
 import { execa } from "execa";
 import * as k8s from "@kubernetes/client-node";
 import { stringify } from "yaml";
-import { ensureBinaries, startCluster, type Binaries, type LocalCluster } from "../../test/cluster/harness.ts";
+import { BENCH_CONTROLLER_MANAGER_QPS, ensureBinaries, startCluster, type Binaries, type LocalCluster } from "../../test/cluster/harness.ts";
 import { startChartRepo, type ChartRepo } from "../../test/cluster/charts.ts";
 import { freePorts } from "../../test/cluster/ports.ts";
 import { commitFiles, createBareRepo } from "../../test/support/git.ts";
@@ -40,7 +40,7 @@ const { values: flags } = parseArgs({
     runs: { type: "string", default: "2" },
     "helm-path": { type: "string", default: "worker" },
     only: { type: "string" },
-    "controller-manager-qps": { type: "string", default: "200" },
+    "controller-manager-qps": { type: "string", default: String(BENCH_CONTROLLER_MANAGER_QPS) },
   },
 });
 const N = Number(flags.releases);
