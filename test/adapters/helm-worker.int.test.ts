@@ -4,7 +4,7 @@
 // on Helm's own waiter) must not change what a release does.
 import { mkdtemp, mkdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createHelm, type HelmClient } from "../../src/adapters/helm.ts";
 import { createKube } from "../../src/adapters/kube.ts";
@@ -13,13 +13,16 @@ import { createLogger } from "../../src/log.ts";
 const [east] = inject("clusters");
 const binaries = inject("binaries");
 const NS = "helm-worker-int";
+// The Helm 4 binary the worker stands in for, also when the suite runs on Helm 3
+// (BERTH_TEST_HELM=helm3 hands the tests helm3 as `helm`): the two sit side by side.
+const helm4 = join(dirname(binaries.helm3), "helm");
 const log = createLogger({ level: "silent" });
 
 // Each path gets its own worker process, so the first request of the worker
 // path finds nothing learnt yet.
 const paths: Record<"worker" | "helm", HelmClient> = {
-  worker: createHelm({ binary: binaries.helm, worker: binaries.helmWorker, kubeconfig: east!.kubeconfig, log }),
-  helm: createHelm({ binary: binaries.helm, kubeconfig: east!.kubeconfig, log }),
+  worker: createHelm({ binary: helm4, worker: binaries.helmWorker, kubeconfig: east!.kubeconfig, log }),
+  helm: createHelm({ binary: helm4, kubeconfig: east!.kubeconfig, log }),
 };
 let base: string;
 
