@@ -1,8 +1,10 @@
 // berth-helm-worker: Helm 4's SDK in one long-lived process per cluster access
 // (kubeconfig, context, identity), so a release no longer costs a helm
-// process: no process start, and the kubeconfig, REST mapper and discovery
-// client are loaded once. Releases go to Helm's own storage (the Secrets
-// driver), so `helm list/history/rollback` keep working on them.
+// process: no process start, connections kept across requests, and what the
+// API server validates itself learnt once (validation.go). Each request has
+// its own getter, discovery and REST mapper, as a helm process would.
+// Releases go to Helm's own storage (the Secrets driver), so
+// `helm list/history/rollback` keep working on them.
 //
 // Protocol: JSON lines on stdin/stdout. The first line out is the hello
 // ({"hello":{"protocol":1,"helm":"v4.3.1"}}); then every request
