@@ -115,11 +115,24 @@ function get(url: string, pki: Pki): Promise<number> {
 
 function logTail(path: string, lines = 15): string {
   try {
-    return readFileSync(path, "utf8").trimEnd().split("\n").slice(-lines).join("\n") || "(empty)";
+    const all = readFileSync(path, "utf8").trimEnd().split("\n");
+    // a Go crash's cause is its first line, above a long stack
+    const crash = all.find((l) => /^(fatal error|panic): /.test(l));
+    const tail = all.slice(-lines);
+    return [...(crash && !tail.includes(crash) ? [crash, "..."] : []), ...tail].join("\n") || "(empty)";
   } catch {
     return "(no log)";
   }
 }
+
+/**
+ * Failures of a start worth another try: a port found free was taken by
+ * another process before etcd or the API server bound it (other test runs
+ * start clusters too), or kwok v0.8.0 crashed on its own start-up race (its
+ * stages build their CEL environments from one map in parallel workers:
+ * "fatal error: concurrent map iteration and map write").
+ */
+const RETRY_START = ["address already in use", "fatal error: concurrent map"];
 
 async function getOk(url: string, pki: Pki): Promise<true | undefined> {
   return (await get(url, pki)) === 200 ? true : undefined;
@@ -138,13 +151,11 @@ async function etcdHealthy(url: string): Promise<true | undefined> {
 
 /** Starts one cluster and resolves once it can run workloads. */
 export async function startCluster(options: StartClusterOptions): Promise<LocalCluster> {
-  // A port found free can be taken by another process before etcd or the API
-  // server binds it (other test runs start clusters too): try again then.
   for (let attempt = 1; ; attempt++) {
     try {
       return await startOnce(options);
     } catch (error) {
-      if (attempt >= 3 || !(error instanceof Error) || !error.message.includes("address already in use")) throw error;
+      if (attempt >= 3 || !(error instanceof Error) || !RETRY_START.some((m) => error.message.includes(m))) throw error;
     }
   }
 }
