@@ -28,7 +28,7 @@ import { freePorts } from "../../test/cluster/ports.ts";
 import { commitFiles, createBareRepo } from "../../test/support/git.ts";
 import { loadRepo } from "../../src/model/load.ts";
 import { outputFiles, renderRepo } from "../../src/render/output.ts";
-import { sampler, usage, type Tree } from "./proc.ts";
+import { sampler, usageEach, type Tree } from "./proc.ts";
 import { compileBerth, SERVE_COMMAND, startServe } from "../serve-process.ts";
 import { until } from "../../test/support/until.ts";
 import { readState } from "../../test/cluster/state.ts";
@@ -115,12 +115,16 @@ async function meter(binaries: Binaries, cluster: LocalCluster, trees: () => Tre
     for (const m of text.matchAll(/^apiserver_request_total\{[^}]*\} (\S+)$/gm)) n += Number(m[1]);
     return n;
   };
+  const components = Object.entries(state.pids);
   const now = async () => {
-    const tree = usage(trees());
+    const system = trees();
+    // one read of /proc: the system's trees, then each cluster component
+    const u = usageEach([...system, ...components.map(([, pid]) => ({ root: pid, keep: () => true }))]);
+    const mine = u.slice(0, system.length);
     return {
-      system: tree.cpu,
-      children: tree.childCpu,
-      cluster: Object.fromEntries(Object.entries(state.pids).map(([c, pid]) => [c, usage([{ root: pid, keep: () => true }]).cpu])),
+      system: mine.reduce((n, x) => n + x.cpu, 0),
+      children: mine.reduce((n, x) => n + x.childCpu, 0),
+      cluster: Object.fromEntries(components.map(([c], i) => [c, u[system.length + i]!.cpu])),
       requests: await requests(),
     };
   };

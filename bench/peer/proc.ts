@@ -51,33 +51,39 @@ export interface Usage {
   childCpu: number;
 }
 
-export function usage(trees: Tree[]): Usage {
+/** Each tree's usage, from one read of /proc. */
+export function usageEach(trees: Tree[]): Usage[] {
   const procs = all();
   const children = new Map<number, Stat[]>();
   for (const p of procs) children.set(p.ppid, [...(children.get(p.ppid) ?? []), p]);
-  let cpu = 0;
-  let rssBytes = 0;
-  let childRssBytes = 0;
-  let childCpu = 0;
-  for (const t of trees) {
+  return trees.map((t) => {
+    const u: Usage = { cpu: 0, rssBytes: 0, childRssBytes: 0, childCpu: 0 };
     const root = procs.find((p) => p.pid === t.root);
-    if (!root) continue;
-    cpu += root.cpu + root.reaped;
-    rssBytes += root.rssBytes;
+    if (!root) return u;
+    u.cpu += root.cpu + root.reaped;
+    u.rssBytes += root.rssBytes;
     const walk = (pid: number) => {
       for (const c of children.get(pid) ?? []) {
         if (t.keep(c.comm)) {
-          cpu += c.cpu + c.reaped;
-          childCpu += c.cpu + c.reaped;
-          rssBytes += c.rssBytes;
-          childRssBytes += c.rssBytes;
+          u.cpu += c.cpu + c.reaped;
+          u.childCpu += c.cpu + c.reaped;
+          u.rssBytes += c.rssBytes;
+          u.childRssBytes += c.rssBytes;
         }
         walk(c.pid);
       }
     };
     walk(t.root);
-  }
-  return { cpu, rssBytes, childRssBytes, childCpu };
+    return u;
+  });
+}
+
+/** The trees' usage added up. */
+export function usage(trees: Tree[]): Usage {
+  return usageEach(trees).reduce(
+    (a, u) => ({ cpu: a.cpu + u.cpu, rssBytes: a.rssBytes + u.rssBytes, childRssBytes: a.childRssBytes + u.childRssBytes, childCpu: a.childCpu + u.childCpu }),
+    { cpu: 0, rssBytes: 0, childRssBytes: 0, childCpu: 0 },
+  );
 }
 
 /**
