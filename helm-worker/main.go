@@ -36,7 +36,6 @@ import (
 	"syscall"
 	"time"
 
-	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/client-go/rest"
@@ -307,11 +306,7 @@ func (w *worker) config(namespace string, p *phases, ctx context.Context) (*acti
 	}
 	kc.Namespace = namespace
 	kc.Factory = validatingFactory{Factory: kc.Factory, known: w.validates}
-	mapper, err := cfg.RESTClientGetter.ToRESTMapper()
-	if err != nil {
-		return nil, err
-	}
-	cfg.KubeClient = &timedKube{Client: kc, p: p, ctx: ctx, mapper: mapper}
+	cfg.KubeClient = &timedKube{Client: kc, p: p, ctx: ctx, getter: cfg.RESTClientGetter}
 	return cfg, nil
 }
 
@@ -534,8 +529,8 @@ type timedKube struct {
 	*kube.Client
 	p   *phases
 	ctx context.Context
-	// the request's REST mapper, for ownStatusReaders
-	mapper meta.RESTMapper
+	// the request's getter: its REST mapper, for ownStatusReaders
+	getter action.RESTClientGetter
 }
 
 func (k *timedKube) Build(reader io.Reader, validate bool) (kube.ResourceList, error) {
@@ -559,7 +554,11 @@ func (k *timedKube) GetWaiterWithOptions(s kube.WaitStrategy, opts ...kube.WaitO
 		return nil, err
 	}
 	if s == kube.StatusWatcherStrategy {
-		lean, err := k.Client.GetWaiterWithOptions(s, append(opts[:len(opts):len(opts)], kube.WithKStatusReaders(ownStatusReaders(k.mapper)...))...)
+		mapper, err := k.getter.ToRESTMapper()
+		if err != nil {
+			return nil, err
+		}
+		lean, err := k.Client.GetWaiterWithOptions(s, append(opts[:len(opts):len(opts)], kube.WithKStatusReaders(ownStatusReaders(mapper)...))...)
 		if err != nil {
 			return nil, err
 		}

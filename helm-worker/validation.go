@@ -46,18 +46,31 @@ type validatingFactory struct {
 }
 
 func (f validatingFactory) Validator(directive string) (validation.Schema, error) {
-	inner, err := f.Factory.Validator(directive)
-	if err != nil || directive == metav1.FieldValidationIgnore {
-		return inner, err
+	if directive == metav1.FieldValidationIgnore {
+		return f.Factory.Validator(directive)
 	}
-	return &knownSchema{inner: inner, f: f}, nil
+	return &knownSchema{f: f, directive: directive}, nil
 }
 
+// knownSchema answers a known kind at once; Helm's own validator and the
+// verifier that learns a kind are built only for a kind not known yet.
 type knownSchema struct {
-	inner validation.Schema
-	f     validatingFactory
-	// built on first use: the request's clients
-	verifier resource.Verifier
+	f         validatingFactory
+	directive string
+	own       validation.Schema
+	verifier  resource.Verifier
+}
+
+// helm validates as Helm would have, through its own validator.
+func (s *knownSchema) helm(data []byte) error {
+	if s.own == nil {
+		v, err := s.f.Factory.Validator(s.directive)
+		if err != nil {
+			return err
+		}
+		s.own = v
+	}
+	return s.own.ValidateBytes(data)
 }
 
 func (s *knownSchema) ValidateBytes(data []byte) error {
@@ -66,11 +79,11 @@ func (s *knownSchema) ValidateBytes(data []byte) error {
 		Kind       string `json:"kind"`
 	}
 	if yaml.Unmarshal(data, &head) != nil || head.APIVersion == "" || head.Kind == "" {
-		return s.inner.ValidateBytes(data) // Helm's own words for what is wrong
+		return s.helm(data) // Helm's own words for what is wrong
 	}
 	gv, err := schema.ParseGroupVersion(head.APIVersion)
 	if err != nil {
-		return s.inner.ValidateBytes(data)
+		return s.helm(data)
 	}
 	gvk := gv.WithKind(head.Kind)
 	if s.f.known.has(gvk) {
@@ -79,15 +92,15 @@ func (s *knownSchema) ValidateBytes(data []byte) error {
 	if s.verifier == nil {
 		dyn, err := s.f.DynamicClient()
 		if err != nil {
-			return s.inner.ValidateBytes(data)
+			return s.helm(data)
 		}
 		cfg, err := s.f.ToRESTConfig()
 		if err != nil {
-			return s.inner.ValidateBytes(data)
+			return s.helm(data)
 		}
 		dc, err := discovery.NewDiscoveryClientForConfig(cfg)
 		if err != nil {
-			return s.inner.ValidateBytes(data)
+			return s.helm(data)
 		}
 		s.verifier = resource.NewQueryParamVerifierV3(dyn, cached.NewClient(dc.OpenAPIV3()), resource.QueryParamFieldValidation)
 	}
@@ -95,5 +108,5 @@ func (s *knownSchema) ValidateBytes(data []byte) error {
 		s.f.known.add(gvk)
 		return nil
 	}
-	return s.inner.ValidateBytes(data)
+	return s.helm(data)
 }
