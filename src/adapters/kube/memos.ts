@@ -35,13 +35,13 @@ export function memoStore(core: k8s.CoreV1Api, call: Call): MemoStore {
       const replace = () => call("write memo", () => core.replaceNamespacedConfigMap({ name, namespace, body }));
       const create = () => call("create memo", () => core.createNamespacedConfigMap({ namespace, body }));
       const key = `${namespace}/${name}`;
+      const [first, then, refused] = seen.has(key) ? [replace, create, 404] : [create, replace, 409];
       try {
-        await (seen.has(key) ? replace() : create());
+        await first();
       } catch (err) {
         // deleted since it was seen, or made since the list: the other call
-        const status = httpStatus(err);
-        if (status !== (seen.has(key) ? 404 : 409)) throw err;
-        await (seen.has(key) ? create() : replace());
+        if (httpStatus(err) !== refused) throw err;
+        await then();
       }
       seen.add(key);
     },
