@@ -49,6 +49,7 @@ import (
 	ri "helm.sh/helm/v4/pkg/release"
 	"helm.sh/helm/v4/pkg/release/common"
 	release "helm.sh/helm/v4/pkg/release/v1"
+	"helm.sh/helm/v4/pkg/storage"
 	"helm.sh/helm/v4/pkg/storage/driver"
 )
 
@@ -305,6 +306,14 @@ func (w *worker) config(namespace string, p *phases, ctx context.Context) (*acti
 		return nil, fmt.Errorf("unexpected kube client %T", cfg.KubeClient)
 	}
 	kc.Namespace = namespace
+	// Helm's own Secrets storage, written at gzip's default level (storage.go)
+	clients, err := kc.Factory.KubernetesClientSet()
+	if err != nil {
+		return nil, err
+	}
+	d := newDefaultLevelSecrets(clients.CoreV1().Secrets(namespace))
+	d.SetLogger(cfg.Logger().Handler())
+	cfg.Releases = storage.Init(d)
 	kc.Factory = validatingFactory{Factory: kc.Factory, known: w.validates}
 	cfg.KubeClient = &timedKube{Client: kc, p: p, ctx: ctx, getter: cfg.RESTClientGetter}
 	return cfg, nil

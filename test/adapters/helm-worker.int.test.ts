@@ -5,6 +5,7 @@
 import { mkdtemp, mkdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createHelm, type HelmClient } from "../../src/adapters/helm.ts";
 import { createKube } from "../../src/adapters/kube.ts";
@@ -76,4 +77,34 @@ describe.each(Object.keys(paths) as Array<keyof typeof paths>)("through %s", (pa
     });
     await install(helm(), `hook-${path}`, hooked, 20_000);
   });
+});
+
+// The worker writes Helm's own release Secrets (at gzip's default level, not
+// its best: helm-worker/storage.go), so the helm binary keeps working on them.
+it("the helm binary lists, reads and rolls back what the worker stored, in Secrets labelled as its own", async () => {
+  const helmCli = (...args: string[]) => execa(helm4, [...args, "--namespace", NS, "--kubeconfig", east!.kubeconfig]);
+  const kubectl = (...args: string[]) => execa(binaries.kubectl, [...args, "--namespace", NS, "--kubeconfig", east!.kubeconfig]);
+  const dir = await chart("stored", { "cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: { name: {{ .Release.Name }} }\ndata: { colour: {{ .Values.colour | quote }} }\n" });
+  const put = (helm: HelmClient, release: string, colour: string) =>
+    helm.upgradeInstall({ release, namespace: NS, chartDir: dir, values: { colour }, labels: { probe: "helm-worker" }, timeoutMs: 60_000 });
+  await put(paths.worker, "stored-worker", "blue");
+  await put(paths.worker, "stored-worker", "green");
+  await put(paths.helm, "stored-helm", "blue");
+  await put(paths.helm, "stored-helm", "green");
+
+  const history = JSON.parse((await helmCli("history", "stored-worker", "--output", "json")).stdout) as Array<{ revision: number; status: string }>;
+  expect(history.map((h) => [h.revision, h.status])).toEqual([[1, "superseded"], [2, "deployed"]]);
+  expect(JSON.parse((await helmCli("get", "values", "stored-worker", "--output", "json")).stdout)).toEqual({ colour: "green" });
+  expect((await helmCli("list", "--output", "json")).stdout).toContain('"name":"stored-worker"');
+
+  // the same labels and type as the helm binary's own Secret for the same revision
+  const secret = async (release: string) =>
+    JSON.parse((await kubectl("get", "secret", `sh.helm.release.v1.${release}.v2`, "--output", "json")).stdout) as { type: string; metadata: { labels: Record<string, string> } };
+  const [worker, helm] = [await secret("stored-worker"), await secret("stored-helm")];
+  expect(worker.type).toBe(helm.type);
+  expect(Object.keys(worker.metadata.labels).sort()).toEqual(Object.keys(helm.metadata.labels).sort());
+  expect({ ...worker.metadata.labels, name: "", createdAt: "", modifiedAt: "" }).toEqual({ ...helm.metadata.labels, name: "", createdAt: "", modifiedAt: "" });
+
+  await helmCli("rollback", "stored-worker", "1", "--wait");
+  expect((await kubectl("get", "configmap", "stored-worker", "--output", "jsonpath={.data.colour}")).stdout).toBe("blue");
 });

@@ -191,8 +191,10 @@ build_helm_worker() {
     local start=$SECONDS tmp
     echo "building berth-helm-worker (helm-worker/, helm.sh/helm/v4 $want)"
     tmp="$(mktemp -d "$store/.build.XXXXXX")"
-    # -mod=readonly: the worker's go.mod is complete; a build never rewrites it
-    (cd "$worker_dir" && GOFLAGS="-mod=readonly -trimpath" go build -ldflags "$worker_ldflags" -o "$tmp/berth-helm-worker" .)
+    # -mod=readonly: the worker's go.mod is complete; a build never rewrites it.
+    # Its Go unit tests (storage_test.go: the release Secrets are Helm's) run
+    # once per build, as the build is cached by its sources.
+    (cd "$worker_dir" && GOFLAGS="-mod=readonly -trimpath" go test ./... && GOFLAGS="-mod=readonly -trimpath" go build -ldflags "$worker_ldflags" -o "$tmp/berth-helm-worker" .)
     mv "$tmp/berth-helm-worker" "$store/berth-helm-worker"
     rmdir "$tmp"
     echo "built berth-helm-worker in $((SECONDS - start))s"
