@@ -12,7 +12,12 @@
 //
 // berth runs as `node <the Dockerfile ENTRYPOINT flags> .bench-dist/main.js serve`, compiled first.
 //
-// Run: npm run bench:peer -- --releases 200 --concurrency 4 --runs 2 [--helm-path worker|process] [--only berth|flux]
+// With --floor, a third system runs beside them: no Helm and no release
+// storage, only a server-side apply of each release's rendered objects and
+// one watch for their rollouts. What it takes is the cluster's own work, which
+// any deployer pays: the fastest any system could be on this machine.
+//
+// Run: npm run bench:peer -- --releases 200 --concurrency 4 --runs 2 [--helm-path worker|process] [--only berth|flux|floor] [--floor]
 import { parseArgs } from "node:util";
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -32,6 +37,7 @@ import { sampler, usageEach, type Tree } from "./proc.ts";
 import { compileBerth, SERVE_COMMAND, startServe } from "../serve-process.ts";
 import { until } from "../../test/support/until.ts";
 import { readState } from "../../test/cluster/state.ts";
+import { reuseAgent } from "../../src/adapters/kube/agent.ts";
 
 const { values: flags } = parseArgs({
   options: {
@@ -40,7 +46,12 @@ const { values: flags } = parseArgs({
     runs: { type: "string", default: "2" },
     "helm-path": { type: "string", default: "worker" },
     only: { type: "string" },
+    floor: { type: "boolean", default: false },
     "controller-manager-qps": { type: "string", default: String(BENCH_CONTROLLER_MANAGER_QPS) },
+    // the API requests of the upgrade by verb and resource, most first
+    requests: { type: "boolean", default: false },
+    // a 15 s CPU profile of kube-apiserver taken from the upgrade's start, written to this directory
+    "apiserver-profile": { type: "string" },
   },
 });
 const N = Number(flags.releases);
@@ -112,8 +123,14 @@ async function meter(binaries: Binaries, cluster: LocalCluster, trees: () => Tre
   const requests = async () => {
     const text = (await execa(binaries.kubectl, ["--kubeconfig", cluster.kubeconfigPath, "get", "--raw", "/metrics"])).stdout;
     let n = 0;
-    for (const m of text.matchAll(/^apiserver_request_total\{[^}]*\} (\S+)$/gm)) n += Number(m[1]);
-    return n;
+    const by = new Map<string, number>();
+    for (const m of text.matchAll(/^apiserver_request_total\{([^}]*)\} (\S+)$/gm)) {
+      n += Number(m[2]);
+      const label = (k: string) => new RegExp(`${k}="([^"]*)"`).exec(m[1]!)?.[1] ?? "";
+      const key = `${label("verb")} ${label("resource")}${label("subresource") ? `/${label("subresource")}` : ""}`;
+      by.set(key, (by.get(key) ?? 0) + Number(m[2]));
+    }
+    return { n, by };
   };
   const components = Object.entries(state.pids);
   const now = async () => {
@@ -125,7 +142,7 @@ async function meter(binaries: Binaries, cluster: LocalCluster, trees: () => Tre
       system: mine.reduce((n, x) => n + x.cpu, 0),
       children: mine.reduce((n, x) => n + x.childCpu, 0),
       cluster: Object.fromEntries(components.map(([c], i) => [c, u[system.length + i]!.cpu])),
-      requests: await requests(),
+      ...(await requests().then((r) => ({ requests: r.n, requestsBy: r.by }))),
     };
   };
   return {
@@ -139,6 +156,7 @@ async function meter(binaries: Binaries, cluster: LocalCluster, trees: () => Tre
           cluster: Object.fromEntries(Object.entries(b.cluster).map(([c, v]) => [c, v - (a.cluster[c] ?? 0)])),
           // less the /metrics read itself
           requests: b.requests - a.requests - 1,
+          requestsBy: [...b.requestsBy].map(([k, v]) => [k, v - (a.requestsBy.get(k) ?? 0)] as const).filter(([, v]) => v > 0).sort((x, y) => y[1] - x[1]),
         };
       };
     },
@@ -146,9 +164,22 @@ async function meter(binaries: Binaries, cluster: LocalCluster, trees: () => Tre
 }
 
 /** The cluster's side of the install and the upgrade, for a run's detail line. */
-const clusterCost = (install: { cluster: Record<string, number>; requests: number }, upgrade: { cluster: Record<string, number>; requests: number }) =>
+type Cost = { cluster: Record<string, number>; requests: number; requestsBy: ReadonlyArray<readonly [string, number]> };
+const clusterCost = (install: Cost, upgrade: Cost) =>
   `cluster CPU in the install ${clusterText(install.cluster)}, upgrade ${clusterText(upgrade.cluster)}; ` +
-  `API requests per release ${(install.requests / N).toFixed(1)} in the install, ${(upgrade.requests / N).toFixed(1)} in the upgrade`;
+  `API requests per release ${(install.requests / N).toFixed(1)} in the install, ${(upgrade.requests / N).toFixed(1)} in the upgrade` +
+  (flags.requests ? ` (${upgrade.requestsBy.slice(0, 20).map(([k, v]) => `${k} ${(v / N).toFixed(2)}`).join(", ")})` : "");
+
+/** With --apiserver-profile: a CPU profile of kube-apiserver over the next 15 s, written beside the others. */
+const profileApiserver = (cluster: LocalCluster, name: string) => {
+  const dir = flags["apiserver-profile"];
+  if (dir === undefined) return Promise.resolve();
+  return mkdir(dir, { recursive: true }).then(() =>
+    execa(binaries.kubectl, ["--kubeconfig", cluster.kubeconfigPath, "get", "--raw", "/debug/pprof/profile?seconds=15"], { encoding: "buffer" }).then((r) =>
+      writeFile(join(dir, `${name}.pprof`), r.stdout),
+    ),
+  );
+};
 
 const clusterText = (c: Record<string, number>) => {
   const total = Object.values(c).reduce((a, b) => a + b, 0);
@@ -215,7 +246,9 @@ async function runBerth(binaries: Binaries, cluster: LocalCluster, repo: ChartRe
     const install = await timed("install", apps);
     const noop = await pass("no-op", (r) => r.endedAt !== install.run.endedAt);
     check("no-op", noop, 0);
+    const profiled = profileApiserver(cluster, `berth-upgrade-${Date.now()}`);
     const upgrade = await timed("upgrade", { "components/worker.yaml": component(v.v2) });
+    await profiled;
     return {
       wallS: { install: install.wall, noop: noop.durationMs / 1000, upgrade: upgrade.wall },
       installCpuS: install.cpu,
@@ -319,7 +352,9 @@ async function runFlux(binaries: Binaries, cluster: LocalCluster, repo: ChartRep
       () => kubectl(["annotate", "helmreleases", "--all", "-n", NS, `reconcile.fluxcd.io/requestedAt=${stamp}`, "--overwrite"]),
       (h) => h.status?.lastHandledReconcileAt === stamp && ready(h),
     );
+    const profiled = profileApiserver(cluster, `flux-upgrade-${Date.now()}`);
     const upgrade = await phase("upgrade", () => kubectl(["apply", "-f", "-"], releases(v.v2)), (h) => h.metadata.generation >= 2 && ready(h));
+    await profiled;
     return {
       wallS: { install: install.wall, noop: noop.wall, upgrade: upgrade.wall },
       installCpuS: install.cpu,
@@ -334,6 +369,95 @@ async function runFlux(binaries: Binaries, cluster: LocalCluster, repo: ChartRep
   }
 }
 
+/**
+ * The floor: each release's objects (rendered by `helm template` before the
+ * clock) applied server-side, then waited for as `--wait` does until its
+ * Deployment has rolled out (kstatus's Current: observed, all replicas
+ * updated and available, no old ones left), C releases at a time. One
+ * cluster-wide watch serves every wait. No release storage, no discovery,
+ * no chart render.
+ */
+async function runFloor(binaries: Binaries, cluster: LocalCluster, repo: ChartRepo, v: { tgz: string; v1: object; v2: object }, base: string): Promise<Figures> {
+  const names = Array.from({ length: APPS }, (_, a) => Array.from({ length: PER_APP }, (_, i) => ({ name: `a${a}-c${i}`, ns: `bench-a${a}` }))).flat();
+  await writeFile(join(base, "v1.json"), JSON.stringify(v.v1));
+  await writeFile(join(base, "v2.json"), JSON.stringify(v.v2));
+  const render = async (values: string) => {
+    const out: k8s.KubernetesObject[][] = [];
+    for (let i = 0; i < names.length; i += 4) {
+      const docs = await Promise.all(names.slice(i, i + 4).map(({ name, ns }) =>
+        execa(binaries.helm, ["template", name, v.tgz, "--namespace", ns, "--values", join(base, values)]).then((r) =>
+          k8s.loadAllYaml(r.stdout).filter((o): o is k8s.KubernetesObject => o !== null && typeof o === "object").map((o) => ({ ...o, metadata: { ...o.metadata, namespace: ns } })),
+        ),
+      ));
+      out.push(...docs);
+    }
+    return out;
+  };
+  void repo;
+  const [m1, m2] = [await render("v1.json"), await render("v2.json")];
+  const kc = new k8s.KubeConfig();
+  kc.loadFromFile(cluster.kubeconfigPath);
+  reuseAgent(kc);
+  const objects = k8s.KubernetesObjectApi.makeApiClient(kc);
+  const core = kc.makeApiClient(k8s.CoreV1Api);
+  for (let a = 0; a < APPS; a++) await core.createNamespace({ body: { metadata: { name: `bench-a${a}` } } });
+
+  // each release's Deployment: rolled out at the generation wanted, from one watch
+  type D = { metadata: { name: string; namespace: string; generation: number }; spec: { replicas?: number }; status?: { observedGeneration?: number; replicas?: number; updatedReplicas?: number; availableReplicas?: number } };
+  const rolledOut = (d: D) => {
+    const want = d.spec.replicas ?? 1;
+    const st = d.status ?? {};
+    return (st.observedGeneration ?? 0) >= d.metadata.generation && st.updatedReplicas === want && st.availableReplicas === want && st.replicas === want;
+  };
+  let generationWanted = 1;
+  const done = new Set<string>();
+  const waiting = new Map<string, () => void>();
+  const w = new k8s.Watch(kc);
+  const watching = await w.watch("/apis/apps/v1/deployments", {}, (_type, d: D) => {
+    const key = `${d.metadata.namespace}/${d.metadata.name}`;
+    if (d.metadata.generation < generationWanted || !rolledOut(d)) return;
+    done.add(key);
+    waiting.get(key)?.();
+  }, () => undefined);
+  const rollout = (key: string) => (done.has(key) ? Promise.resolve() : new Promise<void>((r) => waiting.set(key, r)));
+
+  // the bench process alone (the cluster's processes are its children too)
+  const trees = (): Tree[] => [{ root: process.pid, keep: () => false }];
+  const s = sampler(trees);
+  const m = await meter(binaries, cluster, trees);
+  // as Helm's --wait: a release is applied, then waited for; C releases at a time
+  const phase = async (manifests: k8s.KubernetesObject[][]) => {
+    const end = await m.start();
+    const t = Date.now();
+    done.clear();
+    let next = 0;
+    await Promise.all(Array.from({ length: C }, async () => {
+      while (next < manifests.length) {
+        const i = next++;
+        for (const o of manifests[i]!) await objects.patch(o, undefined, undefined, "floor", true, k8s.PatchStrategy.ServerSideApply);
+        await rollout(`${names[i]!.ns}/${names[i]!.name}`);
+      }
+    }));
+    return { wall: (Date.now() - t) / 1000, ...(await end()) };
+  };
+  try {
+    s.reset();
+    const install = await phase(m1);
+    generationWanted = 2;
+    const upgrade = await phase(m2);
+    return {
+      wallS: { install: install.wall, noop: NaN, upgrade: upgrade.wall },
+      installCpuS: install.cpu,
+      clusterInstallCpuS: install.cluster,
+      peakBytes: s.peakBytes,
+      detail: `${clusterCost(install, upgrade)}; the bench process's own CPU (apply + watch) ${install.cpu.toFixed(1)} s in the install, ${upgrade.cpu.toFixed(1)} s in the upgrade`,
+    };
+  } finally {
+    s.stop();
+    watching.abort();
+  }
+}
+
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   const m = Math.floor(s.length / 2);
@@ -345,14 +469,14 @@ const range = (xs: number[], f: (x: number) => string) => {
 };
 
 const binaries = await ensureBinaries();
-const systems = (["berth", "flux"] as const).filter((s) => !flags.only || flags.only === s);
+const systems = (["berth", "flux", "floor"] as const).filter((s) => (flags.only ? flags.only === s : s !== "floor" || flags.floor));
 if (systems.includes("berth")) await compileBerth(say);
 if (systems.includes("flux")) {
   say("building / finding Flux's controllers (bench/peer/build.sh; 7-9 minutes each the first time)...");
   await execa("bash", [join(here, "build.sh")], { stdout: process.stderr, stderr: process.stderr });
 }
 const base = await mkdtemp(join(tmpdir(), "berth-peer-"));
-const results: Record<"berth" | "flux", Figures[]> = { berth: [], flux: [] };
+const results: Record<"berth" | "flux" | "floor", Figures[]> = { berth: [], flux: [], floor: [] };
 let repo: ChartRepo | undefined;
 try {
   const chart = await workerChart(binaries, base);
@@ -363,10 +487,11 @@ try {
     for (const system of order) {
       const dir = join(base, `${system}-${run}`);
       await mkdir(dir, { recursive: true });
-      const cluster = await startCluster({ name: `peer-${system}-${run}`, binaries, baseDir: dir, persistentVolumes: 0, controllerManagerQps: KCM_QPS });
+      const cluster = await startCluster({ name: `peer-${system}-${run}`, binaries, baseDir: dir, persistentVolumes: 0, controllerManagerQps: KCM_QPS, profiling: flags["apiserver-profile"] !== undefined });
       try {
         say(`run ${run + 1}/${RUNS}: ${system}, ${N} releases, concurrency ${C}...`);
-        const f = system === "berth" ? await runBerth(binaries, cluster, repo, chart, dir) : await runFlux(binaries, cluster, repo, chart, dir);
+        const f =
+          system === "berth" ? await runBerth(binaries, cluster, repo, chart, dir) : system === "flux" ? await runFlux(binaries, cluster, repo, chart, dir) : await runFloor(binaries, cluster, repo, chart, dir);
         results[system].push(f);
         say(`  install ${f.wallS.install.toFixed(1)} s, no-op ${f.wallS.noop.toFixed(2)} s, upgrade ${f.wallS.upgrade.toFixed(1)} s, install CPU ${f.installCpuS.toFixed(1)} s, peak ${mib(f.peakBytes)} MiB; ${f.detail}`);
       } finally {
@@ -386,7 +511,7 @@ const line = (name: string, xs: Figures[]) => {
   const w = (p: Phase) => xs.map((x) => x.wallS[p]);
   console.log(
     `${name}: install ${range(w("install"), (x) => x.toFixed(1))} s (${range(w("install").map((x) => N / x), (x) => x.toFixed(2))} releases/s); ` +
-      `no-op ${range(w("noop"), (x) => x.toFixed(2))} s; upgrade ${range(w("upgrade"), (x) => x.toFixed(1))} s (${range(w("upgrade").map((x) => N / x), (x) => x.toFixed(2))} releases/s); ` +
+      `no-op ${w("noop").some(Number.isNaN) ? "(none)" : `${range(w("noop"), (x) => x.toFixed(2))} s`}; upgrade ${range(w("upgrade"), (x) => x.toFixed(1))} s (${range(w("upgrade").map((x) => N / x), (x) => x.toFixed(2))} releases/s); ` +
       `install CPU ${range(xs.map((x) => x.installCpuS), (x) => x.toFixed(1))} s (${range(xs.map((x) => x.installCpuS / N), (x) => x.toFixed(3))} s/release); ` +
       `peak RSS ${range(xs.map((x) => x.peakBytes), mib)} MiB (children included); ` +
       `the cluster's CPU in the install ${range(xs.map((x) => Object.values(x.clusterInstallCpuS).reduce((a, b) => a + b, 0)), (x) => x.toFixed(1))} s`,
@@ -394,6 +519,11 @@ const line = (name: string, xs: Figures[]) => {
 };
 line("berth", results.berth);
 line("flux", results.flux);
+line("floor (server-side apply and one watch, no Helm)", results.floor);
+if (results.floor.length > 0 && results.flux.length > 0) {
+  const best = (p: "install" | "upgrade") => Number((median(results.flux.map((x) => x.wallS[p])) / median(results.floor.map((x) => x.wallS[p]))).toFixed(2));
+  console.log(`the most any system could lead Flux by on this machine (Flux's wall / the floor's, medians): install ${best("install")}x, upgrade ${best("upgrade")}x`);
+}
 if (results.berth.length > 0 && results.flux.length > 0) {
   const m = (sys: "berth" | "flux", f: (x: Figures) => number) => median(results[sys].map(f));
   const ratio = (f: (x: Figures) => number) => Number((m("flux", f) / m("berth", f)).toFixed(2));

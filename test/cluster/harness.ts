@@ -70,6 +70,8 @@ export interface StartClusterOptions {
    * Deployment rollouts a second (the benchmarks lift it, bench/peer).
    */
   controllerManagerQps?: number;
+  /** kube-apiserver serves /debug/pprof (bench/peer --apiserver-profile). Default off. */
+  profiling?: boolean;
 }
 
 /**
@@ -219,7 +221,7 @@ async function startOnce(options: StartClusterOptions): Promise<LocalCluster> {
     // their Hostname). Without --kubelet-certificate-authority the API server
     // does not verify the "kubelet's" certificate (kwok's own, self-signed).
     "--kubelet-preferred-address-types=InternalIP",
-    "--enable-priority-and-fairness=false", "--profiling=false",
+    "--enable-priority-and-fairness=false", `--profiling=${options.profiling === true}`,
   ];
   const startApiServer = async (): Promise<void> => {
     await run("kube-apiserver", binaries.kubeApiserver, apiServerArgs);
