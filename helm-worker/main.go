@@ -306,12 +306,13 @@ func (w *worker) config(namespace string, p *phases, ctx context.Context) (*acti
 		return nil, fmt.Errorf("unexpected kube client %T", cfg.KubeClient)
 	}
 	kc.Namespace = namespace
-	// Helm's own Secrets storage, written at gzip's default level (storage.go)
+	// Helm's own Secrets storage, written at gzip's default level (storage.go),
+	// its queries answered from one LIST per request (listcache.go)
 	clients, err := kc.Factory.KubernetesClientSet()
 	if err != nil {
 		return nil, err
 	}
-	d := newDefaultLevelSecrets(clients.CoreV1().Secrets(namespace))
+	d := newDefaultLevelSecrets(newReleaseListCache(clients.CoreV1().Secrets(namespace)))
 	d.SetLogger(cfg.Logger().Handler())
 	cfg.Releases = storage.Init(d)
 	kc.Factory = validatingFactory{Factory: kc.Factory, known: w.validates}
