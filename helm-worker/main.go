@@ -315,8 +315,9 @@ func (w *worker) config(namespace string, p *phases, ctx context.Context) (*acti
 	d := newDefaultLevelSecrets(newReleaseListCache(clients.CoreV1().Secrets(namespace)))
 	d.SetLogger(cfg.Logger().Handler())
 	cfg.Releases = storage.Init(d)
-	kc.Factory = validatingFactory{Factory: kc.Factory, known: w.validates}
-	cfg.KubeClient = &timedKube{Client: kc, p: p, ctx: ctx, getter: cfg.RESTClientGetter}
+	waited := &waitedFor{}
+	kc.Factory = validatingFactory{Factory: kc.Factory, known: w.validates, waited: waited}
+	cfg.KubeClient = &timedKube{Client: kc, p: p, ctx: ctx, getter: cfg.RESTClientGetter, waited: waited}
 	return cfg, nil
 }
 
@@ -541,6 +542,8 @@ type timedKube struct {
 	ctx context.Context
 	// the request's getter: its REST mapper, for ownStatusReaders
 	getter action.RESTClientGetter
+	// what the request's Wait is for, which its watches ask for alone
+	waited *waitedFor
 }
 
 func (k *timedKube) Build(reader io.Reader, validate bool) (kube.ResourceList, error) {
@@ -572,7 +575,7 @@ func (k *timedKube) GetWaiterWithOptions(s kube.WaitStrategy, opts ...kube.WaitO
 		if err != nil {
 			return nil, err
 		}
-		w = &leanWaiter{Waiter: w, lean: lean}
+		w = &leanWaiter{Waiter: w, lean: lean, waited: k.waited}
 	}
 	return &timedWaiter{Waiter: w, p: k.p}, nil
 }
