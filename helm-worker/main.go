@@ -315,9 +315,8 @@ func (w *worker) config(namespace string, p *phases, ctx context.Context) (*acti
 	d := newDefaultLevelSecrets(newReleaseListCache(clients.CoreV1().Secrets(namespace)))
 	d.SetLogger(cfg.Logger().Handler())
 	cfg.Releases = storage.Init(d)
-	waited := &waitedFor{}
-	kc.Factory = validatingFactory{Factory: kc.Factory, known: w.validates, waited: waited}
-	cfg.KubeClient = &timedKube{Client: kc, p: p, ctx: ctx, getter: cfg.RESTClientGetter, waited: waited}
+	kc.Factory = validatingFactory{Factory: kc.Factory, known: w.validates}
+	cfg.KubeClient = &timedKube{Client: kc, p: p, ctx: ctx, getter: cfg.RESTClientGetter}
 	return cfg, nil
 }
 
@@ -542,8 +541,6 @@ type timedKube struct {
 	ctx context.Context
 	// the request's getter: its REST mapper, for ownStatusReaders
 	getter action.RESTClientGetter
-	// what the request's Wait is for, which its watches ask for alone
-	waited *waitedFor
 }
 
 func (k *timedKube) Build(reader io.Reader, validate bool) (kube.ResourceList, error) {
@@ -575,7 +572,7 @@ func (k *timedKube) GetWaiterWithOptions(s kube.WaitStrategy, opts ...kube.WaitO
 		if err != nil {
 			return nil, err
 		}
-		w = &leanWaiter{Waiter: w, lean: lean, waited: k.waited}
+		w = &leanWaiter{Waiter: w, lean: lean}
 	}
 	return &timedWaiter{Waiter: w, p: k.p}, nil
 }

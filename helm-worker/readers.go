@@ -37,21 +37,15 @@ func ownStatusReaders(mapper meta.RESTMapper) []engine.StatusReader {
 // leanWaiter waits as Helm's status watcher does, with ownStatusReaders for
 // Wait and WaitWithJobs. Hooks (WatchUntilReady) and deletions keep Helm's
 // own waiter: a hook Deployment is never waited for there, and must stay so.
-// While one runs, the watches ask for the objects waited for alone (waitedFor).
 type leanWaiter struct {
 	kube.Waiter
-	lean   kube.Waiter
-	waited *waitedFor
+	lean kube.Waiter
 }
 
 func (w *leanWaiter) Wait(resources kube.ResourceList, timeout time.Duration) error {
-	w.waited.set(resources)
-	defer w.waited.clear()
 	return w.lean.Wait(resources, timeout)
 }
 
 func (w *leanWaiter) WaitWithJobs(resources kube.ResourceList, timeout time.Duration) error {
-	w.waited.set(resources)
-	defer w.waited.clear()
 	return w.lean.WaitWithJobs(resources, timeout)
 }

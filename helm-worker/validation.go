@@ -7,7 +7,6 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/cli-runtime/pkg/resource"
 	"k8s.io/client-go/discovery"
-	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/openapi/cached"
 	"k8s.io/kubectl/pkg/validation"
 	"sigs.k8s.io/yaml"
@@ -40,21 +39,10 @@ func (s *serverValidates) add(gvk schema.GroupVersionKind) {
 	s.kinds[gvk] = true
 }
 
-// validatingFactory is Helm's factory with Validator answered from
-// serverValidates, and its dynamic client narrowed to what a Wait is for
-// (waitedFor, namewatch.go).
+// validatingFactory is Helm's factory with Validator answered from serverValidates.
 type validatingFactory struct {
 	kube.Factory
-	known  *serverValidates
-	waited *waitedFor
-}
-
-func (f validatingFactory) DynamicClient() (dynamic.Interface, error) {
-	d, err := f.Factory.DynamicClient()
-	if err != nil || f.waited == nil {
-		return d, err
-	}
-	return narrowedDynamic{Interface: d, w: f.waited}, nil
+	known *serverValidates
 }
 
 func (f validatingFactory) Validator(directive string) (validation.Schema, error) {
