@@ -445,7 +445,9 @@ async function runFloor(binaries: Binaries, cluster: LocalCluster, v: { tgz: str
     s.reset();
     const install = await phase(m1);
     generationWanted = 2;
+    const profiled = profileApiserver(cluster, `floor-upgrade-${Date.now()}`);
     const upgrade = await phase(m2);
+    await profiled;
     return {
       wallS: { install: install.wall, noop: NaN, upgrade: upgrade.wall },
       installCpuS: install.cpu,
