@@ -37,7 +37,7 @@ import { sampler, usageEach, type Tree } from "./proc.ts";
 import { compileBerth, SERVE_COMMAND, startServe } from "../serve-process.ts";
 import { until } from "../../test/support/until.ts";
 import { readState } from "../../test/cluster/state.ts";
-import { reuseAgent } from "../../src/adapters/kube/agent.ts";
+import { loadKubeConfig } from "../../src/adapters/kube.ts";
 
 const { values: flags } = parseArgs({
   options: {
@@ -76,9 +76,8 @@ interface Figures {
   clusterInstallCpuS: Record<string, number>;
   peakBytes: number;
   detail: string;
-  /** The CPU and RSS are the bench process's own (the floor's deployer), not a system's. */
-  benchProcess?: true;
 }
+// A figure a system has not (the floor's no-op, CPU and RSS: its deployer is the bench process) is NaN, and not printed.
 
 const mib = (b: number) => (b / 1024 / 1024).toFixed(0);
 const say = (m: string) => process.stderr.write(`${m}\n`);
@@ -396,9 +395,7 @@ async function runFloor(binaries: Binaries, cluster: LocalCluster, v: { tgz: str
     return out;
   };
   const [m1, m2] = [await render("v1.json"), await render("v2.json")];
-  const kc = new k8s.KubeConfig();
-  kc.loadFromFile(cluster.kubeconfigPath);
-  reuseAgent(kc);
+  const kc = loadKubeConfig({ cluster: cluster.name, kubeconfigPath: cluster.kubeconfigPath });
   const objects = k8s.KubernetesObjectApi.makeApiClient(kc);
   const core = kc.makeApiClient(k8s.CoreV1Api);
   for (let a = 0; a < APPS; a++) await core.createNamespace({ body: { metadata: { name: `bench-a${a}` } } });
@@ -422,10 +419,8 @@ async function runFloor(binaries: Binaries, cluster: LocalCluster, v: { tgz: str
   }, () => undefined);
   const rollout = (key: string) => (done.has(key) ? Promise.resolve() : new Promise<void>((r) => waiting.set(key, r)));
 
-  // the bench process alone (the cluster's processes are its children too)
-  const trees = (): Tree[] => [{ root: process.pid, keep: () => false }];
-  const s = sampler(trees);
-  const m = await meter(binaries, cluster, trees);
+  // the bench process alone (the cluster's processes are its children too), for the detail line
+  const m = await meter(binaries, cluster, () => [{ root: process.pid, keep: () => false }]);
   // as Helm's --wait: a release is applied, then waited for; C releases at a time
   const phase = async (manifests: k8s.KubernetesObject[][]) => {
     const end = await m.start();
@@ -442,7 +437,6 @@ async function runFloor(binaries: Binaries, cluster: LocalCluster, v: { tgz: str
     return { wall: (Date.now() - t) / 1000, ...(await end()) };
   };
   try {
-    s.reset();
     const install = await phase(m1);
     generationWanted = 2;
     const profiled = profileApiserver(cluster, `floor-upgrade-${Date.now()}`);
@@ -450,14 +444,12 @@ async function runFloor(binaries: Binaries, cluster: LocalCluster, v: { tgz: str
     await profiled;
     return {
       wallS: { install: install.wall, noop: NaN, upgrade: upgrade.wall },
-      installCpuS: install.cpu,
+      installCpuS: NaN,
       clusterInstallCpuS: install.cluster,
-      peakBytes: s.peakBytes,
+      peakBytes: NaN,
       detail: `${clusterCost(install, upgrade)}; the bench process's own CPU (apply + watch) ${install.cpu.toFixed(1)} s in the install, ${upgrade.cpu.toFixed(1)} s in the upgrade`,
-      benchProcess: true,
     };
   } finally {
-    s.stop();
     watching.abort();
   }
 }
@@ -497,7 +489,7 @@ try {
         const f =
           system === "berth" ? await runBerth(binaries, cluster, repo, chart, dir) : system === "flux" ? await runFlux(binaries, cluster, repo, chart, dir) : await runFloor(binaries, cluster, chart, dir);
         results[system].push(f);
-        say(`  install ${f.wallS.install.toFixed(1)} s, no-op ${Number.isNaN(f.wallS.noop) ? "(none)" : `${f.wallS.noop.toFixed(2)} s`}, upgrade ${f.wallS.upgrade.toFixed(1)} s, ${f.benchProcess ? "" : `install CPU ${f.installCpuS.toFixed(1)} s, peak ${mib(f.peakBytes)} MiB; `}${f.detail}`);
+        say(`  install ${f.wallS.install.toFixed(1)} s, no-op ${Number.isNaN(f.wallS.noop) ? "(none)" : `${f.wallS.noop.toFixed(2)} s`}, upgrade ${f.wallS.upgrade.toFixed(1)} s, ${Number.isNaN(f.installCpuS) ? "" : `install CPU ${f.installCpuS.toFixed(1)} s, peak ${mib(f.peakBytes)} MiB; `}${f.detail}`);
       } finally {
         await cluster.stop();
       }
@@ -516,7 +508,7 @@ const line = (name: string, xs: Figures[]) => {
   console.log(
     `${name}: install ${range(w("install"), (x) => x.toFixed(1))} s (${range(w("install").map((x) => N / x), (x) => x.toFixed(2))} releases/s); ` +
       `no-op ${w("noop").some(Number.isNaN) ? "(none)" : `${range(w("noop"), (x) => x.toFixed(2))} s`}; upgrade ${range(w("upgrade"), (x) => x.toFixed(1))} s (${range(w("upgrade").map((x) => N / x), (x) => x.toFixed(2))} releases/s); ` +
-      (xs[0]!.benchProcess
+      (xs.some((x) => Number.isNaN(x.installCpuS))
         ? ""
         : `install CPU ${range(xs.map((x) => x.installCpuS), (x) => x.toFixed(1))} s (${range(xs.map((x) => x.installCpuS / N), (x) => x.toFixed(3))} s/release); ` +
           `peak RSS ${range(xs.map((x) => x.peakBytes), mib)} MiB (children included); `) +

@@ -192,8 +192,8 @@ build_helm_worker() {
     echo "building berth-helm-worker (helm-worker/, helm.sh/helm/v4 $want)"
     tmp="$(mktemp -d "$store/.build.XXXXXX")"
     # -mod=readonly: the worker's go.mod is complete; a build never rewrites it.
-    # Its Go unit tests (storage_test.go: the release Secrets are Helm's) run
-    # once per build, as the build is cached by its sources.
+    # Its Go unit tests (helm-worker/*_test.go) run once per build, as the
+    # build is cached by its sources, tests included.
     (cd "$worker_dir" && GOFLAGS="-mod=readonly -trimpath" go test ./... && GOFLAGS="-mod=readonly -trimpath" go build -ldflags "$worker_ldflags" -o "$tmp/berth-helm-worker" .)
     mv "$tmp/berth-helm-worker" "$store/berth-helm-worker"
     rmdir "$tmp"
