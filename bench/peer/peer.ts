@@ -17,7 +17,13 @@
 // wait for its rollout, C releases at a time. What it takes is the cluster's
 // own work, which any deployer pays: the fastest any system could be here.
 //
-// Run: npm run bench:peer -- --releases 200 --concurrency 4 --runs 2 [--helm-path worker|process] [--only berth|flux|floor] [--floor]
+// With --helm-alone, a fourth: Helm 4's SDK alone (the Helm worker berth
+// runs, driven straight from this process: upgrade --install --wait of each
+// release, its storage and its wait, C at a time), with no reconciler around
+// it. What it takes is what any deployer that keeps Helm's release storage
+// and wait pays here, berth's own work left out.
+//
+// Run: npm run bench:peer -- --releases 200 --concurrency 4 --runs 2 [--helm-path worker|process] [--only berth|flux|floor|helm] [--floor] [--helm-alone] [--keep]
 import { parseArgs } from "node:util";
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -38,6 +44,9 @@ import { compileBerth, SERVE_COMMAND, startServe } from "../serve-process.ts";
 import { until } from "../../test/support/until.ts";
 import { readState } from "../../test/cluster/state.ts";
 import { loadKubeConfig } from "../../src/adapters/kube.ts";
+import { createHelm } from "../../src/adapters/helm.ts";
+import { createLogger } from "../../src/log.ts";
+import type { JsonObject } from "../../src/model/types.ts";
 
 const { values: flags } = parseArgs({
   options: {
@@ -47,6 +56,9 @@ const { values: flags } = parseArgs({
     "helm-path": { type: "string", default: "worker" },
     only: { type: "string" },
     floor: { type: "boolean", default: false },
+    "helm-alone": { type: "boolean", default: false },
+    // keep each run's directory: berth's log, the clusters' data
+    keep: { type: "boolean", default: false },
     "controller-manager-qps": { type: "string", default: String(BENCH_CONTROLLER_MANAGER_QPS) },
     // the API requests of the upgrade by verb and resource, most first
     requests: { type: "boolean", default: false },
@@ -248,14 +260,22 @@ async function runBerth(binaries: Binaries, cluster: LocalCluster, repo: ChartRe
     const noop = await pass("no-op", (r) => r.endedAt !== install.run.endedAt);
     check("no-op", noop, 0);
     const profiled = profileApiserver(cluster, `berth-upgrade-${Date.now()}`);
+    const helmCalls = async () => {
+      const text = await fetch(`${berth.url}/metrics`).then((r) => r.text());
+      const sum = (what: string) => Number(new RegExp(`^berth_helm_call_duration_seconds_${what}\\{[^}]*verb="upgrade"[^}]*\\} (\\S+)$`, "m").exec(text)?.[1] ?? NaN);
+      return { n: sum("count"), s: sum("sum") };
+    };
+    const before = await helmCalls();
     const upgrade = await timed("upgrade", { "components/worker.yaml": component(v.v2) });
+    const after = await helmCalls();
+    const perCall = (after.s - before.s) / (after.n - before.n);
     await profiled;
     return {
       wallS: { install: install.wall, noop: noop.durationMs / 1000, upgrade: upgrade.wall },
       installCpuS: install.cpu,
       clusterInstallCpuS: install.cluster,
       peakBytes: s.peakBytes,
-      detail: `of the CPU, helm children / the worker ${install.childCpu.toFixed(1)} s in the install, ${upgrade.childCpu.toFixed(1)} s in the upgrade; ${clusterCost(install, upgrade)}; helm calls ${install.run.helmCalls}/${noop.helmCalls}/${upgrade.run.helmCalls}, upgrade CPU ${upgrade.cpu.toFixed(1)} s, peak RSS of helm children / worker alone ${mib(s.peakChildBytes)} MiB`,
+      detail: `of the CPU, helm children / the worker ${install.childCpu.toFixed(1)} s in the install, ${upgrade.childCpu.toFixed(1)} s in the upgrade; ${clusterCost(install, upgrade)}; the pass itself ${(install.run.durationMs / 1000).toFixed(1)} s in the install, ${(upgrade.run.durationMs / 1000).toFixed(1)} s in the upgrade (the rest: seeing the commit); helm calls ${install.run.helmCalls}/${noop.helmCalls}/${upgrade.run.helmCalls}, upgrade CPU ${upgrade.cpu.toFixed(1)} s, a helm call in the upgrade ${perCall.toFixed(2)} s on average, peak RSS of helm children / worker alone ${mib(s.peakChildBytes)} MiB`,
     };
   } finally {
     s.stop();
@@ -454,6 +474,58 @@ async function runFloor(binaries: Binaries, cluster: LocalCluster, v: { tgz: str
   }
 }
 
+/**
+ * Helm alone: the Helm worker berth runs (Helm 4's SDK), driven from this
+ * process through berth's own HelmClient, upgrade --install --wait of each
+ * release from the packaged chart, C at a time; no git, no render, no memos,
+ * no reconcile. Its CPU is the worker's and this process's (the driver).
+ */
+async function runHelmAlone(binaries: Binaries, cluster: LocalCluster, v: { tgz: string; v1: object; v2: object }): Promise<Figures> {
+  const names = Array.from({ length: APPS }, (_, a) => Array.from({ length: PER_APP }, (_, i) => ({ name: `a${a}-c${i}`, ns: `bench-a${a}` }))).flat();
+  const kc = loadKubeConfig({ cluster: cluster.name, kubeconfigPath: cluster.kubeconfigPath });
+  const core = kc.makeApiClient(k8s.CoreV1Api);
+  for (let a = 0; a < APPS; a++) await core.createNamespace({ body: { metadata: { name: `bench-a${a}` } } });
+  const calls = { n: 0, ms: 0 };
+  const helm = createHelm({
+    binary: binaries.helm, worker: binaries.helmWorker, kubeconfig: cluster.kubeconfigPath, log: createLogger({ level: "warn" }),
+    onCall: (_verb, ms) => { calls.n++; calls.ms += ms; },
+  });
+  const isWorker = (comm: string) => comm.startsWith("berth-helm-wor");
+  const s = sampler(() => [{ root: process.pid, keep: isWorker }]);
+  const m = await meter(binaries, cluster, () => [{ root: process.pid, keep: isWorker }]);
+  const phase = async (values: object) => {
+    const end = await m.start();
+    const t = Date.now();
+    let next = 0;
+    await Promise.all(Array.from({ length: C }, async () => {
+      while (next < names.length) {
+        const { name, ns } = names[next++]!;
+        await helm.upgradeInstall({ release: name, namespace: ns, chartDir: v.tgz, values: values as JsonObject, labels: {}, timeoutMs: 300_000 });
+      }
+    }));
+    return { wall: (Date.now() - t) / 1000, ...(await end()) };
+  };
+  try {
+    const install = await phase(v.v1);
+    const profiled = profileApiserver(cluster, `helm-upgrade-${Date.now()}`);
+    Object.assign(calls, { n: 0, ms: 0 });
+    const upgrade = await phase(v.v2);
+    const perCall = calls.ms / calls.n / 1000;
+    await profiled;
+    return {
+      wallS: { install: install.wall, noop: NaN, upgrade: upgrade.wall },
+      installCpuS: install.cpu,
+      clusterInstallCpuS: install.cluster,
+      // the worker's own: this process holds the bench's state too
+      peakBytes: s.peakChildBytes,
+      detail: `${clusterCost(install, upgrade)}; the worker ${install.childCpu.toFixed(1)} s in the install, ${upgrade.childCpu.toFixed(1)} s in the upgrade; upgrade CPU ${upgrade.cpu.toFixed(1)} s (the driver included); a helm call in the upgrade ${perCall.toFixed(2)} s on average`,
+    };
+  } finally {
+    s.stop();
+    helm.close?.();
+  }
+}
+
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   const m = Math.floor(s.length / 2);
@@ -465,14 +537,16 @@ const range = (xs: number[], f: (x: number) => string) => {
 };
 
 const binaries = await ensureBinaries();
-const systems = (["berth", "flux", "floor"] as const).filter((s) => (flags.only ? flags.only === s : s !== "floor" || flags.floor));
+const systems = (["berth", "flux", "floor", "helm"] as const).filter((s) =>
+  flags.only ? flags.only === s : s === "floor" ? flags.floor : s === "helm" ? flags["helm-alone"] : true,
+);
 if (systems.includes("berth")) await compileBerth(say);
 if (systems.includes("flux")) {
   say("building / finding Flux's controllers (bench/peer/build.sh; 7-9 minutes each the first time)...");
   await execa("bash", [join(here, "build.sh")], { stdout: process.stderr, stderr: process.stderr });
 }
 const base = await mkdtemp(join(tmpdir(), "berth-peer-"));
-const results: Record<"berth" | "flux" | "floor", Figures[]> = { berth: [], flux: [], floor: [] };
+const results: Record<"berth" | "flux" | "floor" | "helm", Figures[]> = { berth: [], flux: [], floor: [], helm: [] };
 let repo: ChartRepo | undefined;
 try {
   const chart = await workerChart(binaries, base);
@@ -487,7 +561,10 @@ try {
       try {
         say(`run ${run + 1}/${RUNS}: ${system}, ${N} releases, concurrency ${C}...`);
         const f =
-          system === "berth" ? await runBerth(binaries, cluster, repo, chart, dir) : system === "flux" ? await runFlux(binaries, cluster, repo, chart, dir) : await runFloor(binaries, cluster, chart, dir);
+          system === "berth" ? await runBerth(binaries, cluster, repo, chart, dir)
+          : system === "flux" ? await runFlux(binaries, cluster, repo, chart, dir)
+          : system === "floor" ? await runFloor(binaries, cluster, chart, dir)
+          : await runHelmAlone(binaries, cluster, chart);
         results[system].push(f);
         say(`  install ${f.wallS.install.toFixed(1)} s, no-op ${Number.isNaN(f.wallS.noop) ? "(none)" : `${f.wallS.noop.toFixed(2)} s`}, upgrade ${f.wallS.upgrade.toFixed(1)} s, ${Number.isNaN(f.installCpuS) ? "" : `install CPU ${f.installCpuS.toFixed(1)} s, peak ${mib(f.peakBytes)} MiB; `}${f.detail}`);
       } finally {
@@ -497,7 +574,8 @@ try {
   }
 } finally {
   await repo?.stop();
-  await rm(base, { recursive: true, force: true });
+  if (flags.keep) say(`kept ${base} (berth's log: <system>-<run>/berth.err, with BERTH_LOG_LEVEL=info)`);
+  else await rm(base, { recursive: true, force: true });
 }
 
 const path = flags["helm-path"] === "worker" ? "the Helm worker" : "a helm process per call";
@@ -518,6 +596,11 @@ const line = (name: string, xs: Figures[]) => {
 line("berth", results.berth);
 line("flux", results.flux);
 line("floor (server-side apply and one watch, no Helm)", results.floor);
+line("Helm alone (Helm 4's SDK in the Helm worker, its storage and wait, no reconciler)", results.helm);
+if (results.helm.length > 0 && results.flux.length > 0) {
+  const best = (p: "install" | "upgrade") => Number((median(results.flux.map((x) => x.wallS[p])) / median(results.helm.map((x) => x.wallS[p]))).toFixed(2));
+  console.log(`the most a deployer that keeps Helm's storage and wait could lead Flux by here (Flux's wall / Helm alone's, medians): install ${best("install")}x, upgrade ${best("upgrade")}x`);
+}
 if (results.floor.length > 0 && results.flux.length > 0) {
   const best = (p: "install" | "upgrade") => Number((median(results.flux.map((x) => x.wallS[p])) / median(results.floor.map((x) => x.wallS[p]))).toFixed(2));
   console.log(`the most any system could lead Flux by on this machine (Flux's wall / the floor's, medians): install ${best("install")}x, upgrade ${best("upgrade")}x`);
