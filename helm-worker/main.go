@@ -296,7 +296,7 @@ func (p *phases) add(name string, since time.Time) {
 	p.ms[name] += float64(time.Since(since).Microseconds()) / 1000
 }
 
-func (w *worker) config(namespace string, p *phases, ctx context.Context) (*action.Configuration, error) {
+func (w *worker) config(namespace string, storing bool, p *phases, ctx context.Context) (*action.Configuration, error) {
 	cfg := action.NewConfiguration()
 	if err := cfg.Init(w.getter(), namespace, "secret"); err != nil {
 		return nil, err
@@ -307,14 +307,17 @@ func (w *worker) config(namespace string, p *phases, ctx context.Context) (*acti
 	}
 	kc.Namespace = namespace
 	// Helm's own Secrets storage, written at gzip's default level (storage.go),
-	// its queries answered from one LIST per request (listcache.go)
-	clients, err := kc.Factory.KubernetesClientSet()
-	if err != nil {
-		return nil, err
+	// its queries answered from one LIST per request (listcache.go). A template
+	// renders client-only (Helm swaps in memory storage): it needs none.
+	if storing {
+		clients, err := kc.Factory.KubernetesClientSet()
+		if err != nil {
+			return nil, err
+		}
+		d := newDefaultLevelSecrets(newReleaseListCache(clients.CoreV1().Secrets(namespace)))
+		d.SetLogger(cfg.Logger().Handler())
+		cfg.Releases = storage.Init(d)
 	}
-	d := newDefaultLevelSecrets(newReleaseListCache(clients.CoreV1().Secrets(namespace)))
-	d.SetLogger(cfg.Logger().Handler())
-	cfg.Releases = storage.Init(d)
 	kc.Factory = validatingFactory{Factory: kc.Factory, known: w.validates}
 	cfg.KubeClient = &timedKube{Client: kc, p: p, ctx: ctx, getter: cfg.RESTClientGetter}
 	return cfg, nil
@@ -333,7 +336,7 @@ func (w *worker) do(ctx context.Context, r request) (res response) {
 	if r.Release == "" || r.Namespace == "" {
 		return fail("invalid", errors.New("release and namespace are required"))
 	}
-	cfg, err := w.config(r.Namespace, p, ctx)
+	cfg, err := w.config(r.Namespace, r.Op != "template", p, ctx)
 	if err != nil {
 		return fail("failed", err)
 	}

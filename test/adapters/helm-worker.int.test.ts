@@ -4,7 +4,7 @@
 // on Helm's own waiter) must not change what a release does.
 import { mkdtemp, mkdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createHelm, type HelmClient } from "../../src/adapters/helm.ts";
@@ -15,8 +15,8 @@ const [east] = inject("clusters");
 const binaries = inject("binaries");
 const NS = "helm-worker-int";
 // The Helm 4 binary the worker stands in for, also when the suite runs on Helm 3
-// (BERTH_TEST_HELM=helm3 hands the tests helm3 as `helm`): the two sit side by side.
-const helm4 = join(dirname(binaries.helm3), "helm");
+// (BERTH_TEST_HELM=helm3 hands the tests helm3 as `helm`).
+const helm4 = inject("helm4");
 const log = createLogger({ level: "silent" });
 
 // Each path gets its own worker process, so the first request of the worker

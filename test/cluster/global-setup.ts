@@ -15,6 +15,8 @@ declare module "vitest" {
     /** `east`, `west` (then `north` with BERTH_TEST_CLUSTERS=3). */
     clusters: ProvidedCluster[];
     binaries: Binaries;
+    /** The Helm 4 binary, also when the suite runs on Helm 3 (`binaries.helm` is then helm3). */
+    helm4: string;
   }
 }
 
@@ -58,6 +60,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const helm3 = process.env.BERTH_TEST_HELM === "helm3";
   if (process.env.BERTH_TEST_HELM !== undefined && !helm3 && process.env.BERTH_TEST_HELM !== "helm") throw new Error(`BERTH_TEST_HELM=${process.env.BERTH_TEST_HELM}: expected helm (Helm 4, the default) or helm3`);
   project.provide("binaries", helm3 ? { ...binaries, helm: binaries.helm3 } : binaries);
+  project.provide("helm4", binaries.helm);
   // berth reads kubeconfigs only from the operator's directories; the test clusters' are the operator's here.
   // Set before vitest forks the workers, so they (and the CLIs they spawn) inherit it.
   process.env.BERTH_KUBECONFIG_DIRS = [runsBaseDir(), process.env.BERTH_KUBECONFIG_DIRS].filter(Boolean).join(":");
