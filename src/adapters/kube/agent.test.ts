@@ -4,8 +4,18 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPki, type Pki } from "../../../test/cluster/pki.ts";
-import { createKube } from "../kube.ts";
+import * as k8s from "@kubernetes/client-node";
+import { createKube, loadKubeConfig } from "../kube.ts";
 import { writeKubeconfig } from "../../../test/cluster/kubeconfig.ts";
+
+/** Waits up to 2 s for `ok` (a closed socket reaches the server a moment later). */
+async function until(ok: () => Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 40; i++) {
+    if (await ok()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error("not within 2 s");
+}
 
 // An API server stand-in that asks for a client certificate, as kube-apiserver does.
 let dir: string;
@@ -60,6 +70,25 @@ describe("API connections", () => {
     expect(requests).toBeGreaterThanOrEqual(5);
     expect(handshakes).toBe(1);
     expect([...clientCerts]).toEqual(["berth-admin"]);
+  });
+
+  it("new TLS options (a rotated credential) get a new connection, and the old one is closed, not kept", async () => {
+    const kc = loadKubeConfig({ cluster: "north", kubeconfigPath: await kubeconfig("north") });
+    const core = kc.makeApiClient(k8s.CoreV1Api);
+    const open = () => new Promise<number>((r, j) => server.getConnections((err, n) => (err ? j(err) : r(n))));
+    server.closeAllConnections();
+    await until(async () => (await open()) === 0);
+    handshakes = 0;
+    await core.listNamespace();
+    await core.listNamespace();
+    expect(handshakes).toBe(1);
+    expect(await open()).toBe(1);
+    // as when an exec plugin hands back another certificate: the agent's options change
+    (kc.clusters[0] as { tlsServerName?: string }).tlsServerName = "localhost";
+    await core.listNamespace();
+    await core.listNamespace();
+    expect(handshakes).toBe(2);
+    await until(async () => (await open()) === 1);
   });
 
   it("concurrent calls open connections side by side, and reuse them afterwards", async () => {

@@ -2,8 +2,9 @@
 // each API call paid a TCP connect, a TLS handshake and a new SecureContext
 // (the client key parsed again). Measured at 200 releases, that was a third
 // of berth's own CPU. Here every request made through one KubeConfig shares
-// one keep-alive agent per set of TLS options (an idle socket does not keep
-// the process alive: the agent unrefs it).
+// one keep-alive agent for its current TLS options (an idle socket does not
+// keep the process alive: the agent unrefs it); when they change, the old
+// agent's connections close.
 import * as https from "node:https";
 import type * as k8s from "@kubernetes/client-node";
 
@@ -26,9 +27,19 @@ export function reuseAgent(kc: k8s.KubeConfig): void {
     const key = keyOf(options);
     let agent = agents.get(key);
     if (!agent) {
+      // new TLS options (a credential plugin rotated the client certificate):
+      // the agents made before serve no new request, so they are let go
+      for (const old of agents.values()) retire(old);
+      agents.clear();
       agent = new https.Agent({ ...options, keepAlive: true });
       agents.set(key, agent);
     }
     ctx.setAgent(agent);
   };
+}
+
+/** Closes an agent's idle connections now and each busy one when its request ends (a watch runs on until it does). */
+function retire(agent: https.Agent): void {
+  agent.keepSocketAlive = () => false;
+  for (const sockets of Object.values(agent.freeSockets)) for (const socket of sockets ?? []) socket.destroy();
 }
