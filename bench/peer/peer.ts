@@ -390,6 +390,10 @@ async function runFlux(binaries: Binaries, cluster: LocalCluster, repo: ChartRep
   }
 }
 
+/** The releases berth's applications name (a<A>-c<I> in bench-a<A>), for the systems driven from here. */
+const releaseNames = () =>
+  Array.from({ length: APPS }, (_, a) => Array.from({ length: PER_APP }, (_, i) => ({ name: `a${a}-c${i}`, ns: `bench-a${a}` }))).flat();
+
 /**
  * The floor: each release's objects (rendered by `helm template` before the
  * clock) applied server-side, then waited for as `--wait` does until its
@@ -399,7 +403,7 @@ async function runFlux(binaries: Binaries, cluster: LocalCluster, repo: ChartRep
  * no chart render.
  */
 async function runFloor(binaries: Binaries, cluster: LocalCluster, v: { tgz: string; v1: object; v2: object }, base: string): Promise<Figures> {
-  const names = Array.from({ length: APPS }, (_, a) => Array.from({ length: PER_APP }, (_, i) => ({ name: `a${a}-c${i}`, ns: `bench-a${a}` }))).flat();
+  const names = releaseNames();
   await writeFile(join(base, "v1.json"), JSON.stringify(v.v1));
   await writeFile(join(base, "v2.json"), JSON.stringify(v.v2));
   const render = async (values: string) => {
@@ -481,7 +485,7 @@ async function runFloor(binaries: Binaries, cluster: LocalCluster, v: { tgz: str
  * no reconcile. Its CPU is the worker's and this process's (the driver).
  */
 async function runHelmAlone(binaries: Binaries, cluster: LocalCluster, v: { tgz: string; v1: object; v2: object }): Promise<Figures> {
-  const names = Array.from({ length: APPS }, (_, a) => Array.from({ length: PER_APP }, (_, i) => ({ name: `a${a}-c${i}`, ns: `bench-a${a}` }))).flat();
+  const names = releaseNames();
   const kc = loadKubeConfig({ cluster: cluster.name, kubeconfigPath: cluster.kubeconfigPath });
   const core = kc.makeApiClient(k8s.CoreV1Api);
   for (let a = 0; a < APPS; a++) await core.createNamespace({ body: { metadata: { name: `bench-a${a}` } } });
@@ -580,7 +584,7 @@ try {
 
 const path = flags["helm-path"] === "worker" ? "the Helm worker" : "a helm process per call";
 console.log(`releases: ${N} (no dependencies), concurrency ${C}, ${RUNS} run(s) per system, interleaved, fresh cluster each (kube-controller-manager --kube-api-qps ${KCM_QPS}); berth on Helm 4 through ${path}, run as \`${SERVE_COMMAND}\`; Flux helm-controller v1.4.0 (Helm 3.19) + source-controller v1.7.0`);
-const line = (name: string, xs: Figures[]) => {
+const line = (name: string, xs: Figures[], rss = "children included") => {
   if (xs.length === 0) return;
   const w = (p: Phase) => xs.map((x) => x.wallS[p]);
   console.log(
@@ -589,14 +593,14 @@ const line = (name: string, xs: Figures[]) => {
       (xs.some((x) => Number.isNaN(x.installCpuS))
         ? ""
         : `install CPU ${range(xs.map((x) => x.installCpuS), (x) => x.toFixed(1))} s (${range(xs.map((x) => x.installCpuS / N), (x) => x.toFixed(3))} s/release); ` +
-          `peak RSS ${range(xs.map((x) => x.peakBytes), mib)} MiB (children included); `) +
+          `peak RSS ${range(xs.map((x) => x.peakBytes), mib)} MiB (${rss}); `) +
       `the cluster's CPU in the install ${range(xs.map((x) => Object.values(x.clusterInstallCpuS).reduce((a, b) => a + b, 0)), (x) => x.toFixed(1))} s`,
   );
 };
 line("berth", results.berth);
 line("flux", results.flux);
 line("floor (server-side apply and one watch, no Helm)", results.floor);
-line("Helm alone (Helm 4's SDK in the Helm worker, its storage and wait, no reconciler)", results.helm);
+line("Helm alone (Helm 4's SDK in the Helm worker, its storage and wait, no reconciler)", results.helm, "the worker");
 if (results.helm.length > 0 && results.flux.length > 0) {
   const best = (p: "install" | "upgrade") => Number((median(results.flux.map((x) => x.wallS[p])) / median(results.helm.map((x) => x.wallS[p]))).toFixed(2));
   console.log(`the most a deployer that keeps Helm's storage and wait could lead Flux by here (Flux's wall / Helm alone's, medians): install ${best("install")}x, upgrade ${best("upgrade")}x`);
