@@ -161,3 +161,61 @@ describe("reconcileCluster: progress", () => {
     expect(seen).toEqual([{ kind: "cluster-planned", cluster: "east", total: 3, changing: 1 }]);
   });
 });
+
+describe("reconcileCluster: namespaces", () => {
+  it("ensures the namespaces of what changes side by side, up to the concurrency, before any release acts", async () => {
+    const specs = Array.from({ length: 10 }, (_, i) => spec(`app${i}-web`, { namespace: `ns${i}` }));
+    let running = 0;
+    let most = 0;
+    const ensured: string[] = [];
+    const order: string[] = [];
+    const kube: Partial<KubeClient> = {
+      cluster: "east",
+      async ping() {},
+      async listReleases() {
+        return [];
+      },
+      async listMemos() {
+        return new Map();
+      },
+      async listAppRecords() {
+        return [];
+      },
+      async ensureNamespace(ns) {
+        running++;
+        most = Math.max(most, running);
+        await new Promise((r) => setTimeout(r, 5));
+        running--;
+        ensured.push(ns);
+        order.push(`namespace ${ns}`);
+      },
+      async getRelease() {
+        return undefined;
+      },
+      async writeMemo() {},
+    };
+    const helm: HelmClient = {
+      async upgradeInstall(o) {
+        order.push(`install ${o.release}`);
+      },
+      async rollback() {},
+      async uninstall() {},
+      async template() {
+        return "";
+      },
+      calls: 0,
+    };
+    await reconcileCluster({ name: "east", paused: false, allowEmpty: false, kube: kube as KubeClient, helm }, {
+      commit: "c1",
+      desired: specs,
+      applications: new Map(specs.map((s) => [s.application!, { prune: false, namespace: s.namespace }])),
+      chartDir: async () => "/nowhere",
+      log,
+      concurrency: 3,
+    });
+    expect([...ensured].sort()).toEqual(specs.map((s) => s.namespace).sort());
+    expect(most).toBe(3);
+    const firstInstall = order.findIndex((x) => x.startsWith("install"));
+    expect(firstInstall).toBe(10);
+  });
+});

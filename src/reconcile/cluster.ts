@@ -154,10 +154,11 @@ export async function reconcileCluster(target: ClusterTarget, input: ClusterRunI
     ...(target.maxHistory !== undefined ? { maxHistory: target.maxHistory } : {}),
     chartDir: input.chartDir,
   };
-  const namespaces = [...new Set(plan.releases.filter((r) => r.desired && changes(r.action)).map((r) => r.namespace))];
-  for (const ns of namespaces.sort()) await target.kube.ensureNamespace(ns);
-
   const limit = pLimit(input.concurrency ?? 4);
+  // side by side, as many at a time as releases act: one by one, 40 namespaces held every release back ~0.5 s
+  const namespaces = [...new Set(plan.releases.filter((r) => r.desired && changes(r.action)).map((r) => r.namespace))];
+  await Promise.all(namespaces.sort().map((ns) => limit(() => target.kube.ensureNamespace(ns))));
+
   const running = new Map<string, Promise<ReleaseResult>>(); // by namespace/name
   const finished = new Set<string>();
   const run = async (r: PlannedRelease, began: { at?: number }): Promise<ReleaseResult> => {
@@ -211,18 +212,20 @@ export async function reconcileCluster(target: ClusterTarget, input: ClusterRunI
  */
 async function writeRecords(
   target: ClusterTarget,
-  input: Pick<ClusterRunInput, "applications" | "commit">,
+  input: Pick<ClusterRunInput, "applications" | "commit" | "concurrency">,
   observed: ObservedRelease[],
   recorded: ReadonlyMap<string, AppRecord>,
   log: Logger,
 ): Promise<void> {
   const writtenAt = new Date().toISOString();
-  for (const w of recordWrites({ declared: input.applications, recorded, observed })) {
+  // each application's record is its own ConfigMap: written side by side, as many at a time as releases act
+  const limit = pLimit(input.concurrency ?? 4);
+  await Promise.all(recordWrites({ declared: input.applications, recorded, observed }).map((w) => limit(async () => {
     try {
       await target.kube.writeAppRecord({ ...w, commit: input.commit, writtenAt });
       log.info({ application: w.application, namespace: w.namespace, prune: w.prune }, "recorded the application's prune setting");
     } catch (err) {
       log.warn({ application: w.application, err: (err as Error).message }, "could not record the application's prune setting; retried next pass");
     }
-  }
+  })));
 }
