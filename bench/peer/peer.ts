@@ -518,9 +518,9 @@ async function runHelmAlone(binaries: Binaries, cluster: LocalCluster, v: { tgz:
     await profiled;
     return {
       wallS: { install: install.wall, noop: NaN, upgrade: upgrade.wall },
-      installCpuS: install.cpu,
+      // the worker's own: this process's CPU and memory are the bench's too
+      installCpuS: install.childCpu,
       clusterInstallCpuS: install.cluster,
-      // the worker's own: this process holds the bench's state too
       peakBytes: s.peakChildBytes,
       detail: `${clusterCost(install, upgrade)}; the worker ${install.childCpu.toFixed(1)} s in the install, ${upgrade.childCpu.toFixed(1)} s in the upgrade; upgrade CPU ${upgrade.cpu.toFixed(1)} s (the driver included); a helm call in the upgrade ${perCall.toFixed(2)} s on average`,
     };
@@ -600,7 +600,7 @@ const line = (name: string, xs: Figures[], rss = "children included") => {
 line("berth", results.berth);
 line("flux", results.flux);
 line("floor (server-side apply and one watch, no Helm)", results.floor);
-line("Helm alone (Helm 4's SDK in the Helm worker, its storage and wait, no reconciler)", results.helm, "the worker");
+line("Helm alone (Helm 4's SDK in the Helm worker, its storage and wait, no reconciler; CPU and RSS the worker's)", results.helm, "the worker");
 if (results.helm.length > 0 && results.flux.length > 0) {
   const best = (p: "install" | "upgrade") => Number((median(results.flux.map((x) => x.wallS[p])) / median(results.helm.map((x) => x.wallS[p]))).toFixed(2));
   console.log(`the most a deployer that keeps Helm's storage and wait could lead Flux by here (Flux's wall / Helm alone's, medians): install ${best("install")}x, upgrade ${best("upgrade")}x`);
