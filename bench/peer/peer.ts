@@ -394,6 +394,12 @@ async function runFlux(binaries: Binaries, cluster: LocalCluster, repo: ChartRep
 const releaseNames = () =>
   Array.from({ length: APPS }, (_, a) => Array.from({ length: PER_APP }, (_, i) => ({ name: `a${a}-c${i}`, ns: `bench-a${a}` }))).flat();
 
+/** Their namespaces, made before the clock (berth makes its own in its pass). */
+const createNamespaces = async (kc: k8s.KubeConfig) => {
+  const core = kc.makeApiClient(k8s.CoreV1Api);
+  for (let a = 0; a < APPS; a++) await core.createNamespace({ body: { metadata: { name: `bench-a${a}` } } });
+};
+
 /**
  * The floor: each release's objects (rendered by `helm template` before the
  * clock) applied server-side, then waited for as `--wait` does until its
@@ -421,8 +427,7 @@ async function runFloor(binaries: Binaries, cluster: LocalCluster, v: { tgz: str
   const [m1, m2] = [await render("v1.json"), await render("v2.json")];
   const kc = loadKubeConfig({ cluster: cluster.name, kubeconfigPath: cluster.kubeconfigPath });
   const objects = k8s.KubernetesObjectApi.makeApiClient(kc);
-  const core = kc.makeApiClient(k8s.CoreV1Api);
-  for (let a = 0; a < APPS; a++) await core.createNamespace({ body: { metadata: { name: `bench-a${a}` } } });
+  await createNamespaces(kc);
 
   // each release's Deployment: rolled out at the generation wanted, from one watch
   type D = { metadata: { name: string; namespace: string; generation: number }; spec: { replicas?: number }; status?: { observedGeneration?: number; replicas?: number; updatedReplicas?: number; availableReplicas?: number } };
@@ -487,8 +492,7 @@ async function runFloor(binaries: Binaries, cluster: LocalCluster, v: { tgz: str
 async function runHelmAlone(binaries: Binaries, cluster: LocalCluster, v: { tgz: string; v1: object; v2: object }): Promise<Figures> {
   const names = releaseNames();
   const kc = loadKubeConfig({ cluster: cluster.name, kubeconfigPath: cluster.kubeconfigPath });
-  const core = kc.makeApiClient(k8s.CoreV1Api);
-  for (let a = 0; a < APPS; a++) await core.createNamespace({ body: { metadata: { name: `bench-a${a}` } } });
+  await createNamespaces(kc);
   const calls = { n: 0, ms: 0 };
   const helm = createHelm({
     binary: binaries.helm, worker: binaries.helmWorker, kubeconfig: cluster.kubeconfigPath, log: createLogger({ level: "warn" }),

@@ -82,7 +82,7 @@ try {
     return Object.fromEntries(components.map(([c], i) => [c, u[i]!.cpu]));
   };
   let n = 0;
-  const kinds: Array<[string, (i: number) => Req | Req[]]> = [
+  const kinds: Array<[string, (i: number) => Req]> = [
     ["GET /version", () => ({ method: "GET", path: "/version" })],
     ["GET /api", () => ({ method: "GET", path: "/api", accept: "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json" })],
     ["GET /apis (aggregated discovery)", () => ({ method: "GET", path: "/apis", accept: "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json" })],
@@ -110,7 +110,7 @@ try {
     await Promise.all(Array.from({ length: c }, async () => {
       while (next < K) {
         const i = next++;
-        for (const r of [make(i)].flat()) await send(r);
+        await send(make(i));
       }
     }));
     const wall = performance.now() - t;

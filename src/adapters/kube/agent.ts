@@ -16,7 +16,8 @@ function keyOf(o: https.AgentOptions): string {
 }
 
 export function reuseAgent(kc: k8s.KubeConfig): void {
-  const agents = new Map<string, https.Agent>();
+  // the agent for the current TLS options; only one is ever current
+  let current: { key: string; agent: https.Agent } | undefined;
   const applyAuth = kc.applySecurityAuthentication.bind(kc);
   kc.applySecurityAuthentication = async (ctx) => {
     await applyAuth(ctx);
@@ -25,16 +26,13 @@ export function reuseAgent(kc: k8s.KubeConfig): void {
     if (!(made instanceof https.Agent) || made.constructor !== https.Agent) return;
     const options = (made as https.Agent & { options: https.AgentOptions }).options;
     const key = keyOf(options);
-    let agent = agents.get(key);
-    if (!agent) {
+    if (current?.key !== key) {
       // new TLS options (a credential plugin rotated the client certificate):
-      // the agents made before serve no new request, so they are let go
-      for (const old of agents.values()) retire(old);
-      agents.clear();
-      agent = new https.Agent({ ...options, keepAlive: true });
-      agents.set(key, agent);
+      // the agent made before serves no new request, so it is let go
+      if (current) retire(current.agent);
+      current = { key, agent: new https.Agent({ ...options, keepAlive: true }) };
     }
-    ctx.setAgent(agent);
+    ctx.setAgent(current.agent);
   };
 }
 
