@@ -1,10 +1,14 @@
 // The harness itself: a disposable cluster whose API server goes away and
 // comes back with its data, and that leaves no process or file behind.
-import { access } from "node:fs/promises";
+import { access, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { CoreV1Api, KubeConfig } from "@kubernetes/client-node";
 import { describe, expect, inject, it } from "vitest";
-import { startCluster } from "./harness.ts";
-import { isAlive } from "./processes.ts";
+import { waitUntil } from "./bootstrap.ts";
+import { expectOwnEtcd, startCluster } from "./harness.ts";
+import { freePorts } from "./ports.ts";
+import { isAlive, spawnGroup, stopGroups } from "./processes.ts";
 import { readState } from "./state.ts";
 
 const binaries = inject("binaries");
@@ -31,5 +35,33 @@ describe("startCluster", () => {
     }
     expect(pids.filter(isAlive)).toEqual([]);
     await expect(access(cluster.dataDir)).rejects.toThrow(/ENOENT/);
+  });
+});
+
+describe("expectOwnEtcd", () => {
+  // A port lost to another cluster's etcd must not pass for ours: an API
+  // server on it would show that cluster's objects (a node "already exists").
+  it("accepts the etcd named as ours and refuses another, so the start is tried again", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "berth-etcd-"));
+    const [client, peer] = await freePorts(2);
+    const url = `http://127.0.0.1:${client}`;
+    const pid = spawnGroup({
+      command: binaries.etcd,
+      args: [
+        "--name=theirs-1a2b", `--data-dir=${join(dir, "etcd")}`,
+        `--listen-client-urls=${url}`, `--advertise-client-urls=${url}`,
+        `--listen-peer-urls=http://127.0.0.1:${peer}`, `--initial-advertise-peer-urls=http://127.0.0.1:${peer}`,
+        `--initial-cluster=theirs-1a2b=http://127.0.0.1:${peer}`, "--log-level=warn",
+      ],
+      logFile: join(dir, "etcd.log"),
+    });
+    try {
+      await waitUntil("etcd", async () => ((await fetch(`${url}/health`).catch(() => undefined))?.ok ? true : undefined), 30_000, 100);
+      await expect(expectOwnEtcd(url, "theirs-1a2b")).resolves.toBeUndefined();
+      await expect(expectOwnEtcd(url, "ours-9f8e")).rejects.toThrow(/answered for another etcd.*"theirs-1a2b".*"ours-9f8e"/);
+    } finally {
+      await stopGroups([pid]);
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -29,6 +29,7 @@
  * system:masters. Clusters of a test run live in ~/.cache/berth/runs/<pid>/
  * and are reaped by the next run if this one was killed.
  */
+import { randomBytes } from "node:crypto";
 import { mkdir, rm, rmdir } from "node:fs/promises";
 import { request } from "node:https";
 import { readFileSync } from "node:fs";
@@ -132,9 +133,13 @@ function logTail(path: string, lines = 15): string {
  * another process before etcd or the API server bound it (other test runs
  * start clusters too), or kwok v0.8.0 crashed on its own start-up race (its
  * stages build their CEL environments from one map in parallel workers:
- * "fatal error: concurrent map iteration and map write").
+ * "fatal error: concurrent map iteration and map write"), or the etcd port
+ * answered for another cluster's etcd (ours lost the race for it and exited,
+ * but the other one is healthy: an API server started on it would see that
+ * cluster's objects).
  */
-const RETRY_START = ["address already in use", "fatal error: concurrent map"];
+const ANOTHER_ETCD = "answered for another etcd";
+const RETRY_START = ["address already in use", "fatal error: concurrent map", ANOTHER_ETCD];
 
 async function getOk(url: string, pki: Pki): Promise<true | undefined> {
   return (await get(url, pki)) === 200 ? true : undefined;
@@ -149,6 +154,16 @@ async function etcdHealthy(url: string): Promise<true | undefined> {
   const res = await fetch(url);
   const body = (await res.json()) as { health?: string };
   return body.health === "true" ? true : undefined;
+}
+
+/** Throws unless the etcd at `clientUrl` is the one member named `member`. */
+export async function expectOwnEtcd(clientUrl: string, member: string): Promise<void> {
+  const res = await fetch(`${clientUrl}/v3/cluster/member/list`, { method: "POST", body: "{}" });
+  const body = (await res.json()) as { members?: { name?: string }[] };
+  const names = (body.members ?? []).map((m) => m.name);
+  if (names.length !== 1 || names[0] !== member) {
+    throw new Error(`${clientUrl} ${ANOTHER_ETCD} (members ${JSON.stringify(names)}, expected [${JSON.stringify(member)}])`);
+  }
 }
 
 /** Starts one cluster and resolves once it can run workloads. */
@@ -173,6 +188,8 @@ async function startOnce(options: StartClusterOptions): Promise<LocalCluster> {
 
   const [etcdClient, etcdPeer, apiPort, kubeletPort] = await freePorts(4);
   const server = `https://127.0.0.1:${apiPort}`;
+  // Unique, so the etcd that answers on etcdClient can be told to be ours.
+  const etcdMember = `${name}-${randomBytes(4).toString("hex")}`;
   const [pki, kwokLogsConfig] = await Promise.all([
     createPki(join(dataDir, "pki"), SERVICE_IP),
     writeKwokLogs(join(dataDir, "container-logs")),
@@ -236,16 +253,17 @@ async function startOnce(options: StartClusterOptions): Promise<LocalCluster> {
 
   try {
     await run("etcd", binaries.etcd, [
-      `--name=${name}`, `--data-dir=${join(dataDir, "etcd")}`,
+      `--name=${etcdMember}`, `--data-dir=${join(dataDir, "etcd")}`,
       `--listen-client-urls=http://127.0.0.1:${etcdClient}`,
       `--advertise-client-urls=http://127.0.0.1:${etcdClient}`,
       `--listen-peer-urls=http://127.0.0.1:${etcdPeer}`,
       `--initial-advertise-peer-urls=http://127.0.0.1:${etcdPeer}`,
-      `--initial-cluster=${name}=http://127.0.0.1:${etcdPeer}`,
+      `--initial-cluster=${etcdMember}=http://127.0.0.1:${etcdPeer}`,
       // test data: durability is not worth the fsync latency
       "--unsafe-no-fsync", "--log-level=warn",
     ]);
     await waitFor("etcd health", "etcd", () => etcdHealthy(`http://127.0.0.1:${etcdClient}/health`));
+    await expectOwnEtcd(`http://127.0.0.1:${etcdClient}`, etcdMember);
     await startApiServer();
     await run("kube-controller-manager", binaries.kubeControllerManager, [
       `--kubeconfig=${kubeconfigPath}`, "--secure-port=0", "--leader-elect=false",
