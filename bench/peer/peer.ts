@@ -498,9 +498,9 @@ async function runHelmAlone(binaries: Binaries, cluster: LocalCluster, v: { tgz:
     binary: binaries.helm, worker: binaries.helmWorker, kubeconfig: cluster.kubeconfigPath, log: createLogger({ level: "warn" }),
     onCall: (_verb, ms) => { calls.n++; calls.ms += ms; },
   });
-  const isWorker = (comm: string) => comm.startsWith("berth-helm-wor");
-  const s = sampler(() => [{ root: process.pid, keep: isWorker }]);
-  const m = await meter(binaries, cluster, () => [{ root: process.pid, keep: isWorker }]);
+  const trees = (): Tree[] => [{ root: process.pid, keep: (comm) => comm.startsWith("berth-helm-wor") }];
+  const s = sampler(trees);
+  const m = await meter(binaries, cluster, trees);
   const phase = async (values: object) => {
     const end = await m.start();
     const t = Date.now();
@@ -605,14 +605,16 @@ line("berth", results.berth);
 line("flux", results.flux);
 line("floor (server-side apply and one watch, no Helm)", results.floor);
 line("Helm alone (Helm 4's SDK in the Helm worker, its storage and wait, no reconciler; CPU and RSS the worker's)", results.helm, "the worker");
-if (results.helm.length > 0 && results.flux.length > 0) {
-  const best = (p: "install" | "upgrade") => Number((median(results.flux.map((x) => x.wallS[p])) / median(results.helm.map((x) => x.wallS[p]))).toFixed(2));
-  console.log(`the most a deployer that keeps Helm's storage and wait could lead Flux by here (Flux's wall / Helm alone's, medians): install ${best("install")}x, upgrade ${best("upgrade")}x`);
-}
-if (results.floor.length > 0 && results.flux.length > 0) {
-  const best = (p: "install" | "upgrade") => Number((median(results.flux.map((x) => x.wallS[p])) / median(results.floor.map((x) => x.wallS[p]))).toFixed(2));
-  console.log(`the most any system could lead Flux by on this machine (Flux's wall / the floor's, medians): install ${best("install")}x, upgrade ${best("upgrade")}x`);
-}
+/** Flux's wall over `xs`'s, medians, on install and upgrade (nothing when either did not run). */
+const leadOverFlux = (xs: Figures[]) => {
+  if (xs.length === 0 || results.flux.length === 0) return undefined;
+  const best = (p: "install" | "upgrade") => Number((median(results.flux.map((x) => x.wallS[p])) / median(xs.map((x) => x.wallS[p]))).toFixed(2));
+  return `install ${best("install")}x, upgrade ${best("upgrade")}x`;
+};
+const helmLead = leadOverFlux(results.helm);
+if (helmLead) console.log(`the most a deployer that keeps Helm's storage and wait could lead Flux by here (Flux's wall / Helm alone's, medians): ${helmLead}`);
+const floorLead = leadOverFlux(results.floor);
+if (floorLead) console.log(`the most any system could lead Flux by on this machine (Flux's wall / the floor's, medians): ${floorLead}`);
 if (results.berth.length > 0 && results.flux.length > 0) {
   const m = (sys: "berth" | "flux", f: (x: Figures) => number) => median(results[sys].map(f));
   const ratio = (f: (x: Figures) => number) => Number((m("flux", f) / m("berth", f)).toFixed(2));

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { CoreV1Api, KubeConfig } from "@kubernetes/client-node";
 import { describe, expect, inject, it } from "vitest";
 import { waitUntil } from "./bootstrap.ts";
-import { expectOwnEtcd, startCluster } from "./harness.ts";
+import { etcdArgs, etcdHealthy, expectOwnEtcd, startCluster } from "./harness.ts";
 import { freePorts } from "./ports.ts";
 import { isAlive, spawnGroup, stopGroups } from "./processes.ts";
 import { readState } from "./state.ts";
@@ -43,20 +43,11 @@ describe("expectOwnEtcd", () => {
   // server on it would show that cluster's objects (a node "already exists").
   it("accepts the etcd named as ours and refuses another, so the start is tried again", async () => {
     const dir = await mkdtemp(join(tmpdir(), "berth-etcd-"));
-    const [client, peer] = await freePorts(2);
-    const url = `http://127.0.0.1:${client}`;
-    const pid = spawnGroup({
-      command: binaries.etcd,
-      args: [
-        "--name=theirs-1a2b", `--data-dir=${join(dir, "etcd")}`,
-        `--listen-client-urls=${url}`, `--advertise-client-urls=${url}`,
-        `--listen-peer-urls=http://127.0.0.1:${peer}`, `--initial-advertise-peer-urls=http://127.0.0.1:${peer}`,
-        `--initial-cluster=theirs-1a2b=http://127.0.0.1:${peer}`, "--log-level=warn",
-      ],
-      logFile: join(dir, "etcd.log"),
-    });
+    const [client, peer] = (await freePorts(2)) as [number, number];
+    const pid = spawnGroup({ command: binaries.etcd, args: etcdArgs("theirs-1a2b", join(dir, "etcd"), client, peer), logFile: join(dir, "etcd.log") });
     try {
-      await waitUntil("etcd", async () => ((await fetch(`${url}/health`).catch(() => undefined))?.ok ? true : undefined), 30_000, 100);
+      const url = `http://127.0.0.1:${client}`;
+      await waitUntil("etcd health", () => etcdHealthy(`${url}/health`), 30_000, 100);
       await expect(expectOwnEtcd(url, "theirs-1a2b")).resolves.toBeUndefined();
       await expect(expectOwnEtcd(url, "ours-9f8e")).rejects.toThrow(/answered for another etcd.*"theirs-1a2b".*"ours-9f8e"/);
     } finally {

@@ -150,7 +150,21 @@ async function httpOk(url: string): Promise<true | undefined> {
   return res.ok ? true : undefined;
 }
 
-async function etcdHealthy(url: string): Promise<true | undefined> {
+/** A one-member etcd named `member`, serving clients on `client` and its peer on `peer`. */
+export function etcdArgs(member: string, dataDir: string, client: number, peer: number): string[] {
+  return [
+    `--name=${member}`, `--data-dir=${dataDir}`,
+    `--listen-client-urls=http://127.0.0.1:${client}`,
+    `--advertise-client-urls=http://127.0.0.1:${client}`,
+    `--listen-peer-urls=http://127.0.0.1:${peer}`,
+    `--initial-advertise-peer-urls=http://127.0.0.1:${peer}`,
+    `--initial-cluster=${member}=http://127.0.0.1:${peer}`,
+    // test data: durability is not worth the fsync latency
+    "--unsafe-no-fsync", "--log-level=warn",
+  ];
+}
+
+export async function etcdHealthy(url: string): Promise<true | undefined> {
   const res = await fetch(url);
   const body = (await res.json()) as { health?: string };
   return body.health === "true" ? true : undefined;
@@ -186,7 +200,7 @@ async function startOnce(options: StartClusterOptions): Promise<LocalCluster> {
   const logs = join(dataDir, "logs");
   await mkdir(logs, { recursive: true });
 
-  const [etcdClient, etcdPeer, apiPort, kubeletPort] = await freePorts(4);
+  const [etcdClient, etcdPeer, apiPort, kubeletPort] = (await freePorts(4)) as [number, number, number, number];
   const server = `https://127.0.0.1:${apiPort}`;
   // Unique, so the etcd that answers on etcdClient can be told to be ours.
   const etcdMember = `${name}-${randomBytes(4).toString("hex")}`;
@@ -252,16 +266,7 @@ async function startOnce(options: StartClusterOptions): Promise<LocalCluster> {
   };
 
   try {
-    await run("etcd", binaries.etcd, [
-      `--name=${etcdMember}`, `--data-dir=${join(dataDir, "etcd")}`,
-      `--listen-client-urls=http://127.0.0.1:${etcdClient}`,
-      `--advertise-client-urls=http://127.0.0.1:${etcdClient}`,
-      `--listen-peer-urls=http://127.0.0.1:${etcdPeer}`,
-      `--initial-advertise-peer-urls=http://127.0.0.1:${etcdPeer}`,
-      `--initial-cluster=${etcdMember}=http://127.0.0.1:${etcdPeer}`,
-      // test data: durability is not worth the fsync latency
-      "--unsafe-no-fsync", "--log-level=warn",
-    ]);
+    await run("etcd", binaries.etcd, etcdArgs(etcdMember, join(dataDir, "etcd"), etcdClient, etcdPeer));
     await waitFor("etcd health", "etcd", () => etcdHealthy(`http://127.0.0.1:${etcdClient}/health`));
     await expectOwnEtcd(`http://127.0.0.1:${etcdClient}`, etcdMember);
     await startApiServer();

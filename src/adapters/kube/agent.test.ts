@@ -7,15 +7,7 @@ import { createPki, type Pki } from "../../../test/cluster/pki.ts";
 import * as k8s from "@kubernetes/client-node";
 import { createKube, loadKubeConfig } from "../kube.ts";
 import { writeKubeconfig } from "../../../test/cluster/kubeconfig.ts";
-
-/** Waits up to 2 s for `ok` (a closed socket reaches the server a moment later). */
-async function until(ok: () => Promise<boolean>): Promise<void> {
-  for (let i = 0; i < 40; i++) {
-    if (await ok()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error("not within 2 s");
-}
+import { until } from "../../../test/support/until.ts";
 
 // An API server stand-in that asks for a client certificate, as kube-apiserver does.
 let dir: string;
@@ -77,7 +69,7 @@ describe("API connections", () => {
     const core = kc.makeApiClient(k8s.CoreV1Api);
     const open = () => new Promise<number>((r, j) => server.getConnections((err, n) => (err ? j(err) : r(n))));
     server.closeAllConnections();
-    await until(async () => (await open()) === 0);
+    await until("no connection open", async () => ((await open()) === 0 ? true : undefined), 2_000, 50);
     handshakes = 0;
     await core.listNamespace();
     await core.listNamespace();
@@ -88,7 +80,8 @@ describe("API connections", () => {
     await core.listNamespace();
     await core.listNamespace();
     expect(handshakes).toBe(2);
-    await until(async () => (await open()) === 1);
+    // a closed socket reaches the server a moment later
+    await until("one connection open", async () => ((await open()) === 1 ? true : undefined), 2_000, 50);
   });
 
   it("concurrent calls open connections side by side, and reuse them afterwards", async () => {
